@@ -1,0 +1,5 @@
+"""``python -m scriptkeeper``."""
+
+from .cli import main
+
+main()

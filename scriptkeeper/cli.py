@@ -1,0 +1,44 @@
+"""The ``scriptkeeper`` command: a thin typer layer over the commands package.
+
+Each command lives in its own module under ``scriptkeeper.commands`` and is
+registered here. Exit codes: 0 nothing broken, 1 something broken, 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import __version__
+from .commands import rules_cmd, scan_cmd
+
+app = typer.Typer(
+    name="scriptkeeper",
+    help="Judge a folder of SLURM job scripts: keep, redundant or broken, with reasons.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"scriptkeeper {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """scriptkeeper: keep a folder of SLURM job scripts honest."""
+
+
+app.command("scan")(scan_cmd.scan)
+app.command("rules")(rules_cmd.list_rules)
+app.command("rule")(rules_cmd.explain_rule)
+
+
+def main() -> None:
+    app()

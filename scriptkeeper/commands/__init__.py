@@ -1,0 +1,1 @@
+"""One module per command (as pre-commit does); cli.py registers them."""

@@ -1,0 +1,192 @@
+"""Find the job scripts to judge (discover stage).
+
+A job script is a file with an ``#SBATCH`` line at column 0 or a ``.slurm`` /
+``.sbatch`` name. Inside git the candidate files are the ones git tracks or
+would track (``.gitignore`` honoured); outside git every file below the
+scanned folder, with a root ``.gitignore`` honoured. rules.yaml
+``scripts.include`` / ``scripts.exclude`` filter with gitignore syntax.
+Backup folders made by ``clean`` are never entered, and a symlink is never
+followed out of the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+JOB_SUFFIXES = (".slurm", ".sbatch")
+SCRIPT_SUFFIXES = (".sh", ".bash", ".job", ".slurm", ".sbatch", ".pbs", ".lsf")
+BACKUP_DIR = re.compile(r"^backup_\d{8}T\d{6}Z(?:[-_]\d+)?$")
+MAX_SIZE = 1 << 20
+_BINARY_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .pdf .zip .gz .tgz .bz2 .xz .tar .so .o .a .pyc .pt .pth .ckpt "
+    ".npy .npz .pkl .h5 .hdf5 .parquet .arrow .bin .safetensors .whl .jar .ico .svg .mp4 "
+    ".onnx .db .sqlite".split())
+
+
+@dataclass
+class Candidate:
+    path: str  # POSIX, relative to root
+    data: bytes
+
+
+@dataclass
+class Discovery:
+    root: Path
+    in_git: bool
+    scripts: list[Candidate] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def git_toplevel(start: Path) -> Path | None:
+    folder = start if start.is_dir() else start.parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder,
+                             capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    return Path(out.stdout.strip()).resolve()
+
+
+def find_root(paths: Iterable[Path]) -> tuple[Path, bool]:
+    first = next(iter(paths), Path.cwd())
+    first = first.resolve()
+    top = git_toplevel(first if first.exists() else Path.cwd())
+    if top is not None:
+        return top, True
+    return (first if first.is_dir() else first.parent), False
+
+
+def _git_files(root: Path, under: list[str]) -> list[str]:
+    out = subprocess.run(
+        ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
+         "--exclude-standard", "--", *(under or ["."])],
+        cwd=root, capture_output=True, check=False)
+    if out.returncode != 0:
+        return []
+    return sorted({p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+
+
+def _walk(root: Path, start: Path) -> list[str]:
+    files = []
+    for folder, dirs, names in os.walk(start):
+        dirs[:] = sorted(d for d in dirs if d != ".git" and not BACKUP_DIR.match(d))
+        for name in names:
+            full = Path(folder, name)
+            files.append(full.relative_to(root).as_posix())
+    return sorted(files)
+
+
+def is_job_script(name: str, data: bytes) -> bool:
+    if name.endswith(JOB_SUFFIXES):
+        return True
+    return data.startswith(b"#SBATCH") or b"\n#SBATCH" in data
+
+
+def _looks_like_script(name: str, data: bytes) -> bool:
+    return name.endswith(SCRIPT_SUFFIXES) or data.startswith(b"#!")
+
+
+def _inside(root: Path, full: Path) -> bool:
+    try:
+        full.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+             root: Path | None = None, in_git: bool | None = None,
+             base: Path | None = None) -> Discovery:
+    """The job scripts below ``paths`` (default: the repository or current folder).
+
+    ``include``/``exclude`` patterns are relative to ``base`` (the folder of
+    the rules.yaml that set them), which defaults to the root.
+    """
+    if root is None or in_git is None:
+        root, in_git = find_root(paths or [Path.cwd()])
+    prefix = ""
+    if base is not None and base != root:
+        try:
+            prefix = base.relative_to(root).as_posix() + "/"
+        except ValueError:
+            prefix = ""
+    result = Discovery(root=root, in_git=in_git)
+    explicit: set[str] = set()
+    folders: list[str] = []
+    for p in paths or [root]:
+        full = p.resolve() if not p.is_symlink() else p.absolute()
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError:
+            result.skipped.append((str(p), "outside the repository"))
+            continue
+        if p.is_dir():
+            folders.append("." if rel == "." else rel)
+        elif p.exists() or p.is_symlink():
+            explicit.add(rel)
+        else:
+            result.skipped.append((str(p), "no such file"))
+    files: set[str] = set(explicit)
+    if folders:
+        if in_git:
+            files.update(_git_files(root, [f for f in folders if f != "."]
+                                    if "." not in folders else []))
+        else:
+            for folder in folders:
+                files.update(_walk(root, root / folder if folder != "." else root))
+    include_spec = _spec(include)
+    exclude_spec = _spec(exclude)
+    if not in_git:
+        ignore = root / ".gitignore"
+        if ignore.is_file():
+            ignored = _spec(tuple(ignore.read_text(errors="replace").splitlines()))
+            if ignored is not None:
+                files = {f for f in files if f in explicit or not ignored.match_file(f)}
+    for rel in sorted(files):
+        parts = rel.split("/")
+        if any(BACKUP_DIR.match(part) for part in parts[:-1]):
+            continue
+        local = rel[len(prefix):] if rel.startswith(prefix) else None
+        if exclude_spec is not None and local is not None and exclude_spec.match_file(local):
+            continue
+        if include_spec is not None and rel not in explicit and (
+                local is None or not include_spec.match_file(local)):
+            continue
+        full = root / rel
+        if full.is_symlink() and not _inside(root, full):
+            result.skipped.append((rel, "symlink out of the repository"))
+            continue
+        if not full.is_file():
+            continue
+        suffix = os.path.splitext(rel)[1].lower()
+        if suffix in _BINARY_SUFFIXES:
+            continue
+        try:
+            if full.stat().st_size > MAX_SIZE:
+                if rel.endswith(JOB_SUFFIXES):
+                    result.skipped.append((rel, "larger than 1 MiB"))
+                continue
+            data = full.read_bytes()
+        except OSError as error:
+            result.skipped.append((rel, f"cannot read: {error.strerror}"))
+            continue
+        if is_job_script(rel, data):
+            result.scripts.append(Candidate(rel, data))
+        elif include_spec is not None or rel in explicit or _looks_like_script(rel, data):
+            result.skipped.append((rel, "not a job script"))
+    return result
+
+
+def _spec(patterns: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    if not patterns:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)

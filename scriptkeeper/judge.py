@@ -1,0 +1,81 @@
+"""Turn facts and the job model into findings with the configured rules (judge stage).
+
+A rule with ``fact:`` reports each fact of that kind; a rule with ``when:``
+is evaluated once per script (``scope: job``) or once per launch step
+(``scope: step``). Messages and fixes are rendered from templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from . import expressions
+from .config import Config, Rule
+from .findings import Fact, Finding
+from .model import JobModel, LaunchStep, ScriptInfo
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _finding(rule: Rule, line: int, names: dict[str, Any]) -> Finding:
+    return Finding(
+        code=rule.code, rule=rule.name, severity=rule.severity, line=max(line, 1),
+        message=expressions.render(rule.message, names),
+        fix=expressions.render(rule.fix, names),
+    )
+
+
+def _line(rule: Rule, names: dict[str, Any], default: int) -> int:
+    if rule.line:
+        value = expressions.resolve(rule.line, names)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return default
+
+
+def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
+          steps: Sequence[LaunchStep], script: ScriptInfo) -> list[Finding]:
+    findings: list[Finding] = []
+    by_kind: dict[str, list[Fact]] = {}
+    for fact in facts:
+        by_kind.setdefault(fact.kind, []).append(fact)
+    base: dict[str, Any] = {"job": job, "cluster": config.cluster, "script": script}
+    for rule in config.rules.values():
+        if not rule.enabled:
+            continue
+        if rule.fact is not None:
+            for fact in by_kind.get(rule.fact, []):
+                names = dict(base, fact=fact)
+                finding = _finding(rule, fact.line, names)
+                if rule.message == "{fact.detail}" or not rule.message:
+                    finding = Finding(finding.code, finding.rule, finding.severity,
+                                      finding.line, fact.detail, finding.fix)
+                if rule.fix in ("{fact.fix}", "") and fact.fix:
+                    finding = Finding(finding.code, finding.rule, finding.severity,
+                                      finding.line, finding.message, fact.fix)
+                findings.append(finding)
+            continue
+        if job is None or rule.when is None:
+            continue
+        if rule.scope == "step":
+            for step in steps:
+                names = dict(base, step=step)
+                if expressions.evaluate(rule.when, "step", names):
+                    findings.append(_finding(rule, _line(rule, names, step.line), names))
+        else:
+            if expressions.evaluate(rule.when, "job", base):
+                findings.append(_finding(rule, _line(rule, base, 1), base))
+    findings.sort(key=lambda f: (f.line, _SEVERITY_ORDER.get(f.severity, 3), f.rule))
+    return _dedupe(findings)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, int, str]] = set()
+    result = []
+    for f in findings:
+        key = (f.rule, f.line, f.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(f)
+    return result

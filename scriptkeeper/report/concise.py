@@ -1,0 +1,18 @@
+"""One line a finding: ``path:line: severity rule: message``."""
+
+from __future__ import annotations
+
+from ..scan import ScanReport
+
+
+def render(report: ScanReport, color: bool = False) -> str:
+    lines = []
+    for script in report.scripts:
+        for f in script.findings:
+            lines.append(f"{script.path}:{f.line}: {f.severity} {f.rule}: {f.message}")
+        if script.verdict == "redundant" and script.redundant_of:
+            lines.append(f"{script.path}:1: info redundant: redundant of {script.redundant_of}")
+    s = report.summary
+    lines.append(f"{len(report.scripts)} scripts: {s['keep']} keep, {s['redundant']} redundant, "
+                 f"{s['broken']} broken")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,54 @@
+"""The table report for people: rich, grouped by verdict, each finding with its fix."""
+
+from __future__ import annotations
+
+import io
+
+from ..scan import ScanReport
+
+_STYLE = {"broken": "bold red", "redundant": "yellow", "keep": "green"}
+_SEV = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def render(report: ScanReport, color: bool = False) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
+                      highlight=False)
+    for verdict in ("broken", "redundant", "keep"):
+        group = [s for s in report.scripts if s.verdict == verdict]
+        if not group:
+            continue
+        table = Table(title=f"{verdict} ({len(group)})", title_style=_STYLE[verdict],
+                      title_justify="left", show_lines=True, expand=True)
+        table.add_column("script", style="bold", ratio=2, overflow="fold")
+        table.add_column("line", justify="right", width=5)
+        table.add_column("finding", ratio=6, overflow="fold")
+        for script in group:
+            rows: list[tuple[str, str]] = []
+            for f in script.findings:
+                text = (f"[{_SEV[f.severity]}]{f.severity}[/] [bold]{f.rule}[/] "
+                        f"{escape(f.message)}")
+                if f.fix:
+                    text += f"\n[dim]fix:[/] {escape(f.fix)}"
+                rows.append((str(f.line), text))
+            if script.redundant_of:
+                rows.append(("", f"[yellow]redundant of[/] {escape(script.redundant_of)}"))
+            for note in script.notes:
+                rows.append(("", f"[dim]{escape(note)}[/]"))
+            if not rows:
+                rows.append(("", "[green]no findings[/]"))
+            for i, (line, text) in enumerate(rows):
+                table.add_row(escape(script.path) if i == 0 else "", line, text)
+        console.print(table)
+    if report.skipped:
+        console.print(f"[dim]skipped: {len(report.skipped)} file(s): "
+                      + escape(", ".join(f"{p} ({r})" for p, r in report.skipped[:10]))
+                      + (" ..." if len(report.skipped) > 10 else "") + "[/]")
+    s = report.summary
+    console.print(f"[bold]{len(report.scripts)} scripts:[/] [green]{s['keep']} keep[/], "
+                  f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]")
+    return buffer.getvalue()

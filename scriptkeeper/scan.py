@@ -1,0 +1,93 @@
+"""Run the whole pipeline over a set of paths: discover, analyze, group, verdict.
+
+The commands (``scan``, ``clean``, the hook) call :func:`run_scan` and get a
+:class:`ScanReport`: plain data that the report formats print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .analyze import ScriptResult, analyze_script
+from .config import CONFIG_NAME, Config, builtin_text, load_config
+from .discover import Discovery, discover, find_root
+
+
+@dataclass
+class ScanReport:
+    root: Path
+    in_git: bool
+    config: Config
+    scripts: list[ScriptResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {"keep": 0, "redundant": 0, "broken": 0}
+        for s in self.scripts:
+            counts[s.verdict] = counts.get(s.verdict, 0) + 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scriptkeeper": __version__,
+            "root": str(self.root),
+            "scripts": [s.as_json() for s in self.scripts],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "summary": self.summary,
+        }
+
+
+def _is_user_config(candidate: Path) -> bool:
+    if not candidate.is_file():
+        return False
+    # scriptkeeper's own repository keeps the built-in rule set at its root
+    try:
+        return candidate.read_text(encoding="utf-8") != builtin_text()
+    except (OSError, UnicodeDecodeError):
+        return True
+
+
+def config_path_for(root: Path, explicit: Path | None, start: Path | None = None) -> Path | None:
+    """``--config``, else the nearest rules.yaml from ``start`` up to the root."""
+    if explicit is not None:
+        return explicit
+    folder = (start or root).resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    while True:
+        if _is_user_config(folder / CONFIG_NAME):
+            return folder / CONFIG_NAME
+        if folder == root or root not in folder.parents:
+            return None
+        folder = folder.parent
+
+
+def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Config]:
+    root, in_git = find_root(paths or [Path.cwd()])
+    start = paths[0] if paths else Path.cwd()
+    config = load_config(config_path_for(root, config_file, start))
+    return root, in_git, config
+
+
+def judge_discovery(found: Discovery, config: Config, redundancy: bool = True) -> ScanReport:
+    report = ScanReport(root=found.root, in_git=found.in_git, config=config,
+                        skipped=list(found.skipped))
+    for candidate in found.scripts:
+        report.scripts.append(analyze_script(found.root, candidate.path, candidate.data, config))
+    if redundancy:
+        from . import redundancy as grouping
+
+        grouping.apply(report.scripts, config, found.root, found.in_git)
+    return report
+
+
+def run_scan(paths: list[Path], config_file: Path | None = None,
+             redundancy: bool = True) -> ScanReport:
+    root, in_git, config = prepare(paths, config_file)
+    found = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
+                     base=config.base or root)
+    return judge_discovery(found, config, redundancy)

@@ -1,0 +1,149 @@
+"""Value grammars of sbatch options (parse stage).
+
+Each checker takes the text given to an option and returns either the
+normalised value or raises :class:`ValueProblem` with the message sbatch (or
+the controller) gives. Normalised units: time in minutes, memory in MB.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+class ValueProblem(ValueError):
+    """The value is not one sbatch or the controller accepts."""
+
+
+INFINITE = -1
+
+_TIME_FORMS = (
+    re.compile(r"^(?P<m>\d+)$"),
+    re.compile(r"^(?P<m>\d+):(?P<s>\d+)$"),
+    re.compile(r"^(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)$"),
+    re.compile(r"^(?P<d>\d+)-(?P<h>\d+)$"),
+    re.compile(r"^(?P<d>\d+)-(?P<h>\d+):(?P<m>\d+)$"),
+    re.compile(r"^(?P<d>\d+)-(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)$"),
+)
+
+
+def parse_time(text: str) -> int:
+    """Minutes of a SLURM time string (``INFINITE`` is -1); seconds round up."""
+    value = text.strip()
+    if value.upper() in ("INFINITE", "UNLIMITED") or value == "-1":
+        return INFINITE
+    for form in _TIME_FORMS:
+        match = form.match(value)
+        if match:
+            parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+            seconds = (
+                parts.get("d", 0) * 86400
+                + parts.get("h", 0) * 3600
+                + parts.get("m", 0) * 60
+                + parts.get("s", 0)
+            )
+            return (seconds + 59) // 60
+    raise ValueProblem(f"Invalid time limit specification '{text}'")
+
+
+_MEM = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGTkmgt]?)[Bb]?$")
+_MEM_FACTORS = {"": 1.0, "K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0 * 1024}
+
+
+def parse_memory(text: str) -> int:
+    """Megabytes of a SLURM memory size (``0`` means the whole node)."""
+    match = _MEM.match(text.strip())
+    if not match:
+        raise ValueProblem(f"Invalid memory specification '{text}'")
+    factor = _MEM_FACTORS[match.group("unit").upper()]
+    return int(int(match.group("n")) * factor + 0.999999) if factor < 1 else int(
+        int(match.group("n")) * factor
+    )
+
+
+def parse_positive_int(text: str) -> int:
+    value = text.strip()
+    if not re.fullmatch(r"\d+", value) or int(value) <= 0:
+        raise ValueProblem(f"Invalid numeric value '{text}'")
+    return int(value)
+
+
+def parse_nonnegative_int(text: str) -> int:
+    value = text.strip()
+    if not re.fullmatch(r"\d+", value):
+        raise ValueProblem(f"Invalid numeric value '{text}'")
+    return int(value)
+
+
+_NODES = re.compile(r"^(?P<min>\d+)(?:-(?P<max>\d+))?$")
+
+
+def parse_nodes(text: str) -> tuple[int, int]:
+    """``N`` or ``MIN-MAX`` node counts."""
+    match = _NODES.match(text.strip())
+    if not match:
+        raise ValueProblem(f"Invalid node count specification '{text}'")
+    low = int(match.group("min"))
+    high = int(match.group("max")) if match.group("max") else low
+    if low <= 0 or high < low:
+        raise ValueProblem(f"Invalid node count specification '{text}'")
+    return low, high
+
+
+@dataclass(frozen=True)
+class GpuCount:
+    """A GPU request: how many, and of which type if one is named."""
+
+    count: int
+    type: str | None
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+
+
+def parse_gres(text: str) -> dict[str, GpuCount]:
+    """``name[[:type]:count]`` items; returns the request per gres name.
+
+    Only GPU requests matter to the model; other gres are validated for form.
+    """
+    requests: dict[str, GpuCount] = {}
+    value = text.strip()
+    if value.lower() == "none":
+        return requests
+    for item in value.split(","):
+        parts = item.split(":")
+        if not parts[0] or not re.fullmatch(_NAME, parts[0]):
+            raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
+        name = parts[0]
+        gtype: str | None = None
+        count = 1
+        rest = parts[1:]
+        if rest and re.fullmatch(r"\d+[KMGT]?", rest[-1]):
+            count_text = rest.pop()
+            count = int(re.sub(r"[KMGT]$", "", count_text)) * {
+                "": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4
+            }[re.sub(r"^\d+", "", count_text)]
+        if len(rest) > 1 or (rest and not re.fullmatch(_NAME, rest[0])):
+            raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
+        if rest:
+            gtype = rest[0]
+        if count <= 0:
+            raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
+        requests[name] = GpuCount(count, gtype)
+    return requests
+
+
+def parse_gpus(text: str) -> GpuCount:
+    """``[type:]count`` of ``--gpus``, ``--gpus-per-node``, ``--gpus-per-task``."""
+    parts = text.strip().split(":")
+    if len(parts) == 1 and re.fullmatch(r"\d+", parts[0]):
+        count, gtype = int(parts[0]), None
+    elif len(parts) == 2 and re.fullmatch(_NAME, parts[0]) and re.fullmatch(r"\d+", parts[1]):
+        count, gtype = int(parts[1]), parts[0]
+    elif len(parts) == 1 and re.fullmatch(_NAME, parts[0]):
+        count, gtype = 1, parts[0]
+    else:
+        raise ValueProblem(f"Invalid GPU specification '{text}'")
+    if count <= 0:
+        raise ValueProblem(f"Invalid GPU specification '{text}'")
+    return GpuCount(count, gtype)

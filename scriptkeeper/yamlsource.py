@@ -1,0 +1,58 @@
+"""Load YAML keeping the line of every mapping key, for errors that name a line.
+
+Used by the configuration loader so that every strictness error in a
+rules.yaml says ``file:line``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that remembers the line (1-based) of each key and of itself."""
+
+    line: int = 1
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        if not isinstance(key, str):
+            key = str(key)
+        result[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def load(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise YamlError(str(error.problem or error), (mark.line + 1) if mark else 1) from error
+    except yaml.YAMLError as error:
+        raise YamlError(str(error), 1) from error
