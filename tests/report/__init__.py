@@ -1,0 +1,1 @@
+"""The report formats for CI systems: SARIF and GitLab Code Quality."""
