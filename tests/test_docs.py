@@ -1,0 +1,79 @@
+"""docs/rules/: one page a rule, generated from rules.yaml, never out of date."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scriptkeeper import docs
+from scriptkeeper.config import builtin_rules, load_config
+from tests.conftest import REPO
+
+RULE_PAGES = REPO / "docs" / "rules"
+
+
+def test_rule_pages_are_up_to_date() -> None:
+    problems = docs.differences(RULE_PAGES, docs.pages(builtin_rules()))
+    assert problems == [], "run 'python -m scriptkeeper.docs' and commit docs/rules/"
+
+
+def test_every_rule_has_a_page_with_all_four_parts() -> None:
+    rules = builtin_rules()
+    assert rules
+    for rule in rules.values():
+        page = (RULE_PAGES / f"{rule.name}.md").read_text(encoding="utf-8")
+        assert page.startswith(docs.HEADER)
+        assert f"# {rule.name} ({rule.code})" in page
+        for part in ("what", "example", "fixed", "suppress"):
+            assert getattr(rule.doc, part).strip(), f"{rule.name}: doc.{part} is missing"
+            assert f"doc.{part}" not in page
+        assert rule.doc.example.rstrip("\n") in page and rule.doc.fixed.rstrip("\n") in page
+        assert f"disable={rule.name}" in page
+    index = (RULE_PAGES / docs.INDEX).read_text(encoding="utf-8")
+    for rule in rules.values():
+        assert f"| {rule.code} | [{rule.name}]({rule.name}.md) |" in index
+
+
+def test_check_finds_missing_stale_and_left_over_pages(tmp_path: Path) -> None:
+    out = tmp_path / "rules"
+    assert docs.main(["--out", str(out), "--check"]) == 1  # nothing written yet
+    assert docs.main(["--out", str(out)]) == 0
+    assert docs.main(["--out", str(out), "--check"]) == 0
+    page = out / "missing-shebang.md"
+    page.write_text(page.read_text() + "hand edit\n")
+    (out / "renamed-rule.md").write_text("old\n")
+    problems = docs.differences(out, docs.pages(builtin_rules()))
+    assert sorted(problems) == [f"{page}: out of date", f"{out / 'renamed-rule.md'}: no such "
+                                f"rule any more"]
+    assert docs.main(["--out", str(out), "--check"]) == 1
+    assert docs.main(["--out", str(out)]) == 0
+    assert not (out / "renamed-rule.md").exists()
+    assert docs.differences(out, docs.pages(builtin_rules())) == []
+
+
+def test_generator_runs_as_a_module(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "scriptkeeper.docs", "--out", str(tmp_path),
+                          "--check"], capture_output=True, text=True, check=False)
+    assert out.returncode == 1
+    assert "python -m scriptkeeper.docs" in out.stderr
+
+
+def test_user_rules_get_no_page_but_render(tmp_path: Path) -> None:
+    config_file = tmp_path / "rules.yaml"
+    config_file.write_text("rules:\n  require-account:\n    when: \"not job.account\"\n"
+                           "    message: every job must name an account ({job.name})\n")
+    rules = load_config(config_file).rules
+    assert "require-account.md" not in docs.pages(rules)
+    page = docs.rule_page(rules["require-account"])
+    assert "not job.account" in page
+    assert "Message: every job must name an account (<name>)" in page
+    assert "_Not documented yet: add `doc.example`" in page
+
+
+@pytest.mark.parametrize(("code", "family"), [("SK002", "reading the script as sbatch does"),
+                                              ("SK301", "launchers"), ("USER", None)])
+def test_family_of_a_code(code: str, family: str | None) -> None:
+    assert docs.family(code) == family
