@@ -18,6 +18,12 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
+# Serialise concurrent runs (e.g. several pytest workers calling
+# ensure_cluster() at once).
+# The daemons started below get 9>&- so they never inherit (and hold) the lock.
+exec 9>/run/sk-slurm-setup.lock
+flock 9
+
 TIMEOUT=${SK_SLURM_TIMEOUT:-60}
 NODE=${SK_SLURM_NODE:-$(hostname -s)}
 CTLD_HOST=$(hostname -s)
@@ -196,7 +202,7 @@ else
     stop_pid "$MUNGE_PID" munged
     rm -f "$MUNGE_PID" /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
     log "starting munged"
-    runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_PID"
+    runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_PID" 9>&-
     for ((i = 0; i < 50; i++)); do
         munge -n </dev/null | unmunge >/dev/null 2>&1 && break
         sleep 0.2
@@ -221,14 +227,14 @@ if pid_alive "$CTLD_PID" slurmctld; then
     log "slurmctld already running (pid $(<"$CTLD_PID"))"
 else
     log "starting slurmctld"
-    /usr/sbin/slurmctld
+    /usr/sbin/slurmctld 9>&-
 fi
 
 if pid_alive "$SLURMD_PID" slurmd; then
     log "slurmd already running (pid $(<"$SLURMD_PID"))"
 else
     log "starting slurmd"
-    /usr/sbin/slurmd -N "$NODE"
+    /usr/sbin/slurmd -N "$NODE" 9>&-
 fi
 
 # ---------------------------------------------------------------- wait idle
