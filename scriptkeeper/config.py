@@ -191,7 +191,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
     if (when is None) == (fact is None):
         raise reader.fail(raw.line, f"rule '{name}' needs exactly one of 'when' (an "
                                     f"expression over the job model) or 'fact'")
-    scope = reader.string(raw, "scope", "job") or "job"
+    scope: str = reader.string(raw, "scope", "job") or "job"
     if scope not in ("job", "step"):
         raise reader.fail(raw.line_of("scope"), "scope must be 'job' or 'step'")
     if fact is not None:
@@ -212,9 +212,10 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
     if severity not in SEVERITIES:
         raise reader.fail(raw.line_of("severity"),
                           f"severity must be one of {', '.join(SEVERITIES)}")
-    message = reader.string(raw, "message")
-    if not message:
+    user_message = reader.string(raw, "message")
+    if not user_message:
         raise reader.fail(raw.line, f"rule '{name}' needs a 'message'")
+    message = user_message
     fix = reader.string(raw, "fix", "") or ""
     _check_template(reader, raw, "message", message, scope)
     _check_template(reader, raw, "fix", fix, scope)
@@ -254,7 +255,7 @@ def _read_rules(reader: _Reader, raw: LineDict, base: dict[str, Rule],
 
 def _read_cluster(reader: _Reader, raw: LineDict) -> ClusterProfile:
     reader.keys(raw, {"slurm_version", "default_partition", "partitions", "plugin_options",
-                      "gpus_managed"}, "cluster")
+                      "gpus_managed", "gres_types"}, "cluster")
     partitions: dict[str, PartitionProfile] = {}
     parts = reader.mapping(raw.get("partitions"), raw.line_of("partitions"), "partitions")
     for name, value in parts.items():
@@ -278,7 +279,8 @@ def _read_cluster(reader: _Reader, raw: LineDict) -> ClusterProfile:
     return ClusterProfile(
         slurm_version=version, default_partition=default, partitions=partitions,
         plugin_options=reader.strings(raw, "plugin_options"),
-        gpus_managed=reader.boolean(raw, "gpus_managed", True))
+        gpus_managed=reader.boolean(raw, "gpus_managed", True),
+        gres_types=reader.strings(raw, "gres_types"))
 
 
 _TOP_KEYS = {"scripts", "cluster", "redundancy", "backup", "rules", "frameworks", "hook"}

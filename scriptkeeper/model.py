@@ -9,6 +9,7 @@ this model through the names ``job``, ``step`` and ``cluster``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,19 +130,19 @@ def _gpus(final: dict[str, Directive], nodes: int, tasks_per_node: int
         gres = final.get("gres")
         if gres is not None and gres.value is not None:
             gpu = parse_gres(gres.value).get("gpu")
-            if gpu is not None:
+            if gpu is not None and gpu.count > 0:
                 per_node, gtype, request, line = gpu.count, gpu.type, True, gres.line
         d = final.get("gpus-per-node")
-        if d is not None and d.value is not None:
+        if d is not None and d.value is not None and parse_gpus(d.value).count > 0:
             g = parse_gpus(d.value)
             per_node, gtype, request, line = g.count, g.type or gtype, True, d.line
         d = final.get("gpus")
-        if d is not None and d.value is not None:
+        if d is not None and d.value is not None and parse_gpus(d.value).count > 0:
             g = parse_gpus(d.value)
             per_node = max(per_node, math.ceil(g.count / max(nodes, 1)))
             gtype, request, line = g.type or gtype, True, d.line
         d = final.get("gpus-per-task")
-        if d is not None and d.value is not None:
+        if d is not None and d.value is not None and parse_gpus(d.value).count > 0:
             g = parse_gpus(d.value)
             per_task = g.count
             per_node = max(per_node, g.count * tasks_per_node)
@@ -160,10 +161,9 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
 
     nodes, nodes_max = 1, 1
     if "nodes" in final and final["nodes"].value:
-        try:
+        with contextlib.suppress(ValueProblem):
             nodes, nodes_max = parse_nodes(final["nodes"].value)
-        except ValueProblem:
-            pass
+    nodes = max(nodes, 1)  # --nodes=0 is accepted and runs on one node
     n = _int(final.get("ntasks"))
     t = _int(final.get("ntasks-per-node"))
     per_gpu = _int(final.get("ntasks-per-gpu"))
@@ -225,6 +225,16 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
                 and gpu_request):
             exceeds.append(f"GPU type '{gtype}' but the nodes have "
                            f"{', '.join(part_profile.gpu_types)}")
+        if profile is not None and profile.gres_types:
+            gres_d = final.get("gres")
+            try:
+                names = parse_gres(gres_d.value) if gres_d and gres_d.value else {}
+            except ValueProblem:
+                names = {}
+            for gres_name in names:
+                if gres_name not in profile.gres_types:
+                    exceeds.append(f"generic resource '{gres_name}', which the cluster does "
+                                   f"not have (it has {', '.join(profile.gres_types)})")
         if mem and part_profile.mem_per_node_mb and mem > part_profile.mem_per_node_mb:
             exceeds.append(f"{mem} MB of memory per node but a node has "
                            f"{part_profile.mem_per_node_mb} MB")

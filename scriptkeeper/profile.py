@@ -27,6 +27,7 @@ class ClusterProfile:
     partitions: dict[str, PartitionProfile] = field(default_factory=dict)
     plugin_options: tuple[str, ...] = ()
     gpus_managed: bool = True
+    gres_types: tuple[str, ...] = ()  # GresTypes of slurm.conf: empty means not known
 
     @property
     def has_partitions(self) -> bool:

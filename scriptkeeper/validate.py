@@ -101,13 +101,13 @@ VALUE_CHECKS: dict[str, Callable[[str], Any]] = {
 
 _OPTIONAL_CHECKS: dict[str, Callable[[str], Any]] = {"exclusive": _exclusive}
 
-# Pairs sbatch refuses outright ("... are mutually exclusive").
+# Pairs sbatch refuses outright ("... are mutually exclusive"). Not here:
+# --exclusive with --oversubscribe, which SLURM 22.05 accepts (the last wins).
 EXCLUSIVE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("mem", "mem-per-cpu", "mem-per-gpu"),
     ("ntasks-per-gpu", "ntasks-per-node"),
     ("ntasks-per-gpu", "gpus-per-task"),
     ("ntasks-per-gpu", "gpus-per-socket"),
-    ("exclusive", "oversubscribe"),
     ("cpus-per-task", "cpus-per-gpu"),
 )
 

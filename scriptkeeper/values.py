@@ -85,7 +85,7 @@ def parse_nodes(text: str) -> tuple[int, int]:
         raise ValueProblem(f"Invalid node count specification '{text}'")
     low = int(match.group("min"))
     high = int(match.group("max")) if match.group("max") else low
-    if low <= 0 or high < low:
+    if high < low:  # 22.05 accepts --nodes=0
         raise ValueProblem(f"Invalid node count specification '{text}'")
     return low, high
 
@@ -127,9 +127,7 @@ def parse_gres(text: str) -> dict[str, GpuCount]:
             raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
         if rest:
             gtype = rest[0]
-        if count <= 0:
-            raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
-        requests[name] = GpuCount(count, gtype)
+        requests[name] = GpuCount(count, gtype)  # a count of 0 is accepted: none
     return requests
 
 
@@ -144,6 +142,4 @@ def parse_gpus(text: str) -> GpuCount:
         count, gtype = 1, parts[0]
     else:
         raise ValueProblem(f"Invalid GPU specification '{text}'")
-    if count <= 0:
-        raise ValueProblem(f"Invalid GPU specification '{text}'")
-    return GpuCount(count, gtype)
+    return GpuCount(count, gtype)  # 0 is accepted and means no GPU

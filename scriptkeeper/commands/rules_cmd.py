@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from ..config import load_config
-from ..scan import config_path_for, find_root
+from ..discover import find_root
+from ..scan import config_path_for
 from .common import fail, guarded
 
 

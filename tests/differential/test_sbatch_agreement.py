@@ -1,0 +1,92 @@
+"""Differential tests: scriptkeeper's directive verdicts agree with real sbatch.
+
+For every script of the corpus, ``sbatch --test-only`` on the local SLURM
+22.05 cluster refuses it if and only if scriptkeeper reports an error-level
+finding from the rules that mean "sbatch or the controller refuses this".
+``directive-after-command`` is an error for another reason (SLURM silently
+ignores the directive and runs the job without it), so it is checked
+separately against what SLURM really applied to a held job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scriptkeeper.analyze import analyze_script
+from scriptkeeper.config import Config, load_config
+from tests.differential.corpus import CASES
+from tests.support import slurm as cluster
+
+pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
+
+REFUSAL_RULES = {
+    "missing-shebang", "dos-line-endings", "empty-script", "nul-byte", "unknown-option",
+    "invalid-directive", "invalid-value", "conflicting-options", "request-exceeds-node",
+    "unknown-partition",
+}
+
+# The profile of the local test cluster (.ci/slurm/setup.sh).
+PROFILE = """\
+cluster:
+  slurm_version: "22.05"
+  default_partition: h200
+  gres_types: [gpu]
+  partitions:
+    h200: {cpus_per_node: 128, gpus_per_node: 8, gpu_types: [h200], mem_per_node: 2000G}
+    debug: {cpus_per_node: 128, gpus_per_node: 8, gpu_types: [h200], mem_per_node: 2000G}
+"""
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    path = tmp_path_factory.mktemp("profile") / "rules.yaml"
+    path.write_text(PROFILE)
+    return load_config(path)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_refused_iff_error(name: str, config: Config, tmp_path: Path) -> None:
+    data = CASES[name]
+    script = tmp_path / f"{name}.sh"
+    script.write_bytes(data)
+    result = cluster.sbatch_test_only(script)
+    judged = analyze_script(tmp_path, script.name, data, config)
+    refusals = [f for f in judged.findings if f.severity == "error" and f.rule in REFUSAL_RULES]
+    said = "; ".join(f"{f.rule}: {f.message}" for f in refusals) or "nothing"
+    assert (not result.accepted) == bool(refusals), (
+        f"sbatch {'refused' if not result.accepted else 'accepted'} {name} "
+        f"({(result.stderr or result.stdout).strip()!r}) but scriptkeeper said {said}")
+
+
+LATE_AND_LOOKALIKE = {
+    "late_cpus": (b"#!/bin/bash\n#SBATCH --ntasks=1\nhostname\n#SBATCH --cpus-per-task=4\n",
+                  "cpus_per_task", 1),
+    "lookalike_cpus": (b"#!/bin/bash\n#SBATCH --ntasks=1\n# SBATCH --cpus-per-task=4\nhostname\n",
+                       "cpus_per_task", 1),
+    "lowercase_cpus": (b"#!/bin/bash\n#sbatch --cpus-per-task=4\n#SBATCH -n 1\nhostname\n",
+                       "cpus_per_task", 1),
+    "real_cpus": (b"#!/bin/bash\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=4\nhostname\n",
+                  "cpus_per_task", 4),
+    "late_ntasks": (b"#!/bin/bash\n#SBATCH -N 1\nhostname\n#SBATCH --ntasks=3\n",
+                    "ntasks", None),
+    "real_ntasks": (b"#!/bin/bash\n#SBATCH -N 1\n#SBATCH --ntasks=3\nhostname\n", "ntasks", 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATE_AND_LOOKALIKE))
+def test_applied_values_match_model(name: str, config: Config, tmp_path: Path) -> None:
+    data, attribute, expected = LATE_AND_LOOKALIKE[name]
+    script = tmp_path / f"{name}.sh"
+    script.write_bytes(data)
+    fields = cluster.held_job(script)
+    judged = analyze_script(tmp_path, script.name, data, config)
+    assert judged.job is not None
+    modelled = getattr(judged.job, attribute)
+    assert modelled == expected
+    if attribute == "cpus_per_task":
+        assert int(fields["MinCPUsNode"]) == modelled * 1, fields
+    else:
+        applied = int(fields["NumTasks"]) if fields.get("NumTasks", "N/A").isdigit() else None
+        assert (applied if applied != 1 or modelled is not None else None) == modelled, fields
