@@ -11,92 +11,99 @@
 # Environment knobs (all optional):
 #   SK_SLURM_TIMEOUT   seconds to wait for the node to become idle (default 60)
 #   SK_SLURM_NODE      node name (default: `hostname -s`)
+#   SK_SLURM_LOCK_WAIT seconds to wait for a concurrent setup.sh (default 600)
 set -euo pipefail
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "setup.sh: must run as root" >&2
-    exit 1
-fi
-
-# Serialise concurrent runs (e.g. several pytest workers calling
-# ensure_cluster() at once).
-# The daemons started below get 9>&- so they never inherit (and hold) the lock.
-exec 9>/run/sk-slurm-setup.lock
-flock 9
-
-TIMEOUT=${SK_SLURM_TIMEOUT:-60}
-NODE=${SK_SLURM_NODE:-$(hostname -s)}
-CTLD_HOST=$(hostname -s)
-CONF_DIR=/etc/slurm
-CONF=$CONF_DIR/slurm.conf
-GRES_CONF=$CONF_DIR/gres.conf
-LOG_DIR=/var/log/slurm
-CTLD_LOG=$LOG_DIR/slurmctld.log
-SLURMD_LOG=$LOG_DIR/slurmd.log
-CTLD_PID=/run/slurmctld.pid
-SLURMD_PID=/run/slurmd.pid
-MUNGE_PID=/run/munge/munged.pid
-MUNGE_LOG=/var/log/munge/munged.log
-
-log() { echo "setup.sh: $*"; }
-
-# ---------------------------------------------------------------- packages
-need_pkgs=()
-for bin in sbatch slurmctld slurmd munged; do
-    if ! command -v "$bin" >/dev/null 2>&1 && [[ ! -x /usr/sbin/$bin ]]; then
-        need_pkgs=(slurm-wlm munge)
-        break
+# Everything is in main() so bash has parsed the whole file before running
+# any of it: editing or checking out this file while it runs is then safe.
+main() {
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "setup.sh: must run as root" >&2
+        exit 1
     fi
-done
-if ((${#need_pkgs[@]})); then
-    log "installing ${need_pkgs[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    # Only refresh the package lists when apt has none (fresh machine) or the
-    # install fails with the lists we have.
-    if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
-        apt-get update -qq
+
+    # Serialise concurrent runs (e.g. several pytest workers calling
+    # ensure_cluster() at once).
+    # The daemons started below get 9>&- so they never inherit (and hold) the lock.
+    exec 9>/run/sk-slurm-setup.lock
+    if ! flock -w "${SK_SLURM_LOCK_WAIT:-600}" 9; then
+        echo "setup.sh: another setup.sh still holds /run/sk-slurm-setup.lock" >&2
+        exit 1
     fi
-    if ! apt-get install -y -qq "${need_pkgs[@]}" >/tmp/sk-slurm-apt.log 2>&1; then
-        apt-get update -qq
-        apt-get install -y -qq "${need_pkgs[@]}" >/tmp/sk-slurm-apt.log 2>&1 || {
-            cat /tmp/sk-slurm-apt.log >&2
-            exit 1
-        }
+
+    TIMEOUT=${SK_SLURM_TIMEOUT:-60}
+    NODE=${SK_SLURM_NODE:-$(hostname -s)}
+    CTLD_HOST=$(hostname -s)
+    CONF_DIR=/etc/slurm
+    CONF=$CONF_DIR/slurm.conf
+    GRES_CONF=$CONF_DIR/gres.conf
+    LOG_DIR=/var/log/slurm
+    CTLD_LOG=$LOG_DIR/slurmctld.log
+    SLURMD_LOG=$LOG_DIR/slurmd.log
+    CTLD_PID=/run/slurmctld.pid
+    SLURMD_PID=/run/slurmd.pid
+    MUNGE_PID=/run/munge/munged.pid
+    MUNGE_LOG=/var/log/munge/munged.log
+
+    log() { echo "setup.sh: $*"; }
+
+    # ---------------------------------------------------------------- packages
+    need_pkgs=()
+    for bin in sbatch slurmctld slurmd munged; do
+        if ! command -v "$bin" >/dev/null 2>&1 && [[ ! -x /usr/sbin/$bin ]]; then
+            need_pkgs=(slurm-wlm munge)
+            break
+        fi
+    done
+    if ((${#need_pkgs[@]})); then
+        log "installing ${need_pkgs[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        # Only refresh the package lists when apt has none (fresh machine) or the
+        # install fails with the lists we have.
+        if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
+            apt-get update -qq
+        fi
+        if ! apt-get install -y -qq "${need_pkgs[@]}" >/tmp/sk-slurm-apt.log 2>&1; then
+            apt-get update -qq
+            apt-get install -y -qq "${need_pkgs[@]}" >/tmp/sk-slurm-apt.log 2>&1 || {
+                cat /tmp/sk-slurm-apt.log >&2
+                exit 1
+            }
+        fi
     fi
-fi
 
-# ---------------------------------------------------------------- devices
-for i in 0 1 2 3 4 5 6 7; do
-    if [[ ! -e /dev/nvidia$i ]]; then
-        mknod -m 666 "/dev/nvidia$i" c 195 "$i"
+    # ---------------------------------------------------------------- devices
+    for i in 0 1 2 3 4 5 6 7; do
+        if [[ ! -e /dev/nvidia$i ]]; then
+            mknod -m 666 "/dev/nvidia$i" c 195 "$i"
+        fi
+    done
+
+    # ---------------------------------------------------------------- dirs
+    install -d -o root -g root -m 0755 \
+        /var/spool/slurmctld /var/spool/slurmd "$LOG_DIR" "$CONF_DIR"
+    install -d -o munge -g munge -m 0755 /run/munge
+    install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
+    install -d -o munge -g munge -m 0700 /etc/munge
+
+    # ---------------------------------------------------------------- munge key
+    if [[ ! -s /etc/munge/munge.key ]]; then
+        log "creating munge key"
+        if command -v mungekey >/dev/null 2>&1; then
+            mungekey --create --keyfile=/etc/munge/munge.key
+        else
+            dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+        fi
     fi
-done
+    chown munge:munge /etc/munge/munge.key
+    chmod 0400 /etc/munge/munge.key
 
-# ---------------------------------------------------------------- dirs
-install -d -o root -g root -m 0755 \
-    /var/spool/slurmctld /var/spool/slurmd "$LOG_DIR" "$CONF_DIR"
-install -d -o munge -g munge -m 0755 /run/munge
-install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
-install -d -o munge -g munge -m 0700 /etc/munge
+    # ---------------------------------------------------------------- config
+    new_conf=$(mktemp)
+    new_gres=$(mktemp)
+    trap 'rm -f "$new_conf" "$new_gres"' EXIT
 
-# ---------------------------------------------------------------- munge key
-if [[ ! -s /etc/munge/munge.key ]]; then
-    log "creating munge key"
-    if command -v mungekey >/dev/null 2>&1; then
-        mungekey --create --keyfile=/etc/munge/munge.key
-    else
-        dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
-    fi
-fi
-chown munge:munge /etc/munge/munge.key
-chmod 0400 /etc/munge/munge.key
-
-# ---------------------------------------------------------------- config
-new_conf=$(mktemp)
-new_gres=$(mktemp)
-trap 'rm -f "$new_conf" "$new_gres"' EXIT
-
-cat >"$new_conf" <<EOF
+    cat >"$new_conf" <<EOF
 # Generated by .ci/slurm/setup.sh (scriptkeeper test cluster). Do not edit:
 # rerunning setup.sh rewrites it and restarts the daemons if it changed.
 ClusterName=sk
@@ -144,149 +151,152 @@ PartitionName=h200 Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP
 PartitionName=debug Nodes=${NODE} Default=NO MaxTime=00:30:00 State=UP
 EOF
 
-cat >"$new_gres" <<EOF
+    cat >"$new_gres" <<EOF
 # Generated by .ci/slurm/setup.sh: 8 fake H200s backed by mknod'ed devices.
 AutoDetect=off
 NodeName=${NODE} Name=gpu Type=h200 File=/dev/nvidia[0-7]
 EOF
 
-conf_changed=0
-for pair in "$new_conf:$CONF" "$new_gres:$GRES_CONF"; do
-    src=${pair%%:*}
-    dst=${pair#*:}
-    if ! cmp -s "$src" "$dst"; then
-        install -m 0644 "$src" "$dst"
-        conf_changed=1
-        log "wrote $dst"
-    fi
-done
-
-# ---------------------------------------------------------------- daemons
-# pid_alive PIDFILE NAME: the pid in PIDFILE is alive and is a NAME process.
-pid_alive() {
-    local pid
-    [[ -s $1 ]] || return 1
-    pid=$(<"$1")
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    [[ -r /proc/$pid/comm ]] || return 1
-    [[ $(</proc/$pid/comm) == "$2" ]]
-}
-
-stop_pid() { # stop_pid PIDFILE NAME
-    local pid i
-    pid_alive "$1" "$2" || return 0
-    pid=$(<"$1")
-    kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        [[ -d /proc/$pid ]] || return 0
-        sleep 0.2
+    conf_changed=0
+    for pair in "$new_conf:$CONF" "$new_gres:$GRES_CONF"; do
+        src=${pair%%:*}
+        dst=${pair#*:}
+        if ! cmp -s "$src" "$dst"; then
+            install -m 0644 "$src" "$dst"
+            conf_changed=1
+            log "wrote $dst"
+        fi
     done
-    kill -9 "$pid" 2>/dev/null || true
-}
 
-dump_logs() {
-    echo "----- sinfo -----" >&2
-    sinfo -N -l 2>&1 >&2 || true
-    echo "----- scontrol show node -----" >&2
-    scontrol show node 2>&1 >&2 || true
-    for f in "$MUNGE_LOG" "$CTLD_LOG" "$SLURMD_LOG"; do
-        echo "----- $f (tail) -----" >&2
-        tail -n 60 "$f" >&2 2>/dev/null || true
-    done
-}
+    # ---------------------------------------------------------------- daemons
+    # pid_alive PIDFILE NAME: the pid in PIDFILE is alive and is a NAME process.
+    pid_alive() {
+        local pid
+        [[ -s $1 ]] || return 1
+        pid=$(<"$1")
+        [[ $pid =~ ^[0-9]+$ ]] || return 1
+        [[ -r /proc/$pid/comm ]] || return 1
+        [[ $(</proc/$pid/comm) == "$2" ]]
+    }
 
-# munged
-if pid_alive "$MUNGE_PID" munged && munge -n </dev/null | unmunge >/dev/null 2>&1; then
-    log "munged already running (pid $(<"$MUNGE_PID"))"
-else
-    stop_pid "$MUNGE_PID" munged
-    rm -f "$MUNGE_PID" /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
-    log "starting munged"
-    runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_PID" 9>&-
-    for ((i = 0; i < 50; i++)); do
-        munge -n </dev/null | unmunge >/dev/null 2>&1 && break
-        sleep 0.2
-    done
-    if ! munge -n </dev/null | unmunge >/dev/null 2>&1; then
-        echo "setup.sh: munged did not come up" >&2
-        dump_logs
-        exit 1
+    stop_pid() { # stop_pid PIDFILE NAME
+        local pid i
+        pid_alive "$1" "$2" || return 0
+        pid=$(<"$1")
+        kill "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            [[ -d /proc/$pid ]] || return 0
+            sleep 0.2
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    }
+
+    dump_logs() {
+        echo "----- sinfo -----" >&2
+        sinfo -N -l 2>&1 >&2 || true
+        echo "----- scontrol show node -----" >&2
+        scontrol show node 2>&1 >&2 || true
+        for f in "$MUNGE_LOG" "$CTLD_LOG" "$SLURMD_LOG"; do
+            echo "----- $f (tail) -----" >&2
+            tail -n 60 "$f" >&2 2>/dev/null || true
+        done
+    }
+
+    # munged (a working munge round trip is what counts, whoever started it)
+    if munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
+        log "munged already running"
+    else
+        stop_pid "$MUNGE_PID" munged
+        rm -f "$MUNGE_PID" /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
+        log "starting munged"
+        runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_PID" 9>&-
+        for ((i = 0; i < 50; i++)); do
+            munge -n </dev/null | unmunge >/dev/null 2>&1 && break
+            sleep 0.2
+        done
+        if ! munge -n </dev/null | unmunge >/dev/null 2>&1; then
+            echo "setup.sh: munged did not come up" >&2
+            dump_logs
+            exit 1
+        fi
     fi
-fi
 
-if ((conf_changed)); then
-    # Node definitions and plugins are only read at daemon start.
-    if pid_alive "$SLURMD_PID" slurmd || pid_alive "$CTLD_PID" slurmctld; then
-        log "configuration changed: restarting slurm daemons"
+    if ((conf_changed)); then
+        # Node definitions and plugins are only read at daemon start.
+        if pid_alive "$SLURMD_PID" slurmd || pid_alive "$CTLD_PID" slurmctld; then
+            log "configuration changed: restarting slurm daemons"
+        fi
+        stop_pid "$SLURMD_PID" slurmd
+        stop_pid "$CTLD_PID" slurmctld
     fi
-    stop_pid "$SLURMD_PID" slurmd
-    stop_pid "$CTLD_PID" slurmctld
-fi
 
-if pid_alive "$CTLD_PID" slurmctld; then
-    log "slurmctld already running (pid $(<"$CTLD_PID"))"
-else
-    log "starting slurmctld"
-    /usr/sbin/slurmctld 9>&-
-fi
+    if pid_alive "$CTLD_PID" slurmctld; then
+        log "slurmctld already running (pid $(<"$CTLD_PID"))"
+    else
+        log "starting slurmctld"
+        /usr/sbin/slurmctld 9>&-
+    fi
 
-if pid_alive "$SLURMD_PID" slurmd; then
-    log "slurmd already running (pid $(<"$SLURMD_PID"))"
-else
-    log "starting slurmd"
-    /usr/sbin/slurmd -N "$NODE" 9>&-
-fi
+    if pid_alive "$SLURMD_PID" slurmd; then
+        log "slurmd already running (pid $(<"$SLURMD_PID"))"
+    else
+        log "starting slurmd"
+        /usr/sbin/slurmd -N "$NODE" 9>&-
+    fi
 
-# ---------------------------------------------------------------- wait idle
-# slurmd_registered: the running slurmd has registered with slurmctld, i.e.
-# the node's SlurmdStartTime is not older than the slurmd process.  (After a
-# restart slurmctld reloads the old node state, which may already say idle.)
-slurmd_registered() {
-    local pid age reg reg_s
-    pid_alive "$SLURMD_PID" slurmd || return 1
-    pid=$(<"$SLURMD_PID")
-    age=$(ps -o etimes= -p "$pid" | tr -d ' ')
-    [[ $age =~ ^[0-9]+$ ]] || return 1
-    reg=$(scontrol show node "$NODE" 2>/dev/null | grep -o 'SlurmdStartTime=[^ ]*' | cut -d= -f2)
-    [[ -n $reg && $reg != None ]] || return 1
-    reg_s=$(date -d "$reg" +%s 2>/dev/null) || return 1
-    ((reg_s + 2 >= $(date +%s) - age))
-}
+    # ---------------------------------------------------------------- wait idle
+    # slurmd_registered: the running slurmd has registered with slurmctld, i.e.
+    # the node's SlurmdStartTime is not older than the slurmd process.  (After a
+    # restart slurmctld reloads the old node state, which may already say idle.)
+    slurmd_registered() {
+        local pid age reg reg_s
+        pid_alive "$SLURMD_PID" slurmd || return 1
+        pid=$(<"$SLURMD_PID")
+        age=$(ps -o etimes= -p "$pid" | tr -d ' ')
+        [[ $age =~ ^[0-9]+$ ]] || return 1
+        reg=$(scontrol show node "$NODE" 2>/dev/null | grep -o 'SlurmdStartTime=[^ ]*' | cut -d= -f2)
+        [[ -n $reg && $reg != None ]] || return 1
+        reg_s=$(date -d "$reg" +%s 2>/dev/null) || return 1
+        ((reg_s + 2 >= $(date +%s) - age))
+    }
 
-state=""
-resumed=0
-deadline=$((SECONDS + TIMEOUT))
-while ((SECONDS < deadline)); do
-    state=$(sinfo -h -n "$NODE" -o '%T' 2>/dev/null | head -n 1 || true)
+    state=""
+    resumed=0
+    deadline=$((SECONDS + TIMEOUT))
+    while ((SECONDS < deadline)); do
+        state=$(sinfo -h -n "$NODE" -o '%T' 2>/dev/null | head -n 1 || true)
+        case $state in
+            idle | mixed | allocated | completing)
+                slurmd_registered && break
+                ;;
+            down* | drain* | drained*)
+                # A node that went down (e.g. slurmd restarted before slurmctld
+                # noticed) is healthy again once slurmd registers; resume it once.
+                if ((!resumed)); then
+                    scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true
+                    resumed=1
+                fi
+                ;;
+        esac
+        sleep 1
+    done
+
     case $state in
-        idle | mixed | allocated | completing)
-            slurmd_registered && break
-            ;;
-        down* | drain* | drained*)
-            # A node that went down (e.g. slurmd restarted before slurmctld
-            # noticed) is healthy again once slurmd registers; resume it once.
-            if ((!resumed)); then
-                scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true
-                resumed=1
-            fi
+        idle | mixed | allocated | completing) slurmd_registered || state="$state, slurmd not registered" ;;
+    esac
+    case $state in
+        idle | mixed | allocated | completing) ;;
+        *)
+            echo "setup.sh: node $NODE not ready after ${TIMEOUT}s (state: '${state:-none}')" >&2
+            dump_logs
+            exit 1
             ;;
     esac
-    sleep 1
-done
 
-case $state in
-    idle | mixed | allocated | completing) slurmd_registered || state="$state, slurmd not registered" ;;
-esac
-case $state in
-    idle | mixed | allocated | completing) ;;
-    *)
-        echo "setup.sh: node $NODE not ready after ${TIMEOUT}s (state: '${state:-none}')" >&2
-        dump_logs
-        exit 1
-        ;;
-esac
+    log "cluster sk is up: node $NODE is $state"
+    sinfo
+    log "slurm.conf: $CONF"
+    log "gres.conf:  $GRES_CONF"
+}
 
-log "cluster sk is up: node $NODE is $state"
-sinfo
-log "slurm.conf: $CONF"
-log "gres.conf:  $GRES_CONF"
+main "$@"
