@@ -101,6 +101,7 @@ class JobModel:
     partition_profile: PartitionProfile | None
     partition_known: bool
     exceeds: tuple[str, ...] = ()
+    exceeds_line: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -213,18 +214,25 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
 
     cpus_per_node = tasks_per_node * cpus_per_task
     exceeds: list[str] = []
+    exceeds_lines: list[int] = []
+
+    def over(text: str, *options: str) -> None:
+        exceeds.append(text)
+        found = [lines[o] for o in options if o in lines]
+        exceeds_lines.append(max(found) if found else 1)
+
     if part_profile is not None:
         if part_profile.cpus_per_node and cpus_per_node > part_profile.cpus_per_node:
-            exceeds.append(
-                f"{cpus_per_node} CPUs per node ({tasks_per_node} tasks x {cpus_per_task} "
-                f"CPUs per task) but a node has {part_profile.cpus_per_node}")
+            over(f"{cpus_per_node} CPUs per node ({tasks_per_node} tasks x {cpus_per_task} "
+                 f"CPUs per task) but a node has {part_profile.cpus_per_node}",
+                 "cpus-per-task", "ntasks-per-node", "ntasks")
         if part_profile.gpus_per_node is not None and gpus_per_node > part_profile.gpus_per_node:
-            exceeds.append(f"{gpus_per_node} GPUs per node but a node has "
-                           f"{part_profile.gpus_per_node}")
+            over(f"{gpus_per_node} GPUs per node but a node has {part_profile.gpus_per_node}",
+                 "gres", "gpus", "gpus-per-node", "gpus-per-task")
         if (gtype and part_profile.gpu_types and gtype not in part_profile.gpu_types
                 and gpu_request):
-            exceeds.append(f"GPU type '{gtype}' but the nodes have "
-                           f"{', '.join(part_profile.gpu_types)}")
+            over(f"GPU type '{gtype}' but the nodes have {', '.join(part_profile.gpu_types)}",
+                 "gres", "gpus", "gpus-per-node", "gpus-per-task")
         if profile is not None and profile.gres_types:
             gres_d = final.get("gres")
             try:
@@ -233,11 +241,11 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
                 names = {}
             for gres_name in names:
                 if gres_name not in profile.gres_types:
-                    exceeds.append(f"generic resource '{gres_name}', which the cluster does "
-                                   f"not have (it has {', '.join(profile.gres_types)})")
+                    over(f"generic resource '{gres_name}', which the cluster does not have "
+                         f"(it has {', '.join(profile.gres_types)})", "gres")
         if mem and part_profile.mem_per_node_mb and mem > part_profile.mem_per_node_mb:
-            exceeds.append(f"{mem} MB of memory per node but a node has "
-                           f"{part_profile.mem_per_node_mb} MB")
+            over(f"{mem} MB of memory per node but a node has "
+                 f"{part_profile.mem_per_node_mb} MB", "mem", "mem-per-cpu", "mem-per-gpu")
 
     return JobModel(
         name=name or "",
@@ -265,4 +273,5 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
         partition_profile=part_profile,
         partition_known=known,
         exceeds=tuple(exceeds),
+        exceeds_line=exceeds_lines[0] if exceeds_lines else 1,
     )
