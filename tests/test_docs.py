@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,13 @@ def test_user_rules_get_no_page_but_render(tmp_path: Path) -> None:
                                               ("SK301", "launchers"), ("USER", None)])
 def test_family_of_a_code(code: str, family: str | None) -> None:
     assert docs.family(code) == family
+
+
+def test_no_rule_text_is_cut_by_a_yaml_comment() -> None:
+    # a plain YAML scalar ends at ' #': "summary: an #SBATCH line" would read "an"
+    text = (REPO / "rules.yaml").read_text(encoding="utf-8")
+    cut = [f"rules.yaml:{number}: quote this value"
+           for number, line in enumerate(text.splitlines(), start=1)
+           if re.match(r"\s+(summary|message|fix|what|suppress|example|fixed): [^\"'>|]", line)
+           and " #" in line.split(": ", 1)[1]]
+    assert cut == []
