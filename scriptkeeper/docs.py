@@ -70,9 +70,9 @@ def _missing(what: str) -> str:
     return f"_Not documented yet: add `doc.{what}` to this rule in rules.yaml._\n"
 
 
-def rule_page(rule: Rule) -> str:
-    """The Markdown page of one rule."""
-    out = [HEADER, f"# {rule.name} ({rule.code})\n\n"]
+def rule_page(rule: Rule, header: bool = True) -> str:
+    """The Markdown page of one rule (``header``: the generated-file notice first)."""
+    out = [HEADER if header else "", f"# {rule.name} ({rule.code})\n\n"]
     kind = family(rule.code)
     facts = [f"**Severity:** {rule.severity}"]
     if kind:

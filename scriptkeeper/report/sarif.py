@@ -52,7 +52,7 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary or rule.name},
         "fullDescription": {"text": " ".join(rule.doc.what.split()) or rule.summary
                             or rule.name},
-        "help": {"text": _plain_help(rule), "markdown": rule_page(rule)},
+        "help": {"text": _plain_help(rule), "markdown": rule_page(rule, header=False)},
         "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": rule.enabled},
         "properties": {"tags": tags},
     }

@@ -78,7 +78,7 @@ def test_one_rule_entry_per_rule_with_help(example_repo: Path) -> None:
         assert entry["shortDescription"]["text"] == rule.summary
         assert entry["fullDescription"]["text"]
         assert entry["help"]["text"].startswith(rule.summary)
-        assert f"# {rule.name} ({rule.code})" in entry["help"]["markdown"]
+        assert entry["help"]["markdown"].startswith(f"# {rule.name} ({rule.code})\n")
         assert entry["defaultConfiguration"]["level"] == sarif.LEVELS[rule.severity]
 
 
