@@ -1,0 +1,198 @@
+"""Group scripts into duplicates and families and pick each group's keeper (group stage).
+
+Sub-quadratic: scripts are bucketed by signature digest (duplicates) and by
+(family, kind of job) (superseded); only buckets with more than one script
+are looked at, and only their scripts need dates.
+
+- duplicates: the keeper is the first by: pinned, not broken, a name without
+  markers, the oldest (first commit), the shortest path. Every other healthy,
+  unpinned script of the group is redundant of it.
+- superseded: among the scripts left (singletons and duplicate keepers), the
+  newest healthy member of each (family, kind) bucket supersedes the others:
+  newest by last change, then by what the name says (version, date, stale
+  marker). A tie at the top means no one can tell: nothing is superseded.
+- a keeper is never broken and never redundant: a duplicate of a superseded
+  keeper is redundant of the newest version.
+- broken scripts stay broken but get a note ("also a copy of X"); pinned
+  scripts stay kept with a note.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..analyze import ScriptResult
+from ..config import RedundancySettings
+from . import explain, kind
+from .family import Name, split_name
+from .history import UNKNOWN, Dates, dates
+from .signature import signature
+
+
+@dataclass
+class Member:
+    index: int
+    result: ScriptResult
+    name: Name
+    pinned: bool
+    digest: bytes
+    kind: kind.Kind
+    dates: Dates = UNKNOWN
+
+    @property
+    def broken(self) -> bool:
+        return self.result.broken
+
+    @property
+    def path(self) -> str:
+        return self.result.path
+
+
+@dataclass
+class Edge:
+    target: Member
+    relation: str  # "duplicate" or "superseded"
+    reason: str
+
+
+@dataclass
+class Outcome:
+    """What grouping decided, before it is written into the results."""
+
+    edges: dict[int, Edge] = field(default_factory=dict)
+    notes: dict[int, list[tuple[str, Member, str]]] = field(default_factory=dict)
+
+    def note(self, member: Member, relation: str, other: Member, text: str) -> None:
+        self.notes.setdefault(member.index, []).append((relation, other, text))
+
+
+DatesFor = Callable[[list[str]], dict[str, Dates]]
+
+
+def members(results: list[ScriptResult], settings: RedundancySettings,
+            pinned: Callable[[str], bool], release: str | None = None,
+            plugin_options: tuple[str, ...] = ()) -> list[Member]:
+    found = []
+    for index, result in enumerate(results):
+        sig = signature(result, settings.ignore, release, plugin_options)
+        job_kind = (*kind.resource_kind(result), kind.launch_key(result, sig.body))
+        found.append(Member(index, result, split_name(result.path, settings.markers),
+                            pinned(result.path), sig.digest, job_kind))
+    return found
+
+
+def _keeper_order(m: Member) -> tuple[object, ...]:
+    return (not m.pinned, m.broken, m.name.marked, m.dates.first, len(m.path), m.path)
+
+
+def _duplicates(groups: list[list[Member]], settings: RedundancySettings,
+                outcome: Outcome) -> None:
+    for group in groups:
+        group.sort(key=_keeper_order)
+        healthy = [m for m in group if not m.broken]
+        keeper = healthy[0] if healthy else group[0]
+        for m in group:
+            if m is keeper:
+                continue
+            if m.broken:
+                outcome.note(m, "copy", keeper, f"also a copy of {keeper.path}")
+            elif m.pinned:
+                outcome.note(m, "copy", keeper,
+                             f"pinned: kept, although it is the same job as {keeper.path}")
+            else:
+                reason = explain.duplicate(m.result, keeper.result, settings.ignore)
+                outcome.edges[m.index] = Edge(keeper, "duplicate", reason)
+
+
+def _newest_order(m: Member) -> tuple[object, ...]:
+    return (m.dates.last, m.name.rank)
+
+
+def _superseded(buckets: list[list[Member]], outcome: Outcome) -> None:
+    for bucket in buckets:
+        healthy = sorted((m for m in bucket if not m.broken), key=_newest_order, reverse=True)
+        if not healthy:
+            continue
+        newest = healthy[0]
+        if len(healthy) > 1 and _newest_order(healthy[1]) == _newest_order(newest):
+            continue  # no way to tell which version is the newest
+        family = newest.name.family
+        for m in bucket:
+            if m is newest:
+                continue
+            older = _newest_order(m) < _newest_order(newest)
+            if m.broken:
+                text = (f"also superseded by {newest.path} (family '{family}')" if older else
+                        f"the newest working version of family '{family}' is {newest.path}")
+                outcome.note(m, "superseded", newest, text)
+            elif m.pinned:
+                outcome.note(m, "superseded", newest,
+                             f"pinned: kept, although {newest.path} is a newer version "
+                             f"(family '{family}')")
+            else:
+                reason = explain.superseded(m.result, newest.result, m.name, m.dates,
+                                            newest.dates, newest.name)
+                outcome.edges[m.index] = Edge(newest, "superseded", reason)
+
+
+def group(found: list[Member], settings: RedundancySettings, dates_for: DatesFor) -> Outcome:
+    """Decide duplicates and superseded versions among ``found``."""
+    outcome = Outcome()
+    by_digest: dict[bytes, list[Member]] = defaultdict(list)
+    by_family: dict[tuple[object, ...], list[Member]] = defaultdict(list)
+    for m in found:
+        by_digest[m.digest].append(m)
+        by_family[(m.name.key, m.kind)].append(m)
+    dup_groups = [g for g in by_digest.values() if len(g) > 1] if settings.duplicates else []
+    fam_buckets = ([b for b in by_family.values() if len(b) > 1]
+                   if settings.superseded else [])
+    need = {m.path: m for g in (*dup_groups, *fam_buckets) for m in g}
+    if need:
+        known = dates_for(list(need))
+        for path, m in need.items():
+            m.dates = known.get(path, UNKNOWN)
+    _duplicates(dup_groups, settings, outcome)
+    if fam_buckets:
+        left = [[m for m in b if m.index not in outcome.edges] for b in fam_buckets]
+        _superseded([b for b in left if len(b) > 1], outcome)
+    return outcome
+
+
+def write(found: list[Member], outcome: Outcome) -> None:
+    """Set verdicts, ``redundant_of``, notes and the relation of every script."""
+    for m in found:
+        result = m.result
+        edge = outcome.edges.get(m.index)
+        if edge is not None and not m.broken:
+            keeper = edge.target
+            notes = [edge.reason]
+            seen = {m.index}
+            while keeper.index in outcome.edges and keeper.index not in seen:
+                seen.add(keeper.index)
+                step = outcome.edges[keeper.index]
+                notes.append(f"{keeper.path} is itself redundant: {step.reason}")
+                keeper = step.target
+            result.verdict = "redundant"
+            result.redundant_of = keeper.path
+            result.notes.extend(notes)
+            result.extra["redundancy"] = {"relation": edge.relation, "of": keeper.path,
+                                          "via": edge.target.path}
+        for relation, other, text in outcome.notes.get(m.index, []):
+            result.notes.append(text)
+            result.extra.setdefault("redundancy", {"relation": relation, "of": other.path,
+                                                   "via": other.path})
+
+
+def run(results: list[ScriptResult], settings: RedundancySettings,
+        pinned: Callable[[str], bool], root: Path, in_git: bool,
+        release: str | None = None, plugin_options: tuple[str, ...] = ()) -> Outcome:
+    """The whole group stage over ``results``: decide, then write the verdicts."""
+    if not (settings.duplicates or settings.superseded) or len(results) < 2:
+        return Outcome()
+    found = members(results, settings, pinned, release, plugin_options)
+    outcome = group(found, settings, lambda paths: dates(root, paths, in_git))
+    write(found, outcome)
+    return outcome
