@@ -20,6 +20,9 @@ def scan(
     config: Path = typer.Option(None, "--config", "-c", help="A rules.yaml to use."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even if broken."),
+    diff: Path = typer.Option(None, "--diff", metavar="PATH",
+                              help="Show how the script at PATH differs from its keeper "
+                                   "(the script it is redundant of) instead of the report."),
 ) -> None:
     """Classify every job script as keep, redundant or broken, with reasons."""
     chosen = fmt or ("table" if sys.stdout.isatty() else "concise")
@@ -31,6 +34,14 @@ def scan(
         if not p.exists() and not p.is_symlink():
             fail(f"no such file or folder: {p}")
     report = guarded(lambda: run_scan(list(paths or []), config))
+    if diff is not None:
+        from ..redundancy import diff as against_keeper
+
+        try:
+            sys.stdout.write(against_keeper.render(report, diff, use_color(no_color)))
+        except against_keeper.NotScanned as error:
+            fail(str(error))
+        raise typer.Exit(EXIT_OK)
     sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     broken = report.summary["broken"] > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from ..scan import ScanReport
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _STYLE = {"broken": "bold red", "redundant": "yellow", "keep": "green"}
 _SEV = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -20,6 +24,9 @@ def render(report: ScanReport, color: bool = False) -> str:
                       highlight=False)
     for verdict in ("broken", "redundant", "keep"):
         group = [s for s in report.scripts if s.verdict == verdict]
+        if verdict == "redundant":
+            _families(console, report, len(group))
+            continue
         if not group:
             continue
         table = Table(title=f"{verdict} ({len(group)})", title_style=_STYLE[verdict],
@@ -52,3 +59,11 @@ def render(report: ScanReport, color: bool = False) -> str:
     console.print(f"[bold]{len(report.scripts)} scripts:[/] [green]{s['keep']} keep[/], "
                   f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]")
     return buffer.getvalue()
+
+
+def _families(console: Console, report: ScanReport, redundant: int) -> None:
+    """Redundant scripts as a tree under their keepers (with related broken copies)."""
+    from ..redundancy.tree import family_tree, related
+
+    if related(report):
+        console.print(family_tree(report, f"redundant ({redundant}), by keeper"))
