@@ -26,6 +26,11 @@ _BINARY_SUFFIXES = frozenset(
     ".png .jpg .jpeg .gif .pdf .zip .gz .tgz .bz2 .xz .tar .so .o .a .pyc .pt .pth .ckpt "
     ".npy .npz .pkl .h5 .hdf5 .parquet .arrow .bin .safetensors .whl .jar .ico .svg .mp4 "
     ".onnx .db .sqlite".split())
+# Documentation and data often quote '#SBATCH' lines at column 0 (in code
+# blocks, notebooks, logs): such files are never job scripts by content.
+_PROSE_SUFFIXES = frozenset(
+    ".md .markdown .rst .txt .adoc .html .htm .ipynb .json .yaml .yml .toml .cfg .ini .csv "
+    ".tsv .log .out .err .tex".split())
 
 
 @dataclass
@@ -86,6 +91,8 @@ def _walk(root: Path, start: Path) -> list[str]:
 def is_job_script(name: str, data: bytes) -> bool:
     if name.endswith(JOB_SUFFIXES):
         return True
+    if os.path.splitext(name)[1].lower() in _PROSE_SUFFIXES:
+        return False
     return data.startswith(b"#SBATCH") or b"\n#SBATCH" in data
 
 
