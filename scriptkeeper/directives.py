@@ -354,6 +354,12 @@ def parse(data: bytes, release: str | None = None,
         getopt.run()
         script.directives.extend(getopt.directives)
         script.facts.extend(getopt.facts)
+    if not any(d.option == "ignore-pbs" for d in script.directives):
+        from . import wrappers  # sbatch applies #PBS/#BSUB lines after #SBATCH ones
+
+        foreign, foreign_facts = wrappers.read(lines, script.first_command_line)
+        script.directives.extend(foreign)
+        script.facts.extend(foreign_facts)
 
     first_cmd = script.first_command_line
     for number, rest in late:

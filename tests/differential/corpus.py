@@ -143,3 +143,13 @@ CASES: dict[str, bytes] = {
     "too_much_mem": s("--mem=3000G"),
     "gpus_per_task_too_many": s("--ntasks-per-node=16", "--gpus-per-task=1"),
 }
+
+# sbatch 22.05 also applies #PBS and #BSUB header lines, after the #SBATCH ones.
+CASES.update({
+    "pbs_queue_unknown": SH + b"#PBS -q nope\necho\n",
+    "pbs_queue_known": SH + b"#PBS -q debug\necho\n",
+    "pbs_walltime": SH + b"#SBATCH --time=10\n#PBS -l walltime=01:30:00\necho\n",
+    "pbs_ignored": SH + b"#PBS -q nope\n#SBATCH --ignore-pbs\necho\n",
+    "bsub_queue_unknown": SH + b"#BSUB -q nope\necho\n",
+    "pbs_too_many_tasks": SH + b"#PBS -l nodes=1:ppn=200\necho\n",
+})

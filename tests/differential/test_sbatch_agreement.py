@@ -72,6 +72,10 @@ LATE_AND_LOOKALIKE = {
     "late_ntasks": (b"#!/bin/bash\n#SBATCH -N 1\nhostname\n#SBATCH --ntasks=3\n",
                     "ntasks", None),
     "real_ntasks": (b"#!/bin/bash\n#SBATCH -N 1\n#SBATCH --ntasks=3\nhostname\n", "ntasks", 3),
+    "pbs_overrides_sbatch": (b"#!/bin/bash\n#PBS -l nodes=1:ppn=4\n#SBATCH --ntasks=2\nhostname\n",
+                             "ntasks", 4),
+    "pbs_ignored": (b"#!/bin/bash\n#PBS -l nodes=1:ppn=4\n#SBATCH --ignore-pbs -n 2\nhostname\n",
+                    "ntasks", 2),
 }
 
 
@@ -88,5 +92,5 @@ def test_applied_values_match_model(name: str, config: Config, tmp_path: Path) -
     if attribute == "cpus_per_task":
         assert int(fields["MinCPUsNode"]) == modelled * 1, fields
     else:
-        applied = int(fields["NumTasks"]) if fields.get("NumTasks", "N/A").isdigit() else None
-        assert (applied if applied != 1 or modelled is not None else None) == modelled, fields
+        # without a task option SLURM still runs one task, but exports no SLURM_NTASKS
+        assert int(fields["NumTasks"]) == (modelled if modelled is not None else 1), fields
