@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from . import __version__
-from .commands import init_cmd, rules_cmd, scan_cmd
+from .commands import init_cmd, profile_cmd, rules_cmd, scan_cmd
 
 app = typer.Typer(
     name="scriptkeeper",
@@ -39,6 +39,7 @@ app.command("scan")(scan_cmd.scan)
 app.command("rules")(rules_cmd.list_rules)
 app.command("rule")(rules_cmd.explain_rule)
 app.command("init")(init_cmd.init)
+app.add_typer(profile_cmd.app, name="profile")
 
 
 def main() -> None:
