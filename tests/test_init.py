@@ -175,3 +175,42 @@ def test_the_commented_examples_are_valid_when_uncommented(tmp_path: Path,
     assert not config.rules["plugin-option"].enabled
     assert "require-account" in config.rules
     assert config.redundancy.pin == ("scripts/train.slurm",)
+
+
+def test_cluster_without_scontrol_writes_nothing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"scripts/train.slurm": JOB})
+    out = run(["init", "--cluster"], root, tool_path(tmp_path, scontrol=False))
+    assert out.returncode == 2
+    assert "scontrol is not on PATH" in out.stderr
+    assert not (root / "rules.yaml").exists()
+
+
+def test_no_cluster_neither_asks_nor_hints(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"scripts/train.slurm": JOB})
+    out = run(["init", "--no-cluster"], root, tool_path(tmp_path, scontrol=True))
+    assert out.returncode == 0, out.stderr
+    assert "scontrol" not in out.stdout
+    assert "#cluster:" in (root / "rules.yaml").read_text()
+
+
+@pytest.mark.slurm
+def test_cluster_profile_from_the_running_cluster(tmp_path: Path, slurm_cluster: None) -> None:
+    root = make_repo(tmp_path, {
+        "scripts/train.slurm": JOB,
+        # 8 tasks x 32 CPUs = 256 CPUs on one node of a 128-CPU cluster: only the profile knows
+        "scripts/too_big.slurm": "#!/bin/bash\n#SBATCH --ntasks-per-node=8\n#SBATCH -c 32\n"
+                                 "srun python train.py\n"})
+    out = run(["init", "--cluster"], root)
+    assert out.returncode == 0, out.stderr
+    config = load_config(root / "rules.yaml")
+    assert config.cluster is not None
+    assert set(config.cluster.partitions) == {"h200", "debug"}
+    assert config.cluster.default_partition == "h200"
+    assert config.cluster.partitions["h200"].cpus_per_node == 128
+    assert "#cluster:" not in (root / "rules.yaml").read_text()
+    scan = run(["scan", "--format", "json"], root)
+    assert scan.returncode == 1, scan.stderr
+    verdicts = {s["path"]: [f["rule"] for f in s["findings"]]
+                for s in json.loads(scan.stdout)["scripts"]}
+    assert verdicts["scripts/train.slurm"] == []
+    assert verdicts["scripts/too_big.slurm"] == ["request-exceeds-node"]

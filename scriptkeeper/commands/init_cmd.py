@@ -4,8 +4,9 @@ It finds the job scripts the way ``scan`` does, sets ``scripts.include`` to
 the folder(s) holding them (checked: the starter file selects exactly the
 scripts a plain scan finds), and leaves every other section as a commented
 example. It never overwrites an existing rules.yaml. Where ``scontrol`` is on
-PATH it points at ``scriptkeeper profile import --from-scontrol`` for the
-cluster section instead of guessing the cluster itself.
+PATH it offers the cluster profile: ``--cluster`` (or yes at the prompt on a
+terminal) fills the cluster section with ``profile import``'s own readers,
+otherwise it points at ``scriptkeeper profile import --from-scontrol``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import typer
@@ -71,8 +73,24 @@ def _cluster_hint(profile_command: bool) -> str:
             "# login node of the cluster.\n")
 
 
-def starter(patterns: list[str], count: int, profile_command: bool) -> str:
-    """The text of a starter rules.yaml."""
+_CLUSTER_INTRO = (
+    "# The cluster the jobs run on: enables the checks against node limits\n"
+    "# (request-exceeds-node, unknown-partition) and the option table of its\n"
+    "# SLURM release.\n"
+)
+_CLUSTER_EXAMPLE = (
+    "#cluster:\n"
+    "#  slurm_version: \"23.11\"\n"
+    "#  default_partition: gpu\n"
+    "#  partitions:\n"
+    "#    gpu: {cpus_per_node: 128, gpus_per_node: 8, mem_per_node: 2000G}\n"
+    "#  plugin_options: [container-image, container-mounts]  # options of SPANK plugins\n"
+)
+
+
+def starter(patterns: list[str], count: int, profile_command: bool,
+            cluster: str | None = None) -> str:
+    """The text of a starter rules.yaml; ``cluster``: a real cluster section to put in."""
     if patterns:
         where = ", ".join(p[:-3] + "/" for p in patterns)
         scripts = (f"# {count} job script(s) found under {where} when this file was written.\n"
@@ -93,17 +111,9 @@ def starter(patterns: list[str], count: int, profile_command: bool) -> str:
         "# file). A job script is a file with an #SBATCH line or a .slurm/.sbatch name.\n"
         + scripts
         + "\n"
-        "# The cluster the jobs run on: enables the checks against node limits\n"
-        "# (request-exceeds-node, unknown-partition) and the option table of its\n"
-        "# SLURM release.\n"
-        + _cluster_hint(profile_command)
-        + "#cluster:\n"
-        "#  slurm_version: \"23.11\"\n"
-        "#  default_partition: gpu\n"
-        "#  partitions:\n"
-        "#    gpu: {cpus_per_node: 128, gpus_per_node: 8, mem_per_node: 2000G}\n"
-        "#  plugin_options: [container-image, container-mounts]  # options of SPANK plugins\n"
-        "\n"
+        + (_CLUSTER_INTRO + _cluster_hint(profile_command) + _CLUSTER_EXAMPLE
+           if cluster is None else cluster)
+        + "\n"
         "# Scripts to keep whatever their copies look like.\n"
         "#redundancy:\n"
         "#  pin: [scripts/train.slurm]\n"
@@ -130,7 +140,37 @@ def _profile_command() -> bool:
     return importlib.util.find_spec("scriptkeeper.profile_import") is not None
 
 
+def _cluster_section() -> str:
+    """The cluster section from the running cluster, by ``profile import``'s own readers."""
+    from .. import profile_import, profile_write
+
+    try:
+        out = profile_import.read_scontrol()
+        profile = profile_import.from_scontrol(out.nodes, out.partitions, out.config,
+                                               profile_import.version_of(out.version))
+    except profile_import.ProfileImportError as error:
+        fail(f"cannot import the cluster profile: {error}; nothing written (run init "
+             f"without --cluster)")
+    return profile_write.merge(None, profile)
+
+
+def _want_cluster(choice: bool | None, profile_command: bool) -> bool:
+    """--cluster / --no-cluster, else ask on a terminal when scontrol is on PATH."""
+    if choice is not None:
+        return choice
+    if not (profile_command and shutil.which("scontrol")):
+        return False
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    return typer.confirm("scontrol is on PATH: put this cluster's profile (partitions, node "
+                         "limits, SLURM release) into rules.yaml?", default=True)
+
+
 def init(
+    cluster: bool = typer.Option(None, "--cluster/--no-cluster",
+                                 help="Fill in the cluster section from scontrol (as 'profile "
+                                      "import --from-scontrol' does). Default: ask when "
+                                      "scontrol is on PATH and this is a terminal."),
     to_stdout: bool = typer.Option(False, "--stdout",
                                    help="Print the starter file instead of writing it."),
 ) -> None:
@@ -142,7 +182,11 @@ def init(
              f"away and run init again)", EXIT_USAGE)
     found, patterns = detect_include(root, in_git)
     profile_command = _profile_command()
-    text = starter(patterns, len(found), profile_command)
+    if cluster and not profile_command:
+        fail("this scriptkeeper cannot import a cluster profile")
+    imported = _want_cluster(cluster, profile_command)
+    text = starter(patterns, len(found), profile_command,
+                   _cluster_section() if imported else None)
     if to_stdout:
         typer.echo(text, nl=False)
         return
@@ -150,10 +194,14 @@ def init(
         handle.write(text)
     where = f" under {', '.join(patterns)}" if patterns else ""
     typer.echo(f"wrote {target}: {len(found)} job script(s) found{where}")
-    if shutil.which("scontrol"):
+    if imported:
+        typer.echo("the cluster section comes from scontrol; rerun 'scriptkeeper profile "
+                   "import --from-scontrol' when the cluster changes")
+    elif cluster is None and shutil.which("scontrol"):
         if profile_command:
             typer.echo("scontrol is on PATH: run 'scriptkeeper profile import --from-scontrol' "
-                       "to add this cluster's partitions to rules.yaml")
+                       "(or 'scriptkeeper init --cluster') to add this cluster's partitions "
+                       "to rules.yaml")
         else:
             typer.echo("scontrol is on PATH: fill in the cluster section of rules.yaml from "
                        "'scontrol show partition' to check jobs against the node limits")
