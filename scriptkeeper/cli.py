@@ -10,7 +10,15 @@ from __future__ import annotations
 import typer
 
 from . import __version__
-from .commands import init_cmd, profile_cmd, rules_cmd, scan_cmd
+from .commands import (
+    baseline_cmd,
+    hook_cmd,
+    init_cmd,
+    install_hook_cmd,
+    profile_cmd,
+    rules_cmd,
+    scan_cmd,
+)
 
 app = typer.Typer(
     name="scriptkeeper",
@@ -40,6 +48,9 @@ app.command("rules")(rules_cmd.list_rules)
 app.command("rule")(rules_cmd.explain_rule)
 app.command("init")(init_cmd.init)
 app.add_typer(profile_cmd.app, name="profile")
+app.command("baseline")(baseline_cmd.baseline)
+app.command("install-hook")(install_hook_cmd.install_hook)
+app.command("hook", context_settings=hook_cmd.SETTINGS, add_help_option=False)(hook_cmd.run_hook)
 
 
 def main() -> None:

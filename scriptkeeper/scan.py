@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .analyze import ScriptResult, analyze_script
+from . import __version__, baseline, runner
+from .analyze import ScriptResult
 from .config import CONFIG_NAME, Config, builtin_text, load_config
 from .discover import Discovery, discover, find_root
 
@@ -23,6 +23,7 @@ class ScanReport:
     config: Config
     scripts: list[ScriptResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    baselined: int = 0  # findings hidden by .scriptkeeper-baseline.json
 
     @property
     def summary(self) -> dict[str, int]:
@@ -73,11 +74,14 @@ def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Co
     return root, in_git, config
 
 
-def judge_discovery(found: Discovery, config: Config, redundancy: bool = True) -> ScanReport:
+def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
+                    use_baseline: bool = True, use_cache: bool = True) -> ScanReport:
     report = ScanReport(root=found.root, in_git=found.in_git, config=config,
                         skipped=list(found.skipped))
-    for candidate in found.scripts:
-        report.scripts.append(analyze_script(found.root, candidate.path, candidate.data, config))
+    report.scripts = runner.analyze_all(found, config, use_cache)
+    accepted = baseline.load(found.root) if use_baseline else None
+    if accepted is not None:
+        report.baselined = baseline.apply(report.scripts, accepted)
     if redundancy:
         from . import redundancy as grouping
 
@@ -86,8 +90,9 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True) -
 
 
 def run_scan(paths: list[Path], config_file: Path | None = None,
-             redundancy: bool = True) -> ScanReport:
+             redundancy: bool = True, use_baseline: bool = True,
+             use_cache: bool = True) -> ScanReport:
     root, in_git, config = prepare(paths, config_file)
     found = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
                      base=config.base or root)
-    return judge_discovery(found, config, redundancy)
+    return judge_discovery(found, config, redundancy, use_baseline, use_cache)

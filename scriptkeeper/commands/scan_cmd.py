@@ -20,6 +20,11 @@ def scan(
     config: Path = typer.Option(None, "--config", "-c", help="A rules.yaml to use."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even if broken."),
+    no_baseline: bool = typer.Option(False, "--no-baseline",
+                                     help="Also show the findings .scriptkeeper-baseline.json "
+                                          "accepts."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Judge every script again, ignoring .scriptkeeper_cache."),
     diff: Path = typer.Option(None, "--diff", metavar="PATH",
                               help="Show how the script at PATH differs from its keeper "
                                    "(the script it is redundant of) instead of the report."),
@@ -33,7 +38,11 @@ def scan(
     for p in paths or []:
         if not p.exists() and not p.is_symlink():
             fail(f"no such file or folder: {p}")
-    report = guarded(lambda: run_scan(list(paths or []), config))
+    report = guarded(lambda: run_scan(list(paths or []), config, use_baseline=not no_baseline,
+                                      use_cache=not no_cache))
+    if report.baselined:
+        typer.echo(f"scriptkeeper: {report.baselined} finding(s) accepted by the baseline are "
+                   f"not shown (--no-baseline shows them)", err=True)
     if diff is not None:
         from ..redundancy import diff as against_keeper
 

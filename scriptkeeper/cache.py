@@ -1,0 +1,296 @@
+"""The result cache: skip the per-file stage for scripts judged before (between analyze and group).
+
+Like ruff's cache, it lives in ``.scriptkeeper_cache/`` at the root (which
+ignores itself with its own ``.gitignore``) and keys each script's result
+by the file's content hash, the configuration (``config.digest`` and the
+folder of the rules.yaml) and the tool (version, source files of the
+package, field layout of the stored classes).
+
+What is stored is the per-file result before redundancy: verdict, findings,
+the job model and the launch steps (redundancy is across files, so it is
+recomputed every run from these). It is JSON (``scriptkeeper.resultcodec``),
+never pickle, so a planted cache cannot run code.
+
+A script's result can depend on other files of the repository: the entry
+point it runs, the pins giving a framework version, whether a file exists.
+Two things in the header cover that, and when either changed the whole cache
+is dropped:
+
+- the file set: a hash of the repository's file list (``git ls-files`` of
+  cached, deleted and untracked files; a walk outside git), so that a file
+  appearing or disappearing (an entry point, a requirements.txt) counts;
+- the files the analysis read: every file under the root opened while
+  scripts were judged (recorded with an audit hook on ``open``), with its
+  size and modification time when first opened. This holds even when the
+  analysis memoises what it read across scripts.
+
+Not covered: a file the analysis only checks for and that git ignores (not in
+the file list) appearing later, and an edit that keeps both size and
+modification time. ``--no-cache`` (or ``SCRIPTKEEPER_NO_CACHE=1``) skips the
+cache. A corrupt, truncated or foreign cache (other format, other tool
+build, checksum mismatch) is discarded, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import __version__, resultcodec
+from .analyze import ScriptResult
+from .config import Config
+
+CACHE_DIR = ".scriptkeeper_cache"
+CACHE_FILE = "results.json"
+FORMAT = 1
+MAX_BYTES = 1 << 30
+_GIVEN = frozenset({"path", "data"})  # the fields a ScriptResult gets from discovery
+_GITIGNORE = "# Automatically created by scriptkeeper.\n*\n"
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by scriptkeeper.\n")
+
+
+def disabled_by_environment() -> bool:
+    return os.environ.get("SCRIPTKEEPER_NO_CACHE", "") not in ("", "0")
+
+
+def tool_key() -> str:
+    """Version, stored layout and the package's own files: any change is a new cache."""
+    package = Path(__file__).resolve().parent
+    parts = [__version__, resultcodec.schema(ScriptResult, _GIVEN)]
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".py", ".yaml", ".tsv")):
+                stat = os.stat(os.path.join(folder, name))
+                parts.append(f"{os.path.relpath(os.path.join(folder, name), package)}:"
+                             f"{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def config_key(config: Config) -> str:
+    return f"{config.digest}:{config.base or ''}"
+
+
+def _file_list(root: Path, in_git: bool) -> tuple[str, set[str]]:
+    """A hash of the repository's file list, and the listed paths (see the docstring)."""
+    if in_git:
+        out = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "ls-files", "-z", "-t", "--cached",
+             "--deleted", "--others", "--exclude-standard"],
+            cwd=root, capture_output=True, check=False)
+        if out.returncode == 0:
+            listed = {entry[2:] for entry in
+                      out.stdout.decode("utf-8", "surrogateescape").split("\0") if entry}
+            return hashlib.sha256(out.stdout).hexdigest(), listed
+    names: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", CACHE_DIR)]
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        names.extend(name if rel == "." else f"{rel}/{name}" for name in files)
+    names.sort()
+    joined = "\0".join(names).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(joined).hexdigest(), set(names)
+
+
+def _fingerprint(path: str) -> list[int]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return [-1, -1]
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+class _ReadRecorder:
+    """Files under ``root`` opened for reading while recording, with their fingerprint."""
+
+    def __init__(self, root: Path, skip: Path) -> None:
+        self.root = str(root) + os.sep
+        self.skip = str(skip) + os.sep
+        self.seen: dict[str, list[int]] = {}
+
+    def opened(self, path: Any, mode: Any, flags: Any) -> None:
+        if isinstance(path, int):
+            return
+        if isinstance(mode, str) and any(c in mode for c in "wax+"):
+            return
+        if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR):
+            return
+        try:
+            full = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return
+        if full.startswith(self.root) and not full.startswith(self.skip):
+            rel = full[len(self.root):].replace(os.sep, "/")
+            if rel not in self.seen:
+                self.seen[rel] = _fingerprint(full)
+
+
+_RECORDER: _ReadRecorder | None = None
+_HOOKED = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "open" and _RECORDER is not None:
+        _RECORDER.opened(*args[:3])
+
+
+@contextmanager
+def recording(root: Path) -> Iterator[dict[str, list[int]]]:
+    """Record the files under ``root`` that the code inside opens for reading."""
+    global _RECORDER, _HOOKED
+    if not _HOOKED:
+        sys.addaudithook(_audit)  # cannot be removed; costs one check per event when idle
+        _HOOKED = True
+    recorder = _ReadRecorder(root.resolve(), root.resolve() / CACHE_DIR)
+    previous, _RECORDER = _RECORDER, recorder
+    try:
+        yield recorder.seen
+    finally:
+        _RECORDER = previous
+
+
+class ResultCache:
+    """The cached per-file results of one root; load with :meth:`open`, then :meth:`save`."""
+
+    def __init__(self, root: Path, tool: str, files: tuple[str, set[str]],
+                 entries: dict[str, list[Any]], reads: dict[str, list[int]],
+                 loaded: bool) -> None:
+        self.root = root
+        self.folder = root / CACHE_DIR
+        self.tool = tool
+        self.files, self.listed = files
+        self.entries = entries
+        self.reads = reads
+        self.dirty = not loaded
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def open(cls, root: Path, in_git: bool) -> ResultCache:
+        tool = tool_key()
+        files = _file_list(root, in_git)
+        loaded = _load(root / CACHE_DIR / CACHE_FILE, tool, files[0])
+        if loaded is None:
+            return cls(root, tool, files, {}, {}, loaded=False)
+        entries, reads = loaded
+        return cls(root, tool, files, entries, reads, loaded=True)
+
+    def lookup(self, path: str, data: bytes, config: Config) -> ScriptResult | None:
+        """The stored result for these exact bytes at ``path``, or None."""
+        entry = self.entries.get(path)
+        digest = hashlib.sha256(data).hexdigest()
+        if (type(entry) is not list or len(entry) != 3 or entry[0] != digest
+                or entry[1] != config_key(config)):
+            self.misses += 1
+            return None
+        try:
+            result = _decode(path, data, entry[2])
+        except (resultcodec.CodecError, TypeError, ValueError):
+            del self.entries[path]
+            self.dirty = True
+            self.misses += 1
+            return None
+        self.hits += 1
+        return result
+
+    def store(self, result: ScriptResult, data: bytes, config: Config) -> None:
+        try:
+            encoded = _encode(result)
+        except resultcodec.CodecError:
+            return  # a value the cache cannot hold exactly: judge it again next time
+        self.entries[result.path] = [hashlib.sha256(data).hexdigest(), config_key(config),
+                                     encoded]
+        self.dirty = True
+
+    def record_reads(self, reads: dict[str, list[int]]) -> None:
+        for path, fingerprint in reads.items():
+            if self.reads.get(path) != fingerprint:
+                self.reads[path] = fingerprint
+                self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache if anything changed, without the scripts no longer in the repository."""
+        if any(path not in self.listed for path in self.entries):
+            self.entries = {p: e for p, e in self.entries.items() if p in self.listed}
+            self.dirty = True
+        if not self.dirty:
+            return
+        body = json.dumps({"reads": self.reads, "entries": self.entries},
+                          separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        header = json.dumps({"scriptkeeper_cache": FORMAT, "tool": self.tool,
+                             "files": self.files,
+                             "checksum": hashlib.sha256(body).hexdigest()}).encode()
+        try:
+            _prepare_folder(self.folder)
+            fd, temp = tempfile.mkstemp(prefix=".results-", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(header + b"\n" + body)
+                os.replace(temp, self.folder / CACHE_FILE)
+            except BaseException:
+                os.unlink(temp)
+                raise
+        except OSError:
+            return  # a read-only checkout: no cache, same results
+        self.dirty = False
+
+
+def _prepare_folder(folder: Path) -> None:
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise OSError(f"{folder} is not a plain folder")
+    folder.mkdir(exist_ok=True)
+    for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _TAG)):
+        try:
+            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+
+
+def _load(path: Path, tool: str, files: str
+          ) -> tuple[dict[str, list[Any]], dict[str, list[int]]] | None:
+    """Entries and recorded reads of a cache that is intact and still valid, else None."""
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head, _, body = raw.partition(b"\n")
+    try:
+        header = json.loads(head)
+        if (not isinstance(header, dict) or header.get("scriptkeeper_cache") != FORMAT
+                or header.get("tool") != tool or header.get("files") != files
+                or header.get("checksum") != hashlib.sha256(body).hexdigest()):
+            return None
+        content = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(content, dict):
+        return None
+    entries, reads = content.get("entries"), content.get("reads")
+    if not isinstance(entries, dict) or not isinstance(reads, dict):
+        return None
+    root = path.parent.parent
+    for rel, fingerprint in reads.items():
+        if _fingerprint(str(root / rel)) != fingerprint:
+            return None  # a file some analysis read has changed: every result may be stale
+    return entries, reads
+
+
+def _encode(result: ScriptResult) -> list[Any]:
+    return resultcodec.encode(result, _GIVEN)
+
+
+def _decode(path: str, data: bytes, stored: Any) -> ScriptResult:
+    return resultcodec.decode(ScriptResult, stored, {"path": path, "data": data})
