@@ -226,6 +226,21 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
             over(f"{cpus_per_node} CPUs per node ({tasks_per_node} tasks x {cpus_per_task} "
                  f"CPUs per task) but a node has {part_profile.cpus_per_node}",
                  "cpus-per-task", "ntasks-per-node", "ntasks")
+        # Lower bounds the controller also checks (seen on 22.05: refused with "Requested
+        # node configuration is not available"): --mincpus, and --cpus-per-gpu times the
+        # GPUs one node must hold (per-node GPU requests, or --gpus over given --nodes).
+        mincpus = _int(final.get("mincpus"))
+        if part_profile.cpus_per_node and mincpus and mincpus > part_profile.cpus_per_node:
+            over(f"at least {mincpus} CPUs per node (--mincpus) but a node has "
+                 f"{part_profile.cpus_per_node}", "mincpus")
+        per_gpu_cpus = _int(final.get("cpus-per-gpu"))
+        gpus_on_one_node = gpus_per_node if ("gres" in final or "gpus-per-node" in final
+                                             or "nodes" in final) else 0
+        if (part_profile.cpus_per_node and per_gpu_cpus and gpus_on_one_node
+                and per_gpu_cpus * gpus_on_one_node > part_profile.cpus_per_node):
+            over(f"{per_gpu_cpus * gpus_on_one_node} CPUs per node ({gpus_on_one_node} GPUs x "
+                 f"{per_gpu_cpus} CPUs per GPU) but a node has {part_profile.cpus_per_node}",
+                 "cpus-per-gpu", "gres", "gpus-per-node", "gpus")
         if part_profile.gpus_per_node is not None and gpus_per_node > part_profile.gpus_per_node:
             over(f"{gpus_per_node} GPUs per node but a node has {part_profile.gpus_per_node}",
                  "gres", "gpus", "gpus-per-node", "gpus-per-task")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, baseline, runner
 from .analyze import ScriptResult
 from .config import CONFIG_NAME, Config, builtin_text, load_config
 from .discover import Discovery, discover, find_root
+
+if TYPE_CHECKING:
+    from .sbatch_check import CheckSummary, SbatchOptions
 
 
 @dataclass
@@ -23,6 +26,7 @@ class ScanReport:
     config: Config
     scripts: list[ScriptResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    sbatch_check: CheckSummary | None = None  # what scan --sbatch-check found
     baselined: int = 0  # findings hidden by .scriptkeeper-baseline.json
 
     @property
@@ -75,13 +79,18 @@ def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Co
 
 
 def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
-                    use_baseline: bool = True, use_cache: bool = True) -> ScanReport:
+                    use_baseline: bool = True, use_cache: bool = True,
+                    sbatch: SbatchOptions | None = None) -> ScanReport:
     report = ScanReport(root=found.root, in_git=found.in_git, config=config,
                         skipped=list(found.skipped))
     report.scripts = runner.analyze_all(found, config, use_cache)
     accepted = baseline.load(found.root) if use_baseline else None
     if accepted is not None:
         report.baselined = baseline.apply(report.scripts, accepted)
+    if sbatch is not None:  # the cluster's answer, before redundancy picks the keepers
+        from . import sbatch_check
+
+        report.sbatch_check = sbatch_check.apply(report.scripts, found.root, config, sbatch)
     if redundancy:
         from . import redundancy as grouping
 
@@ -91,8 +100,8 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
 
 def run_scan(paths: list[Path], config_file: Path | None = None,
              redundancy: bool = True, use_baseline: bool = True,
-             use_cache: bool = True) -> ScanReport:
+             use_cache: bool = True, sbatch: SbatchOptions | None = None) -> ScanReport:
     root, in_git, config = prepare(paths, config_file)
     found = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
                      base=config.base or root)
-    return judge_discovery(found, config, redundancy, use_baseline, use_cache)
+    return judge_discovery(found, config, redundancy, use_baseline, use_cache, sbatch)

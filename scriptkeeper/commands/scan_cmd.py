@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..report import FORMATS, renderer
+from ..sbatch_check import SbatchOptions, SbatchUnavailable, find_sbatch
 from ..scan import run_scan
 from .common import EXIT_BROKEN, EXIT_OK, fail, guarded, use_color
 
@@ -25,6 +26,15 @@ def scan(
                                           "accepts."),
     no_cache: bool = typer.Option(False, "--no-cache",
                                   help="Judge every script again, ignoring .scriptkeeper_cache."),
+    sbatch_check: bool = typer.Option(False, "--sbatch-check",
+                                      help="Also ask the real cluster: 'sbatch --test-only' "
+                                           "each script (never submits); a refusal is a "
+                                           "finding (sbatch-refuses). Needs sbatch on PATH."),
+    partition: str = typer.Option(None, "--partition", metavar="NAME",
+                                  help="With --sbatch-check: passed to sbatch (wins over "
+                                       "#SBATCH --partition)."),
+    account: str = typer.Option(None, "--account", metavar="NAME",
+                                help="With --sbatch-check: passed to sbatch."),
     diff: Path = typer.Option(None, "--diff", metavar="PATH",
                               help="Show how the script at PATH differs from its keeper "
                                    "(the script it is redundant of) instead of the report."),
@@ -38,8 +48,13 @@ def scan(
     for p in paths or []:
         if not p.exists() and not p.is_symlink():
             fail(f"no such file or folder: {p}")
-    report = guarded(lambda: run_scan(list(paths or []), config, use_baseline=not no_baseline,
-                                      use_cache=not no_cache))
+    sbatch = _sbatch_options(sbatch_check, partition, account)
+    try:
+        report = guarded(lambda: run_scan(list(paths or []), config,
+                                          use_baseline=not no_baseline, use_cache=not no_cache,
+                                          sbatch=sbatch))
+    except SbatchUnavailable as error:
+        fail(str(error))
     if report.baselined:
         typer.echo(f"scriptkeeper: {report.baselined} finding(s) accepted by the baseline are "
                    f"not shown (--no-baseline shows them)", err=True)
@@ -52,5 +67,20 @@ def scan(
             fail(str(error))
         raise typer.Exit(EXIT_OK)
     sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
+    if report.sbatch_check is not None:
+        typer.echo(f"scriptkeeper: {report.sbatch_check.line()}", err=True)
     broken = report.summary["broken"] > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
+
+
+def _sbatch_options(check: bool, partition: str | None,
+                    account: str | None) -> SbatchOptions | None:
+    """The sbatch check's settings; usage errors (exit 2) when it cannot run."""
+    if not check:
+        if partition is not None or account is not None:
+            fail("--partition and --account are passed to sbatch: use them with --sbatch-check")
+        return None
+    if find_sbatch() is None:
+        fail("--sbatch-check needs sbatch, which is not on PATH: run the scan on a machine "
+             "that can submit to the cluster (a login node)")
+    return SbatchOptions(partition=partition, account=account)

@@ -88,7 +88,7 @@ def test_cpu_spec_list_is_subtracted(tmp_path: Path) -> None:
 
 
 def test_missing_include_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ProfileImportError, match="extra.conf"):
+    with pytest.raises(ProfileImportError, match=r"extra\.conf"):
         from_slurm_conf(write_conf(tmp_path, extra=None))
 
 

@@ -60,7 +60,7 @@ def load(tmp_path: Path, text: str) -> ClusterProfile:
 
 def test_merge_replaces_owned_keys_and_keeps_the_rest(tmp_path: Path) -> None:
     new = merge(USER, PROFILE)
-    before, block, after = cluster_lines(USER)
+    before, _, after = cluster_lines(USER)
     new_before, new_block, new_after = cluster_lines(new)
     assert (new_before, new_after) == (before, after)  # every other line byte for byte
     text = "\n".join(new_block)
