@@ -12,10 +12,13 @@ import typer
 from . import __version__
 from .commands import (
     baseline_cmd,
+    clean_cmd,
+    history_cmd,
     hook_cmd,
     init_cmd,
     install_hook_cmd,
     profile_cmd,
+    restore_cmd,
     rules_cmd,
     scan_cmd,
 )
@@ -46,6 +49,9 @@ def _root(
 app.command("scan")(scan_cmd.scan)
 app.command("rules")(rules_cmd.list_rules)
 app.command("rule")(rules_cmd.explain_rule)
+app.command("clean")(clean_cmd.clean)
+app.command("restore")(restore_cmd.restore)
+app.command("history")(history_cmd.history)
 app.command("init")(init_cmd.init)
 app.add_typer(profile_cmd.app, name="profile")
 app.command("baseline")(baseline_cmd.baseline)
