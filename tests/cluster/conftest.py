@@ -59,6 +59,13 @@ def jobs_named(names: set[str]) -> list[str]:
     return known
 
 
+def refusals(script: Mapping[str, Any]) -> list[str]:
+    """The rules of a script's findings that say sbatch refuses it (offline or the cluster)."""
+    from scriptkeeper.sbatch_check import REFUSAL_RULES, RULE
+
+    return [f["rule"] for f in script["findings"] if f["rule"] in REFUSAL_RULES | {RULE}]
+
+
 def disagreements(script: Mapping[str, Any]) -> list[str]:
     """The notes of --sbatch-check saying offline and cluster disagree (not redundancy's)."""
     notes = script.get("notes", [])

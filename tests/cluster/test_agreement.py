@@ -17,6 +17,7 @@ import pytest
 
 from scriptkeeper.config import load_config
 from scriptkeeper.profile_import import scontrol_config
+from scriptkeeper.sbatch_check import REFUSAL_RULES
 from tests.cluster.conftest import disagreements, jobs_named, make_repo, scan_json
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
@@ -121,7 +122,8 @@ def test_offline_verdict_agrees_with_the_cluster(name: str,
     findings = script["findings"]
     assert refused == flagged, f"cluster {'refused' if refused else 'accepted'}, offline " \
                                f"{'flagged' if flagged else 'did not flag'}: {findings}"
-    assert rules <= {"sbatch-refuses", "request-exceeds-node"}, findings
+    # no other offline rule predicts a refusal: request-exceeds-node alone is compared
+    assert rules & REFUSAL_RULES <= {"request-exceeds-node"}, findings
     assert disagreements(script) == []
 
 
@@ -148,6 +150,7 @@ def test_requests_beyond_the_profile_are_noted(tmp_path: Path) -> None:
     assert imported.returncode == 0, imported.stderr
     _, scripts = scan_json(repo, "--sbatch-check")
     for name, script in scripts.items():
-        assert rules_of(script) == {"sbatch-refuses"}, name
+        rules = rules_of(script)
+        assert "sbatch-refuses" in rules and not rules & REFUSAL_RULES, name
         assert any("offline checks predicted sbatch would accept" in note
                    for note in disagreements(script)), name
