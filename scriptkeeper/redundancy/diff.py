@@ -53,7 +53,7 @@ def render(report: ScanReport, path: Path, color: bool = False) -> str:
     if not relation:
         return (f"{script.path}: {script.verdict}; no other script is the same job or a "
                 f"newer version of it, so there is nothing to compare it with\n")
-    keeper_path = script.redundant_of or str(relation["of"])
+    keeper_path = script.redundant_of or str(relation["via"])
     keeper = next(s for s in report.scripts if s.path == keeper_path)
     head = (f"{script.path}: redundant of {keeper_path}" if script.redundant_of else
             f"{script.path}: {script.verdict}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from ..analyze import ScriptResult
@@ -64,6 +65,7 @@ class Outcome:
 
     edges: dict[int, Edge] = field(default_factory=dict)
     notes: dict[int, list[tuple[str, Member, str]]] = field(default_factory=dict)
+    copies: set[int] = field(default_factory=set)  # duplicates other than their group's keeper
 
     def note(self, member: Member, relation: str, other: Member, text: str) -> None:
         self.notes.setdefault(member.index, []).append((relation, other, text))
@@ -97,6 +99,7 @@ def _duplicates(groups: list[list[Member]], settings: RedundancySettings,
         for m in group:
             if m is keeper:
                 continue
+            outcome.copies.add(m.index)
             if m.broken:
                 outcome.note(m, "copy", keeper, f"also a copy of {keeper.path}")
             elif m.pinned:
@@ -156,33 +159,49 @@ def group(found: list[Member], settings: RedundancySettings, dates_for: DatesFor
             m.dates = known.get(path, UNKNOWN)
     _duplicates(dup_groups, settings, outcome)
     if fam_buckets:
-        left = [[m for m in b if m.index not in outcome.edges] for b in fam_buckets]
+        # a copy is represented in its family by its keeper
+        left = [[m for m in b if m.index not in outcome.copies] for b in fam_buckets]
         _superseded([b for b in left if len(b) > 1], outcome)
     return outcome
 
 
+def _chain(start: Member, outcome: Outcome) -> list[Edge]:
+    """The edges from ``start`` to the kept script at the end (never broken, never redundant)."""
+    chain: list[Edge] = []
+    seen = {start.index}
+    edge = outcome.edges.get(start.index)
+    while edge is not None and edge.target.index not in seen:
+        chain.append(edge)
+        seen.add(edge.target.index)
+        edge = outcome.edges.get(edge.target.index)
+    return chain
+
+
 def write(found: list[Member], outcome: Outcome) -> None:
-    """Set verdicts, ``redundant_of``, notes and the relation of every script."""
+    """Set verdicts, ``redundant_of``, notes and the relation of every script.
+
+    ``extra["redundancy"]``: the relation, the script it is a copy or older
+    version of (``via``) and the kept script at the end of the chain (``of``).
+    """
     for m in found:
         result = m.result
-        edge = outcome.edges.get(m.index)
-        if edge is not None and not m.broken:
-            keeper = edge.target
-            notes = [edge.reason]
-            seen = {m.index}
-            while keeper.index in outcome.edges and keeper.index not in seen:
-                seen.add(keeper.index)
-                step = outcome.edges[keeper.index]
-                notes.append(f"{keeper.path} is itself redundant: {step.reason}")
-                keeper = step.target
+        chain = _chain(m, outcome)
+        if chain and not m.broken:
+            keeper = chain[-1].target
             result.verdict = "redundant"
             result.redundant_of = keeper.path
-            result.notes.extend(notes)
-            result.extra["redundancy"] = {"relation": edge.relation, "of": keeper.path,
-                                          "via": edge.target.path}
+            result.notes.append(chain[0].reason)
+            result.notes.extend(f"{edge_from.target.path} is itself redundant: {edge.reason}"
+                                for edge_from, edge in pairwise(chain))
+            result.extra["redundancy"] = {"relation": chain[0].relation, "of": keeper.path,
+                                          "via": chain[0].target.path}
         for relation, other, text in outcome.notes.get(m.index, []):
+            further = _chain(other, outcome)
+            end = further[-1].target if further else other
+            if further:
+                text += f" (itself redundant of {end.path})"
             result.notes.append(text)
-            result.extra.setdefault("redundancy", {"relation": relation, "of": other.path,
+            result.extra.setdefault("redundancy", {"relation": relation, "of": end.path,
                                                    "via": other.path})
 
 

@@ -26,7 +26,7 @@ def related(report: ScanReport) -> dict[str, list[ScriptResult]]:
         relation = script.extra.get("redundancy")
         if not relation:
             continue
-        keeper = script.redundant_of or str(relation["of"])
+        keeper = str(relation["of"])
         branches.setdefault(keeper, []).append(script)
     return branches
 
