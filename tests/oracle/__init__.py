@@ -1,0 +1,1 @@
+"""Oracle tier: real Lightning and torchrun jobs on the local SLURM cluster."""

@@ -1,0 +1,151 @@
+"""The oracle's own judgement: how an observed run is classified (no cluster needed).
+
+The real runs only show the outcomes the shapes happen to produce; these
+cases pin down the edges: a surprise must stay unexplained rather than be
+forced into an outcome that would make a wrong verdict look right.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .observe import JobRun, Process, expand_ranges, gres_gpus, read_processes
+from .outcome import Outcome, Unexplained, classify_lightning, classify_torchrun
+
+pytestmark = pytest.mark.oracle
+
+
+def proc(pid: int, env: dict[str, str], events: dict[str, dict[str, Any]] | None = None,
+         visible: int = 2) -> Process:
+    start: dict[str, Any] = {"env": env, "visible_gpus": visible, "time": float(pid)}
+    return Process(pid=pid, ppid=1, events={"start": start, **(events or {})})
+
+
+def run(processes: list[Process], state: str = "COMPLETED", gpus: int = 2,
+        output: str = "") -> JobRun:
+    return JobRun(shape="s", job_id="1", run_dir=Path("/nonexistent"),
+                  scan_dir=Path("/nonexistent"), script_name="s.slurm", state=state,
+                  exit_code="0:0", run_time="00:00:10", num_nodes=1, gpus_allocated=gpus,
+                  output=output, processes=processes)
+
+
+def trained(world: int, rank: int) -> dict[str, dict[str, Any]]:
+    return {"trainer": {"world_size": world},
+            "fit": {"dist_world_size": world, "dist_rank": rank, "allreduce_sum": world},
+            "done": {}}
+
+
+def failed(kind: str, message: str) -> dict[str, Any]:
+    return {"type": kind, "message": message}
+
+
+def test_full_world_on_every_gpu_is_correct() -> None:
+    result = classify_lightning(run([proc(1, {}, trained(2, 0)), proc(2, {}, trained(2, 1))]))
+    assert result.outcome is Outcome.CORRECT
+    assert result.expected_rules == frozenset()
+
+
+def test_world_size_one_on_two_gpus_is_single_process() -> None:
+    result = classify_lightning(run([proc(1, {}, trained(1, 0))]))
+    assert result.outcome is Outcome.SINGLE_PROCESS
+    assert result.expected_rules == {"lightning-single-process"}
+
+
+def test_world_size_one_on_one_gpu_is_correct() -> None:
+    assert classify_lightning(run([proc(1, {}, trained(1, 0))], gpus=1)).outcome \
+        is Outcome.CORRECT
+
+
+def test_partial_world_is_unexplained() -> None:
+    procs = [proc(i, {}, trained(2, i)) for i in range(2)]
+    with pytest.raises(Unexplained, match="world size 2, but the job has 4 GPUs"):
+        classify_lightning(run(procs, gpus=4))
+
+
+def test_waiting_for_missing_peers_until_the_time_limit_is_a_hang() -> None:
+    waiting = proc(1, {}, {"trainer": {"world_size": 2}})
+    result = classify_lightning(run([waiting], state="TIMEOUT",
+                                    output="Initializing distributed: GLOBAL_RANK: 0, MEMBER: 1/2"))
+    assert result.outcome is Outcome.HANG
+    assert "MEMBER: 1/2" in result.evidence
+
+
+def test_slow_run_with_every_peer_present_is_not_a_hang() -> None:
+    procs = [proc(i, {}, {"trainer": {"world_size": 2}}) for i in range(2)]
+    with pytest.raises(Unexplained, match="not waiting for missing peers"):
+        classify_lightning(run(procs, state="TIMEOUT"))
+
+
+def test_ntasks_runtime_error() -> None:
+    error = failed("RuntimeError", "You set `--ntasks=4` in your SLURM bash script, ...")
+    result = classify_lightning(run([proc(i, {}, {"error": error}) for i in range(4)], "FAILED", 4))
+    assert result.outcome is Outcome.NTASKS_ERROR
+
+
+@pytest.mark.parametrize(("visible", "outcome"), [(1, Outcome.PER_TASK_GPUS),
+                                                  (4, Outcome.DEVICES_MISMATCH)])
+def test_devices_value_error_tells_isolation_from_mismatch(visible: int, outcome: Outcome) -> None:
+    error = failed("ValueError", "You set `devices=1` in Lightning, but the number of tasks per "
+                                 "node configured in SLURM `--ntasks-per-node=4` does not match")
+    procs = [proc(i, {}, {"error": error}, visible=visible) for i in range(4)]
+    assert classify_lightning(run(procs, "FAILED", gpus=4)).outcome is outcome
+
+
+def test_other_failures_are_unexplained() -> None:
+    error = failed("RuntimeError", "Gloo connectFullMesh failed")
+    with pytest.raises(Unexplained, match="unexpected failure"):
+        classify_lightning(run([proc(1, {}, {"error": error})], "FAILED"))
+
+
+def test_job_failure_without_an_error_record_is_unexplained() -> None:
+    with pytest.raises(Unexplained):
+        classify_lightning(run([proc(1, {}, trained(2, 0)), proc(2, {}, trained(2, 1))],
+                               state="FAILED"))
+
+
+def worker(pid: int, task: int, tasks: int, port: str, rank: int) -> Process:
+    env = {"SLURM_PROCID": str(task), "SLURM_NTASKS": str(tasks), "MASTER_ADDR": "localhost",
+           "MASTER_PORT": port, "TORCHELASTIC_RUN_ID": port, "WORLD_SIZE": "2",
+           "RANK": str(rank)}
+    return proc(pid, env, {"fit": {"dist_world_size": 2, "allreduce_sum": 2}, "done": {}})
+
+
+def test_one_agent_one_world_is_correct() -> None:
+    result = classify_torchrun(run([worker(1, 0, 1, "1", 0), worker(2, 0, 1, "1", 1)]))
+    assert result.outcome is Outcome.CORRECT
+
+
+def test_two_agents_two_worlds_double_the_processes() -> None:
+    workers = [worker(i, i // 2, 2, str(i // 2), i % 2) for i in range(4)]
+    result = classify_torchrun(run(workers))
+    assert result.outcome is Outcome.DUPLICATE_LAUNCHERS
+    assert result.expected_rules == {"ntasks-launcher-mismatch"}
+    assert "4 worker process(es) in 2 separate world(s)" in result.evidence
+
+
+def test_an_agent_without_workers_is_a_duplicate_launcher() -> None:
+    output = "srun: error: vm: task 1: Exited with exit code 1\n"
+    result = classify_torchrun(run([worker(1, 0, 2, "1", 0), worker(2, 0, 2, "1", 1)],
+                                   state="FAILED", output=output))
+    assert result.outcome is Outcome.DUPLICATE_LAUNCHERS
+    assert "task 1: exit 1" in result.evidence
+
+
+def test_incomplete_torchrun_world_is_unexplained() -> None:
+    with pytest.raises(Unexplained, match="did not form"):
+        classify_torchrun(run([worker(1, 0, 1, "1", 0)]))
+
+
+def test_helpers(tmp_path: Path) -> None:
+    assert expand_ranges("0-2,5") == [0, 1, 2, 5]
+    assert gres_gpus("gpu:h200:4") == 4
+    assert gres_gpus("gpu:4(IDX:0-3)") == 4
+    assert gres_gpus("") == 0
+    (tmp_path / "vm-7.jsonl").write_text(
+        '{"event": "start", "pid": 7, "ppid": 1, "time": 1.0, "env": {"SLURM_PROCID": "3"}}\n'
+        '{"event": "done", "pid": 7, "ppid": 1, "time": 2.0}\n')
+    (found,) = read_processes(tmp_path)
+    assert (found.pid, found.finished, found.env_int("SLURM_PROCID")) == (7, True, 3)
