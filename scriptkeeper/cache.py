@@ -136,6 +136,10 @@ class _ReadRecorder:
 
 _RECORDER: _ReadRecorder | None = None
 _HOOKED = False
+# Every file read under each root by this process. The analysis memoises what it
+# read (entry points, pins) for the life of the process, so a later scan in the
+# same process may use a file without opening it again: it still depends on it.
+_EVER_READ: dict[str, set[str]] = {}
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -156,6 +160,7 @@ def recording(root: Path) -> Iterator[dict[str, list[int]]]:
         yield recorder.seen
     finally:
         _RECORDER = previous
+        _EVER_READ.setdefault(str(root.resolve()), set()).update(recorder.seen)
 
 
 class ResultCache:
@@ -212,6 +217,8 @@ class ResultCache:
         self.dirty = True
 
     def record_reads(self, reads: dict[str, list[int]]) -> None:
+        """Remember what the analyses read (also in worker processes) with its fingerprint."""
+        _EVER_READ.setdefault(str(self.root.resolve()), set()).update(reads)
         for path, fingerprint in reads.items():
             if self.reads.get(path) != fingerprint:
                 self.reads[path] = fingerprint
@@ -221,6 +228,9 @@ class ResultCache:
         """Write the cache if anything changed, without the scripts no longer in the repository."""
         if any(path not in self.listed for path in self.entries):
             self.entries = {p: e for p, e in self.entries.items() if p in self.listed}
+            self.dirty = True
+        for path in _EVER_READ.get(str(self.root.resolve()), set()) - set(self.reads):
+            self.reads[path] = _fingerprint(str(self.root / path))
             self.dirty = True
         if not self.dirty:
             return

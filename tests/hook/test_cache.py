@@ -144,6 +144,36 @@ def test_files_read_while_judging_are_recorded_also_in_worker_processes(
     assert not any(hits(repo.path).values())
 
 
+def test_a_file_read_once_per_process_still_counts_for_later_scans(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the entry-point analysis memoises what it read (keyed by path and mtime): a second
+    # scan in the same process uses train.py without opening it again
+    from functools import lru_cache
+
+    from scriptkeeper import runner
+
+    repo = Repo(tmp_path / "r", {"a.slurm": GOOD})
+    repo.commit()
+    real = runner.analyze_script
+
+    @lru_cache
+    def entry_point(path: str, mtime: int) -> bytes:
+        return Path(path).read_bytes()
+
+    def memoising(root: Path, path: str, data: bytes, config: object):  # type: ignore[no-untyped-def]
+        entry = root / "train.py"
+        entry_point(str(entry), entry.stat().st_mtime_ns)
+        return real(root, path, data, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "analyze_script", memoising)
+    scan(repo.path)
+    repo.write("README.md", "a new file: the file list changed, the cache is dropped\n")
+    scan(repo.path)  # judged again, train.py served from the memo
+    assert all(hits(repo.path).values())
+    repo.write("train.py", "print('changed')\n")
+    assert not any(hits(repo.path).values())
+
+
 def test_cached_equals_uncached_after_the_workspace_changes(tmp_path: Path) -> None:
     repo = example_repo(tmp_path / "ws")
     scan(repo.path)
