@@ -1,0 +1,136 @@
+"""Benchmark: ``scriptkeeper scan`` of 10,000 synthetic job scripts, cold and warm.
+
+Budgets (DESIGN.md): cold (no result cache) under 3 s on 2 cores, warm (every
+script answered by the cache) under 0.5 s. Each figure is also given as a
+ratio to ``cat``-ing the same files in the same run, which is what reading
+them costs on this machine. Then a breakdown of one cold and one warm scan
+by stage, in process, to show where the time goes.
+
+    python bench/bench_scan.py [--count 10000] [--runs 3] [--keep DIR] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic
+
+SCAN = [sys.executable, "-m", "scriptkeeper", "scan", "--format", "json", "."]
+
+
+def wall(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=env, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {done.stderr.decode()}")
+    return elapsed
+
+
+def cat_files(root: Path) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    return [name for name in listed if name]
+
+
+def timed_cat(root: Path, names: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(["xargs", "-0", "cat"], cwd=root, input="\0".join(names).encode(),
+                   stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def stages(root: Path, use_cache: bool) -> dict[str, float]:
+    """One scan in this process, timed stage by stage."""
+    from scriptkeeper import baseline, redundancy, runner
+    from scriptkeeper.discover import Discovery, discover
+    from scriptkeeper.report import renderer
+    from scriptkeeper.scan import ScanReport, prepare
+
+    times: dict[str, float] = {}
+
+    def step(name: str, action: Callable[[], object]) -> object:
+        start = time.perf_counter()
+        value = action()
+        times[name] = time.perf_counter() - start
+        return value
+
+    found_root, in_git, config = prepare([root], None)
+    found = step("discover", lambda: discover([root], config.include, config.exclude,
+                                              root=found_root, in_git=in_git))
+    assert isinstance(found, Discovery)
+    results = step("judge (cache or analysis)",
+                   lambda: runner.analyze_all(found, config, use_cache=use_cache))
+    assert isinstance(results, list)
+    step("baseline", lambda: baseline.load(found_root))
+    step("redundancy", lambda: redundancy.apply(results, config, found_root, in_git))
+    report = ScanReport(found_root, in_git, config, results, found.skipped)
+    step("report (json)", lambda: renderer("json")(report, False))
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each timing (median)")
+    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile one cold scan in process (cProfile, top 25)")
+    args = parser.parse_args()
+
+    temp = None
+    if args.keep is None:
+        temp = tempfile.mkdtemp(prefix="sk-bench-scan-")
+        root = Path(temp) / "repo"
+    else:
+        root = args.keep
+    try:
+        if not (root / ".git").exists():
+            synthetic.make_repository(root, args.count)
+        names = cat_files(root)
+        cache_dir = root / ".scriptkeeper_cache"
+        env = {k: v for k, v in os.environ.items() if k != "SCRIPTKEEPER_NO_CACHE"}
+        timed_cat(root, names)  # the same page cache for everyone
+        cold, warm, cat = [], [], []
+        for _ in range(args.runs):
+            cat.append(timed_cat(root, names))
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            cold.append(wall(SCAN, root, env))
+            warm.append(wall(SCAN, root, env))
+        c, w, k = (statistics.median(x) for x in (cold, warm, cat))
+        print(f"{args.count} job scripts, {len(names)} files, {os.cpu_count()} CPUs, "
+              f"median of {args.runs}")
+        print(f"  cat of the same files : {k:7.3f} s")
+        print(f"  scan, cold (no cache) : {c:7.3f} s  = {c / k:5.1f} x cat   (budget 3 s)")
+        print(f"  scan, warm (cache)    : {w:7.3f} s  = {w / k:5.1f} x cat   (budget 0.5 s)")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import scriptkeeper.cli"], check=True)
+        print(f"  of which interpreter + imports of the CLI: {time.perf_counter() - start:.3f} s")
+        for label, use_cache in (("cold", False), ("warm", True)):
+            times = stages(root, use_cache)
+            print(f"  stages in process, {label}: " + ", ".join(
+                f"{name} {seconds:.3f} s" for name, seconds in times.items()))
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(stages, root, False)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
