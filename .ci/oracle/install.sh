@@ -23,36 +23,29 @@ if [[ ! -x $py ]]; then
     exit 2
 fi
 
-have() { # have DIST SPEC: DIST is installed and satisfies the PEP 440 SPEC
-    "$py" - "$1" "$2" <<'PY' 2>/dev/null
-import sys
-from importlib.metadata import version
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
-v = Version(version(sys.argv[1]))
-sys.exit(0 if SpecifierSet(sys.argv[2]).contains(Version(v.public)) else 1)
-PY
+installed() { # installed DIST: print the installed version of DIST, or fail
+    "$py" -c 'import sys; from importlib.metadata import version; print(version(sys.argv[1]))' \
+        "$1" 2>/dev/null
 }
 
 pip() { "$py" -m pip install --quiet --no-input "$@"; }
 
-if have torch "==$TORCH_VERSION" && "$py" -c 'import torch, sys; sys.exit(torch.version.cuda is not None)'; then
-    echo "install.sh: torch $TORCH_VERSION (CPU) already installed"
+torch_now=$(installed torch || true)
+if [[ ${torch_now%%+*} == "$TORCH_VERSION" ]] &&
+    "$py" -c 'import sys, torch; sys.exit(torch.version.cuda is not None)' 2>/dev/null; then
+    echo "install.sh: torch $torch_now (CPU) already installed"
 else
     echo "install.sh: installing torch==$TORCH_VERSION (CPU build)"
     pip "torch==$TORCH_VERSION"
 fi
 
-if have lightning "${LIGHTNING_SPEC#lightning}"; then
-    echo "install.sh: $("$py" -c 'import lightning; print("lightning", lightning.__version__)') already installed"
-else
-    echo "install.sh: installing $LIGHTNING_SPEC"
-    # Constrain torch to the build just installed: lightning must not replace it.
-    constraint=$(mktemp)
-    trap 'rm -f "$constraint"' EXIT
-    echo "torch==$("$py" -c 'import torch; print(torch.__version__)')" >"$constraint"
-    pip -c "$constraint" "$LIGHTNING_SPEC"
-fi
+# Constrain torch to the build just installed: lightning must not replace it.
+# pip leaves an already satisfying lightning alone.
+constraint=$(mktemp)
+trap 'rm -f "$constraint"' EXIT
+echo "torch==$(installed torch)" >"$constraint"
+echo "install.sh: installing $LIGHTNING_SPEC"
+pip -c "$constraint" "$LIGHTNING_SPEC"
 
 "$py" - <<'PY'
 import lightning
