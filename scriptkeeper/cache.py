@@ -16,9 +16,10 @@ point it runs, the pins giving a framework version, whether a file exists.
 Two things in the header cover that, and when either changed the whole cache
 is dropped:
 
-- the file set: a hash of the repository's file list (``git ls-files`` of
-  cached, deleted and untracked files; a walk outside git), so that a file
-  appearing or disappearing (an entry point, a requirements.txt) counts;
+- the file set: a hash of the paths of the repository's files (``git
+  ls-files``: tracked and untracked, less the deleted; a walk outside git),
+  so that a file appearing or disappearing (an entry point, a
+  requirements.txt) counts, while staging or editing one does not;
 - the files the analysis read: every file under the root opened while
   scripts were judged (recorded with an audit hook on ``open``), with its
   size and modification time when first opened. This holds even when the
@@ -81,24 +82,29 @@ def config_key(config: Config) -> str:
 
 
 def _file_list(root: Path, in_git: bool) -> tuple[str, set[str]]:
-    """A hash of the repository's file list, and the listed paths (see the docstring)."""
+    """A hash of the paths of the repository's files, and those paths (see the docstring).
+
+    Only existence counts: staging a file or changing it does not change the hash.
+    """
+    names: set[str] = set()
+    listed = None
     if in_git:
         out = subprocess.run(
             ["git", "-c", "core.quotepath=off", "ls-files", "-z", "-t", "--cached",
              "--deleted", "--others", "--exclude-standard"],
             cwd=root, capture_output=True, check=False)
         if out.returncode == 0:
-            listed = {entry[2:] for entry in
-                      out.stdout.decode("utf-8", "surrogateescape").split("\0") if entry}
-            return hashlib.sha256(out.stdout).hexdigest(), listed
-    names: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in (".git", CACHE_DIR)]
-        rel = os.path.relpath(folder, root).replace(os.sep, "/")
-        names.extend(name if rel == "." else f"{rel}/{name}" for name in files)
-    names.sort()
-    joined = "\0".join(names).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(joined).hexdigest(), set(names)
+            listed = [e for e in out.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
+    if listed is not None:
+        deleted = {e[2:] for e in listed if e.startswith("R ")}  # in the index, not on disk
+        names = {e[2:] for e in listed if not e.startswith("R ")} - deleted
+    else:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in (".git", CACHE_DIR)]
+            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            names.update(name if rel == "." else f"{rel}/{name}" for name in files)
+    joined = "\0".join(sorted(names)).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(joined).hexdigest(), names
 
 
 def _fingerprint(path: str) -> list[int]:

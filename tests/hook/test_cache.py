@@ -93,6 +93,19 @@ def test_a_file_appearing_in_the_repository_drops_the_cache(tmp_path: Path) -> N
     assert not any(hits(repo.path).values())
 
 
+def test_staging_or_committing_a_file_keeps_the_cache(tmp_path: Path) -> None:
+    # existence is what matters, not whether git tracks it yet (the hook runs on staging)
+    repo = Repo(tmp_path / "r", {"a.slurm": GOOD})
+    repo.commit()
+    repo.write("b.slurm", BROKEN)
+    scan(repo.path)
+    assert all(hits(repo.path).values())
+    repo.git("add", "b.slurm")
+    assert all(hits(repo.path).values())
+    repo.commit()
+    assert all(hits(repo.path).values())
+
+
 def test_a_file_deleted_but_still_staged_drops_the_cache(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r", {"a.slurm": GOOD})
     repo.commit()
