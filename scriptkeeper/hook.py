@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .discover import Candidate, Discovery
+from .discover import MAX_SIZE, Candidate, Discovery, is_job_script
 
 if TYPE_CHECKING:
     from .analyze import ScriptResult
@@ -67,6 +67,17 @@ def staged_files() -> dict[str, bytes]:
     return contents
 
 
+def _job_script(name: str, staged: dict[str, bytes]) -> bool:
+    data = staged.get(name)
+    if data is None:
+        try:
+            with open(name, "rb") as handle:
+                data = handle.read(MAX_SIZE + 1)
+        except OSError:
+            return False
+    return len(data) <= MAX_SIZE and is_job_script(name, data)
+
+
 def _merge(checked: Discovery, rest: Discovery | None) -> Discovery:
     """The checked scripts plus, for redundancy, every other job script of the repository."""
     if rest is None:
@@ -81,14 +92,25 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
     """Check ``files`` (or the staged files) as the hook does; the exit status."""
     content: dict[str, bytes] = staged_files() if staged else {}
     names = list(content) if staged else [f for f in files if JOB_NAME.search(f)]
-    if not names:
-        return EXIT_OK
+    if not any(_job_script(name, content) for name in names):
+        return EXIT_OK  # before importing the pipeline: a commit of helper scripts stays quick
+    from .config import ConfigError
 
+    try:
+        return _check([Path(n) for n in names], content, config_file, use_baseline, use_cache,
+                      out)
+    except ConfigError as error:
+        print(f"scriptkeeper: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | None,
+           use_baseline: bool, use_cache: bool, out: TextIO) -> int:
     from . import baseline, runner
     from .discover import discover
     from .scan import prepare
 
-    paths = [Path(n) for n in names]
+    staged = bool(content)
     root, in_git, config = prepare(paths, config_file)
     base = config.base or root
     checked = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
@@ -152,14 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also fail on findings the baseline accepts")
     parser.add_argument("--no-cache", action="store_true", help="ignore .scriptkeeper_cache")
     args = parser.parse_args(argv)
-    from .config import ConfigError
-
     try:
         return run(args.files, args.config, args.staged, not args.no_baseline,
                    not args.no_cache)
-    except ConfigError as error:
-        print(f"scriptkeeper: configuration error: {error}", file=sys.stderr)
-        return EXIT_USAGE
     except (RuntimeError, subprocess.CalledProcessError) as error:
         print(f"scriptkeeper: {error}", file=sys.stderr)
         return EXIT_USAGE
