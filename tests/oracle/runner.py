@@ -60,12 +60,18 @@ def submit(shape: Shape, base: Path, python: Path) -> Submitted:
 
 
 def job_record(job_id: str) -> dict[str, str] | None:
-    """``scontrol show job -d -o`` as a dict, or None when the controller forgot the job."""
+    """``scontrol show job -d -o`` as a dict; None when the controller forgot the job.
+
+    Raises :class:`subprocess.SubprocessError` when scontrol fails otherwise
+    (the caller asks again at the next poll).
+    """
     proc = _run(["scontrol", "show", "job", "-d", "-o", job_id])
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    if proc.returncode != 0 or not lines:
+    if proc.returncode == 0 and lines:
+        return parse_scontrol_record(lines[0])
+    if "invalid job id" in proc.stderr.lower():
         return None
-    return parse_scontrol_record(lines[0])
+    raise subprocess.SubprocessError(f"scontrol show job {job_id}: {proc.stderr.strip()}")
 
 
 def wait(job_ids: Iterable[str], deadline: float = DEADLINE) -> dict[str, dict[str, str]]:
@@ -79,7 +85,10 @@ def wait(job_ids: Iterable[str], deadline: float = DEADLINE) -> dict[str, dict[s
     end = time.monotonic() + deadline
     while pending and time.monotonic() < end:
         for job_id in sorted(pending):
-            record = job_record(job_id)
+            try:
+                record = job_record(job_id)
+            except subprocess.SubprocessError:
+                continue  # slurmctld busy or restarting: ask again
             if record is None:
                 pending.discard(job_id)  # purged: the last record seen stands
                 continue
