@@ -75,25 +75,27 @@ def find_backups(root: Path) -> list[Path]:
     return found
 
 
+def _age(folder: Path) -> tuple[str, int, str]:
+    """Sort key of a backup folder by its name: the UTC stamp, then the same-second number."""
+    stamp, _, number = folder.name.removeprefix("backup_").partition("Z")
+    suffix = number.lstrip("_-")
+    return stamp, int(suffix) if suffix.isdigit() else 1, str(folder)
+
+
 def locate(folder: Path | None, start: Path) -> tuple[Path, bool, str, Manifest]:
     """(root, in git, backup folder relative to root, manifest) or Refused.
 
-    Without ``folder``: the newest backup (by the manifest's time) below the
-    repository (or ``start`` outside git).
+    Without ``folder``: the newest backup (by the time in its name) below the
+    repository (or ``start`` outside git); a damaged newest one is refused,
+    never skipped for an older one.
     """
     if folder is None:
         top = git_toplevel(start)
         base = top if top is not None else start.resolve()
-        candidates: list[tuple[str, str, Path]] = []
-        for found in find_backups(base):
-            try:
-                manifest = read_manifest(found)
-            except ManifestError:
-                continue
-            candidates.append((manifest.created, found.name, found))
-        if not candidates:
+        found = find_backups(base)
+        if not found:
             raise Refused(f"no backup folder (backup_<time>/ with {NAME}) below {base}")
-        folder = max(candidates)[2]
+        folder = max(found, key=_age)
     real = Path(os.path.realpath(folder))
     if not (real / NAME).is_file():
         raise Refused(f"{folder}: no {NAME} there, so it is not a scriptkeeper backup")
