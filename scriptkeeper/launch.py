@@ -169,7 +169,11 @@ class _Analysis:
             u for u in used if u is not None)
         gpu_steps = [s for s in self.steps if s.uses_gpu]
         evidence = gpu_steps[0].gpu_evidence if gpu_steps else ""
-        line = gpu_steps[0].line if gpu_steps else 0
+        line = 0
+        if gpu_steps:
+            first = gpu_steps[0]
+            line = first.cvd_line if first.gpu_evidence.startswith("CUDA_VISIBLE_DEVICES") \
+                else first.line
         ignored = ""
         if self.ignored_gpu is not None:
             line, ignored = self.ignored_gpu
@@ -201,7 +205,7 @@ class _Analysis:
         else:
             env = {k: v for k, v in command.env.items() if v.exported}
         for key, value in inv.env.items():
-            env[key] = Var(None if UNKNOWN in value else value, exported=True,
+            env[key] = Var(value, exported=True,
                            line=command.line)
         positional = None if any(UNKNOWN in a for a in inv.inner_args) else list(inv.inner_args)
         walk = shell.walk(script, env, line_offset=command.line - 1, cwd=command.cwd,
@@ -242,7 +246,7 @@ class _Analysis:
         # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's)
         env = dict(command.env)
         for key, value in inv.env.items():
-            env[key] = Var(None if UNKNOWN in value else value, exported=True,
+            env[key] = Var(value, exported=True,
                            line=command.line)
         cvd = srun.user_cvd(env)
         if cvd is not None:
@@ -267,13 +271,17 @@ class _Analysis:
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""
         job = self.job
+        if inv.launcher == "mpirun":
+            return command.line, f"`mpirun -np {inv.options.get('np') or inv.options.get('n')}`"
         if inv.srun is not None:
             for name in ("ntasks", "ntasks-per-node", "nodes"):
                 if name in inv.srun.options:
-                    return command.line, f"srun --{name}={inv.srun.options[name]}"
+                    return command.line, f"`srun --{name}={inv.srun.options[name]}`"
         for name in ("ntasks", "ntasks-per-node"):
             if name in job.lines:
-                return job.lines[name], f"--{name}={job.options.get(name)}"
+                return job.lines[name], f"`--{name}={job.options.get(name)}`"
+        if inv.srun is not None:
+            return command.line, "srun with no task option (one task per node)"
         return command.line, ""
 
     def isolation_line(self, inv: Invocation, command: Command) -> int:
@@ -698,11 +706,11 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
         want = max(ntasks // max(nodes, 1), 1)
         return (f"{step.framework_label} stops at start-up with \"{step.lightning_start_error}\"",
                 f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead of "
-                f"`{step.tasks_option}`{run}")
+                f"{step.tasks_option}{run}")
     if per_node and devices and per_node != devices:
         what = (f"\"{step.lightning_start_error}\"" if step.lightning_start_error else
                 "ranks that do not match the GPUs")
-        effect = (f"{per_node} tasks per node (`{step.tasks_option}`) but {step.framework_label} "
+        effect = (f"{per_node} tasks per node ({step.tasks_option}) but {step.framework_label} "
                   f"uses `devices={devices}` per node: it stops at start-up with {what}")
         if step.extra.get("devices_auto") and per_node > devices:
             fix = (f"request {per_node} GPUs per node (`#SBATCH --gres=gpu:{per_node}`) so "
@@ -713,11 +721,11 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
     if devices and 0 < ntasks < devices:
         effect = (f"world size {ntasks} on {devices} GPUs")
         if step.srun:
-            fix = (f"use `#SBATCH --ntasks-per-node={devices}` instead of `{step.tasks_option}` "
+            fix = (f"use `#SBATCH --ntasks-per-node={devices}` instead of {step.tasks_option} "
                    f"so srun starts one task per GPU")
         else:
             fix = (f"use `#SBATCH --ntasks-per-node={devices}` and `srun {step.command}`, or drop "
-                   f"`{step.tasks_option}` so Lightning starts the {devices} processes itself")
+                   f"{step.tasks_option} so Lightning starts the {devices} processes itself")
         return effect, fix
     if per_node and devices == per_node and ntasks < nodes * per_node:
         effect = (f"SLURM_NTASKS={ntasks} is smaller than {nodes} nodes x {per_node} tasks per "

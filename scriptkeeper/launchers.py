@@ -49,6 +49,14 @@ _SRUN_ONLY: dict[str, tuple[str | None, str]] = {
 }
 
 
+# srun options that the pyxis and shifter SPANK plugins add (common on GPU clusters)
+_PYXIS_VALUE = ("container-image", "container-mounts", "container-workdir", "container-name",
+                "container-save", "container-env", "image", "volume", "module")
+_PYXIS_FLAGS = ("container-mount-home", "no-container-mount-home", "container-remap-root",
+                "no-container-remap-root", "container-entrypoint", "no-container-entrypoint",
+                "container-writable", "container-readonly", "container-entrypoint-log")
+
+
 @dataclass(frozen=True)
 class _OptionTable:
     long: dict[str, str]  # name -> argument kind
@@ -68,15 +76,22 @@ def srun_table(release: str | None = None) -> _OptionTable:
         long[name] = argument
         if letter:
             short[letter] = (name, argument)
+    for name in _PYXIS_VALUE:
+        long.setdefault(name, "required")
+    for name in _PYXIS_FLAGS:
+        long.setdefault(name, "none")
     short.pop("a", None)
     return _OptionTable(long, short, tuple(sorted(long)))
 
 
 def _resolve_long(table: _OptionTable, name: str) -> str | None:
+    """The option a long name or unique prefix means; '' when the prefix is ambiguous."""
     if name in table.long:
         return name
     matches = [n for n in table.names if n.startswith(name)]
-    return matches[0] if len(matches) == 1 else None
+    if len(matches) > 1:
+        return ""
+    return matches[0] if matches else None
 
 
 @dataclass
@@ -105,9 +120,16 @@ def parse_srun(argv: list[str], wild: frozenset[int], release: str | None = None
             break
         if word.startswith("--") and len(word) > 2:
             name, eq, value = word[2:].partition("=")
-            canonical = _resolve_long(table, name) if UNKNOWN not in name else None
-            if canonical is None:
+            canonical = _resolve_long(table, name) if UNKNOWN not in name else ""
+            if canonical == "":  # srun stops: "option '--ntasks-per' is ambiguous"
                 result.unknown = True
+                i += 1
+                continue
+            if canonical is None:
+                # an option of a plugin or a newer release: with '=VALUE' its extent is
+                # certain; without, take it as a flag (a wrong guess makes the command
+                # unrecognisable, never a wrong task count)
+                result.options[name] = value if eq else None
                 i += 1
                 continue
             kind = table.long[canonical]

@@ -129,6 +129,11 @@ class LaunchStep:
         return f"{name} {self.version_text}".strip()
 
     @property
+    def spawner(self) -> str:
+        """Who starts this step's processes: the launcher, or Lightning itself."""
+        return "Lightning" if self.lightning and self.launcher == "python" else self.launcher
+
+    @property
     def launch_text(self) -> str:
         return f"srun {self.command}" if self.srun else self.command
 

@@ -46,11 +46,12 @@ _MAX_COMMANDS = 5000
 class Var:
     """One shell variable as the script leaves it at some point."""
 
-    value: str | None  # None: unknown
+    value: str | None  # None: unknown; UNKNOWN marks the unknown parts of a value
     exported: bool = False
     line: int = 0  # where the script assigned it (0: not assigned by the script)
     is_set: bool = True
     rank: bool = False  # built from a per-task SLURM variable (SLURM_PROCID, ...)
+    single: bool = False  # unknown, but one word: from $(...) or $((...))
 
 
 Env = dict[str, Var]
@@ -190,7 +191,8 @@ class _State:
                 if mine is not None and theirs is not None and (
                         mine.value == theirs.value and mine.is_set == theirs.is_set):
                     self.env[name] = replace(mine, exported=mine.exported or theirs.exported,
-                                             rank=mine.rank or theirs.rank)
+                                             rank=mine.rank or theirs.rank,
+                                             single=mine.single and theirs.single)
                     continue
                 base = mine or theirs
                 assert base is not None
@@ -208,7 +210,7 @@ class _State:
 class _Expansion:
     """Words being expanded: the values, which of them are wild, and what they used."""
 
-    rank_vars: set[str] = field(default_factory=set)
+    rank_vars: list[str] = field(default_factory=list)
 
 
 SourceReader = Callable[[str, str | None], "tuple[str, bytes] | None"]
@@ -241,8 +243,8 @@ class _Walker:
     # --- values --------------------------------------------------------------------
     def lookup(self, name: str, st: _State, exp: _Expansion) -> str:
         var = st.env.get(name)
-        if name in RANK_VARIABLES or (var is not None and var.rank):
-            exp.rank_vars.add(name)
+        if var is not None and var.rank and name not in exp.rank_vars:
+            exp.rank_vars.append(name)
         if var is None:
             return UNKNOWN
         if not var.is_set:
@@ -368,7 +370,7 @@ class _Walker:
         if op.endswith("-") or op.endswith("="):
             result = operand if use_default else current
             if op.endswith("=") and use_default and _NAME.fullmatch(name):
-                st.env[name] = Var(None if UNKNOWN in operand else operand,
+                st.env[name] = Var(operand,
                                    exported=bool(var and var.exported), line=self.line(node))
             return lead + result
         if op.endswith("+"):
@@ -408,8 +410,13 @@ class _Walker:
                 return [(p, False) for p in self.positional]
             value = self.value(node, st, exp)
             if UNKNOWN in value:
-                return [(value, True)] if value.strip() == UNKNOWN else [
-                    (w, UNKNOWN in w) for w in value.split()]
+                if value.strip() != UNKNOWN:
+                    # a value with known words around the unknown part: the unknown part is
+                    # taken as one word (SLURM_JOB_ID, a host name), the known words stay put
+                    return [(w, False) for w in value.split()]
+                var = st.env.get(name.split(":", 1)[0].split("-", 1)[0])
+                one_word = name.startswith("SLURM_") or (var is not None and var.single)
+                return [(value.strip(), not one_word)]
             return [(w, False) for w in value.split()]
         if kind == "string":
             # "$@" keeps the arguments apart
@@ -629,8 +636,10 @@ class _Walker:
             base = self.lookup(name, st, exp) if old is not None else UNKNOWN
             value = base + value
         exported = export or bool(old and old.exported and old.is_set)
-        env[name] = Var(None if UNKNOWN in value else value, exported=exported,
-                        line=self.line(node), rank=bool(exp.rank_vars))
+        single = value_node is not None and value_node.type in (
+            "command_substitution", "arithmetic_expansion")
+        env[name] = Var(value, exported=exported,
+                        line=self.line(node), rank=bool(exp.rank_vars), single=single)
 
     def declaration(self, node: tree_sitter.Node, st: _State) -> None:
         keyword = node.children[0].type if node.children else ""
@@ -718,7 +727,7 @@ class _Walker:
         command = Command(
             argv=argv, wild=frozenset(wild), line=start, end_line=end,
             text=self.text(node), env=env, prefix=prefix, background=background,
-            cwd=st.cwd, rank_vars=tuple(sorted(exp.rank_vars)),
+            cwd=st.cwd, rank_vars=tuple(exp.rank_vars),
             files_unknown=st.files_unknown, produced=frozenset(st.produced),
             depth=min(self.depth, 1))
         self.builtin(command, st, node)

@@ -189,6 +189,8 @@ def layout(job: JobModel, env: Env, srun_options: dict[str, str | None] | None,
     part_gpus = job.partition_profile.gpus_per_node if job.partition_profile else None
     name_var = env.get("SLURM_JOB_NAME")
     job_name: str | None = job.name if name_var is None else name_var.value
+    if job_name is not None and UNKNOWN in job_name:
+        job_name = None
     cvd = user_cvd(env)
 
     if srun_options is None:

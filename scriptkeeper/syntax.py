@@ -77,7 +77,8 @@ def bash_error(text: str) -> tuple[int, str] | None:
 
 def facts(text: str, first_line: str) -> list[Fact]:
     """The shell-syntax-error fact, when bash confirms one."""
-    if not checked_by_bash(first_line):
+    if not checked_by_bash(first_line) or "extglob" in text:
+        # bash -n does not run `shopt -s extglob`, so it misreads the patterns that follow
         return []
     found = bash_error(text)
     if found is None:

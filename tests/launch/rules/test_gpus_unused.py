@@ -1,0 +1,65 @@
+"""gpus-unused (warning): more GPUs requested than the launch lines start processes for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.launch.repo import finding, judge, rules
+from tests.launch.rules.entries import LIGHTNING_4, LIGHTNING_AUTO, MAYBE_GPU, TORCH_DDP
+
+
+@pytest.mark.parametrize(("why", "script", "entry", "used"), [
+    ("torchrun 4 on 8 GPUs", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:8
+        torchrun --standalone --nproc_per_node=4 train.py
+    """, TORCH_DDP, 4),
+    ("Lightning devices=4, 4 tasks per node, 8 GPUs", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:8 --ntasks-per-node=4
+        srun python train.py
+    """, LIGHTNING_4, 4),
+    ("torchrun's default of one process", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:4
+        torchrun --standalone train.py
+    """, TORCH_DDP, 1),
+])
+def test_flagged(tmp_path: Path, why: str, script: str, entry: str, used: int) -> None:
+    result = judge(tmp_path, script, {"train.py": entry})
+    assert rules(result) == {"gpus-unused"}, why
+    found = finding(result, "gpus-unused")
+    assert found.severity == "warning" and found.line == 2
+    assert f"at most {used}" in found.message
+    assert result.verdict == "keep"
+
+
+@pytest.mark.parametrize(("why", "script", "entry"), [
+    ("every GPU used", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:8 --ntasks-per-node=8
+        srun python train.py
+    """, LIGHTNING_AUTO),
+    ("one process whose GPU use cannot be told", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:4
+        python train.py
+    """, MAYBE_GPU),
+    ("a step that uses them all next to a small one", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:8
+        nvidia-smi
+        torchrun --standalone --nproc_per_node=1 smoke.py
+        torchrun --standalone --nproc_per_node=8 train.py
+    """, TORCH_DDP),
+    ("the error already says it", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:8 --ntasks=1
+        python train.py
+    """, LIGHTNING_AUTO),
+])
+def test_left_alone(tmp_path: Path, why: str, script: str, entry: str) -> None:
+    result = judge(tmp_path, script, {"train.py": entry, "smoke.py": entry})
+    assert "gpus-unused" not in rules(result), why

@@ -1,0 +1,84 @@
+"""missing-entrypoint: the Python file or module a job runs is not in the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scriptkeeper.analyze import analyze_script
+from scriptkeeper.config import load_config
+from tests.launch.repo import errors, finding, judge, write
+
+FILES = {"navsim/planning/script/run_training.py": "import torch\n",
+         "pkg/__init__.py": "", "pkg/train.py": "import torch\n",
+         "configs/rules.yaml": "scripts: {include: ['../jobs/**']}\n"}
+
+
+@pytest.mark.parametrize(("why", "script", "what"), [
+    ("a renamed file, after cd $HOME/...", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:1
+        cd $HOME/navsim_workspace
+        python navsim/planning/script/run_training_old.py agent=x
+    """, "navsim/planning/script/ has no run_training_old.py"),
+    ("a module", """
+        #!/bin/bash
+        python -m pkg.train_v2
+    """, "pkg/ has no train_v2.py"),
+    ("a launcher's script argument", """
+        #!/bin/bash
+        #SBATCH --gres=gpu:2
+        torchrun --standalone --nproc_per_node=2 pkg/pretrain.py
+    """, "pkg/ has no pretrain.py"),
+    ("inside srun bash -c", """
+        #!/bin/bash
+        srun bash -c 'python navsim/planning/script/run_train.py'
+    """, "run_train.py"),
+])
+def test_flagged(tmp_path: Path, why: str, script: str, what: str) -> None:
+    result = judge(tmp_path, script, FILES, pins=None)
+    assert "missing-entrypoint" in errors(result), why
+    found = finding(result, "missing-entrypoint")
+    assert what in found.message and "can't open file" in found.message
+    assert found.line == result.steps[0].line
+
+
+def test_a_close_name_is_suggested(tmp_path: Path) -> None:
+    result = judge(tmp_path, """
+        #!/bin/bash
+        python navsim/planning/script/run_trainng.py
+    """, FILES, pins=None)
+    assert "did you mean run_training.py?" in finding(result, "missing-entrypoint").fix
+
+
+@pytest.mark.parametrize(("why", "script"), [
+    ("the file is there", "python navsim/planning/script/run_training.py"),
+    ("relative to the folder cd moved into", "cd navsim/planning\npython script/run_training.py"),
+    ("a module that is there", "python -m pkg.train"),
+    ("an installed module", "python -m torch.distributed.run --nproc_per_node 2 pkg/train.py"),
+    ("a folder the repository does not have", "python tools/train.py"),
+    ("a bare file name: the working directory is unknown", "python train.py"),
+    ("an absolute path", "python /opt/app/train.py"),
+    ("a path from a variable", "python $CODE/navsim/planning/script/run_old.py"),
+    ("a file the script writes first",
+     "cat > pkg/gen.py <<EOF\nprint(1)\nEOF\npython pkg/gen.py"),
+    ("a repository the script clones", "git clone https://x/y.git pkg/y\npython pkg/y/run.py"),
+    ("inline code", "python -c 'import torch'"),
+])
+def test_left_alone(tmp_path: Path, why: str, script: str) -> None:
+    result = judge(tmp_path, "#!/bin/bash\n#SBATCH --time=10\n" + script + "\n", FILES,
+                   pins=None)
+    assert "missing-entrypoint" not in errors(result), why
+
+
+def test_found_relative_to_the_folder_of_rules_yaml(tmp_path: Path) -> None:
+    write(tmp_path, {"workspace/rules.yaml": "scripts: {include: ['../jobs/**']}\n",
+                     "workspace/src/run.py": "import torch\n"})
+    data = b"#!/bin/bash\ncd $HOME/workspace\npython src/run.py\npython src/old.py\n"
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "job.slurm").write_bytes(data)
+    config = load_config(tmp_path / "workspace" / "rules.yaml")
+    result = analyze_script(tmp_path, "jobs/job.slurm", data, config)
+    assert [s.entry for s in result.steps] == ["workspace/src/run.py", "src/old.py"]
+    assert [f.line for f in result.findings if f.rule == "missing-entrypoint"] == [4]
