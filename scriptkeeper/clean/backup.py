@@ -85,10 +85,17 @@ def prepare(plan: Plan, repo: GitRepo | None, commit: bool, allow_dirty: bool) -
             identity = repo.identity_problem()
             if identity is not None:
                 prepared.problems.append(identity)
+        if repo.index_locked():
+            prepared.problems.append(
+                f"{repo.git_dir / 'index.lock'} exists: another git command is running (or "
+                f"one crashed; then remove the file)")
         prepared.head = repo.head()
         prepared.head_entries = repo.tree_entries(prepared.head, paths)
         prepared.index_entries = repo.index_entries(paths)
         codes = repo.status(paths)
+        for path in repo.hidden_changes(paths):
+            # git status does not look at these: count them as edited to be safe
+            codes.setdefault(path, "?M")
     try:
         check_no_symlink(root, (plan.parent + "/" if plan.parent else "") + "backup_x",
                          "backup folder")
@@ -128,10 +135,12 @@ def prepare(plan: Plan, repo: GitRepo | None, commit: bool, allow_dirty: bool) -
                     continue
                 prepared.dirty.add(move.path)
                 if not allow_dirty:
+                    what = ("is marked assume-unchanged or skip-worktree, so git cannot "
+                            "vouch for it" if code == "?M" else
+                            f"has uncommitted changes (git status '{code}')")
                     prepared.problems.append(
-                        f"{shown(move.path)}: has uncommitted changes (git status '{code}'); "
-                        f"commit or discard them, or pass --allow-dirty to back up the "
-                        f"working copy")
+                        f"{shown(move.path)}: {what}; commit or discard them, or pass "
+                        f"--allow-dirty to back up the working copy")
                     continue
         size = len(os.readlink(full)) if what == fsutil.SYMLINK else os.lstat(full).st_size
         in_head = prepared.head_entries.get(move.path)

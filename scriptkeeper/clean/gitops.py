@@ -18,6 +18,7 @@ the index).
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from .errors import Refused
 
 ZERO = "0" * 40
+_LOCK_TRIES = 50
 MODE_LINK, MODE_FILE, MODE_EXEC = "120000", "100644", "100755"
 _CHUNK = 500
 
@@ -104,6 +106,19 @@ class GitRepo:
             if (self.git_dir / name).exists():
                 return what
         return None
+
+    def index_locked(self) -> bool:
+        """Is ``index.lock`` there (another git command running, or one that crashed)?"""
+        return (self.git_dir / "index.lock").exists()
+
+    def hidden_changes(self, paths: list[str]) -> set[str]:
+        """Paths marked assume-unchanged or skip-worktree: status cannot vouch for them."""
+        flagged: set[str] = set()
+        for chunk in _chunks(paths):
+            for record in self.out("ls-files", "-v", "-z", "--", *chunk).split(b"\0"):
+                if len(record) > 2 and (record[:1].islower() or record[:1] == b"S"):
+                    flagged.add(record[2:].decode("utf-8", "surrogateescape"))
+        return flagged
 
     def refuse_states(self) -> None:
         what = self.operation_in_progress()
@@ -210,10 +225,22 @@ class GitRepo:
         self.run("update-ref", "-m", reason, "HEAD", new, old or ZERO)
 
     def apply_to_index(self, changes: Iterable[Change]) -> None:
-        """Set or remove just these entries of the user's index, then refresh stat data."""
+        """Set or remove just these entries of the user's index, then refresh stat data.
+
+        Another git command holding ``index.lock`` for a moment (an editor's
+        ``git status``) is waited for, a few seconds at most.
+        """
         records = b"".join(c.record() for c in changes)
-        if records:
-            self.run("update-index", "-z", "--index-info", input=records)
+        for attempt in range(_LOCK_TRIES):
+            if not records:
+                break
+            status, _, err = self.run("update-index", "-z", "--index-info", input=records,
+                                      check=False)
+            if status == 0:
+                break
+            if "index.lock" not in err or attempt == _LOCK_TRIES - 1:
+                raise GitError(f"git update-index failed: {err.strip()}")
+            time.sleep(0.1)
         # only stat data changes: staged and unstaged content stay as they are
         self.run("update-index", "-q", "--refresh", check=False)
 

@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from ..clean import hooks
-from ..clean.backup import Prepared, prepare, run_clean, shown
-from ..clean.errors import Failed, Refused
-from ..clean.lock import Lock, lock_path, peek
-from ..clean.plan import Plan, make_plan, preview_name
-from ..discover import find_root
-from ..scan import run_scan
 from .common import EXIT_OK, fail, guarded
 
 if TYPE_CHECKING:
+    from ..clean.backup import Prepared
     from ..clean.gitops import GitRepo
+    from ..clean.lock import Lock
+    from ..clean.plan import Plan
+
+# scriptkeeper.clean (and GitPython) load only when this command runs: the CLI
+# starts fast for scan and the pre-commit hook.
 
 EXIT_REFUSED = 1
 
@@ -36,6 +35,8 @@ def refuse(message: str) -> NoReturn:
 
 
 def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
+    from ..clean.backup import shown
+
     total = len(plan.moves)
     verb = "Would move" if dry_run else "Moving"
     if total:
@@ -52,6 +53,10 @@ def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
 
 def _plan(paths: list[Path], config: Path | None, only: str | None) -> tuple[Plan, bool]:
     """The plan, and whether rules.yaml lets clean commit (``backup.commit``)."""
+    from ..clean.errors import Refused
+    from ..clean.plan import make_plan
+    from ..scan import run_scan
+
     report = guarded(lambda: run_scan(paths, config))
     try:
         return make_plan(report, only), report.config.backup_commit
@@ -78,6 +83,13 @@ def clean(
     keeping their relative paths, and records one git commit holding only the
     moves; 'scriptkeeper restore' undoes it.
     """
+    from ..clean import hooks
+    from ..clean.backup import prepare
+    from ..clean.errors import Refused
+    from ..clean.lock import Lock, lock_path, peek
+    from ..clean.plan import preview_name
+    from ..discover import find_root
+
     if only not in (None, "broken", "redundant"):
         fail(f"--only takes 'broken' or 'redundant', not '{only}'")
     if config is not None and not config.is_file():
@@ -134,6 +146,9 @@ def _report(prepared: Prepared, backup: str, dry_run: bool) -> None:
 def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Path],
                   config: Path | None, only: str | None, commit: bool, yes: bool,
                   allow_dirty: bool, now: datetime) -> None:
+    from ..clean.backup import prepare, run_clean
+    from ..clean.errors import Failed, Refused
+    from ..clean.plan import preview_name
     from ..clean.recover import recover
 
     try:

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..clean.history import Event, from_git, uncommitted
-from ..discover import find_root
 from .common import fail
+
+if TYPE_CHECKING:
+    from ..clean.history import Event
 
 
 def history(
     fmt: str = typer.Option("text", "--format", "-f", help="Output format: text or json."),
 ) -> None:
     """List past cleans and restores: when, commit, backup folder, scripts, state."""
+    from ..clean.history import from_git, uncommitted
+    from ..discover import find_root
+
     if fmt not in ("text", "json"):
         fail(f"unknown format '{fmt}' (choose from text, json)")
     root, in_git = find_root([Path.cwd()])

@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from ..clean import hooks
-from ..clean.backup import shown
-from ..clean.errors import Failed, Refused
-from ..clean.lock import Lock, lock_path, peek
-from ..clean.manifest import NAME
-from ..clean.restore import RestorePlan, locate, plan_restore, run_restore
-from ..discover import git_toplevel
 from .common import EXIT_OK
 
 if TYPE_CHECKING:
     from ..clean.gitops import GitRepo
+    from ..clean.lock import Lock
+    from ..clean.restore import RestorePlan
+
+# scriptkeeper.clean (and GitPython) load only when this command runs.
 
 EXIT_REFUSED = 1
 
@@ -32,6 +29,8 @@ def refuse(message: str) -> NoReturn:
 
 
 def _show(plan: RestorePlan, dry_run: bool) -> None:
+    from ..clean.backup import shown
+
     moving = [i for i in plan.items if i.action == "move"]
     verb = "Would restore" if dry_run else "Restoring"
     typer.echo(f"{verb} {len(moving)} file{'s' if len(moving) != 1 else ''} from "
@@ -47,6 +46,9 @@ def _show(plan: RestorePlan, dry_run: bool) -> None:
 
 
 def _locate(folder: Path | None) -> tuple[Path, bool, str, RestorePlan]:
+    from ..clean.errors import Refused
+    from ..clean.restore import locate, plan_restore
+
     try:
         root, in_git, backup, manifest = locate(folder, Path.cwd())
     except Refused as error:
@@ -65,6 +67,12 @@ def restore(
     backup folder. Refuses, changing nothing, when a place holds other content
     or the manifest points outside the repository.
     """
+    from ..clean import hooks
+    from ..clean.errors import Refused
+    from ..clean.lock import Lock, lock_path, peek
+    from ..clean.restore import locate
+    from ..discover import git_toplevel
+
     if backup_dir is not None and not backup_dir.is_dir():
         refuse(f"{backup_dir} is not a folder")
     start = backup_dir if backup_dir is not None else Path.cwd()
@@ -108,7 +116,10 @@ def restore(
 
 def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
                     backup_dir: Path | None) -> None:
+    from ..clean.errors import Failed, Refused
+    from ..clean.manifest import NAME
     from ..clean.recover import recover
+    from ..clean.restore import run_restore
 
     try:
         recovered = recover(root, repo, lock)
@@ -129,6 +140,9 @@ def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
             repo.refuse_states()
         except Refused as error:
             refuse(str(error))
+        if repo.index_locked():
+            refuse(f"{repo.git_dir / 'index.lock'} exists: another git command is running "
+                   f"(or one crashed; then remove the file)")
     root_found, _, _, plan = _locate(backup_dir)
     if root_found != root:
         refuse(f"the backup belongs to {root_found}, not {root}")

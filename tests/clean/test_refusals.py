@@ -209,3 +209,23 @@ def test_on_a_terminal_yes_moves(tmp_path: Path) -> None:
     assert code == 0, output
     [backup] = backups(repo)
     assert file_state(backup / "bad.slurm") == bad
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_script_git_does_not_look_at_counts_as_edited(tmp_path: Path, flag: str) -> None:
+    repo = make_repo(tmp_path / "repo", SCRIPTS)
+    edited = broken_script("edited behind git's back")
+    (repo / "scripts/bad.slurm").write_bytes(edited)
+    git(repo, "update-index", flag, "scripts/bad.slurm")
+    assert git(repo, "status", "--porcelain") == ""
+    assert_refused(repo, ["clean", "--yes"], "git cannot vouch for it")
+    assert sk(repo, "clean", "--yes", "--allow-dirty").returncode == 0
+    [backup] = backups(repo)
+    rel = backup.relative_to(repo).as_posix()
+    assert git(repo, "show", f"HEAD:{rel}/bad.slurm").encode() == edited
+
+
+def test_a_stale_index_lock_is_refused_before_anything_moves(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", SCRIPTS)
+    (repo / ".git" / "index.lock").write_bytes(b"")
+    assert_refused(repo, ["clean", "--yes"], "index.lock exists")
