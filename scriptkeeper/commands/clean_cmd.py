@@ -86,6 +86,7 @@ def clean(
     from ..clean import hooks
     from ..clean.backup import prepare
     from ..clean.errors import Refused
+    from ..clean.gitops import GitError
     from ..clean.lock import Lock, lock_path, peek
     from ..clean.plan import preview_name
     from ..discover import find_root
@@ -130,6 +131,9 @@ def clean(
         refuse(str(error))
     try:
         _clean_locked(lock, repo, root, targets, config, only, commit, yes, allow_dirty, now)
+    except GitError as error:
+        # raised before anything moved, or after a rollback (see run_clean)
+        refuse(str(error))
     finally:
         lock.release()
 

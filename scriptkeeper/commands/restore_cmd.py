@@ -69,6 +69,7 @@ def restore(
     """
     from ..clean import hooks
     from ..clean.errors import Refused
+    from ..clean.gitops import GitError
     from ..clean.lock import Lock, lock_path, peek
     from ..clean.restore import locate
     from ..discover import git_toplevel
@@ -110,6 +111,8 @@ def restore(
         refuse(str(error))
     try:
         _restore_locked(lock, repo, root, backup_dir)
+    except GitError as error:
+        refuse(str(error))
     finally:
         lock.release()
 

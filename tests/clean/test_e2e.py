@@ -94,6 +94,9 @@ def test_clean_moves_the_scan_set_commits_only_it_and_restore_undoes_it(
     assert changed_paths(workspace) == want
     message = git(workspace, "log", "-1", "--format=%B")
     assert message.rstrip().endswith(f"Scriptkeeper-Backup: {backup}")
+    # a trailer git itself reads
+    assert git(workspace, "log", "-1",
+               "--format=%(trailers:key=Scriptkeeper-Backup,valueonly)").strip() == backup
     for path in expected:
         assert path in message
     # the user's work is exactly where it was

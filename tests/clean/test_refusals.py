@@ -229,3 +229,12 @@ def test_a_stale_index_lock_is_refused_before_anything_moves(tmp_path: Path) -> 
     repo = make_repo(tmp_path / "repo", SCRIPTS)
     (repo / ".git" / "index.lock").write_bytes(b"")
     assert_refused(repo, ["clean", "--yes"], "index.lock exists")
+
+
+def test_rules_yaml_can_turn_the_commit_off(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {**SCRIPTS, "rules.yaml": b"backup: {commit: false}\n"})
+    head = git(repo, "rev-parse", "HEAD")
+    assert sk(repo, "clean", "--yes").returncode == 0
+    assert git(repo, "rev-parse", "HEAD") == head
+    [backup] = backups(repo)
+    assert yaml.safe_load((backup / "MANIFEST.yaml").read_text())["commit"] is False
