@@ -135,11 +135,11 @@ def prepare(plan: Plan, repo: GitRepo | None, commit: bool, allow_dirty: bool) -
                     continue
                 prepared.dirty.add(move.path)
                 if not allow_dirty:
-                    what = ("is marked assume-unchanged or skip-worktree, so git cannot "
-                            "vouch for it" if code == "?M" else
-                            f"has uncommitted changes (git status '{code}')")
+                    why = ("is marked assume-unchanged or skip-worktree, so git cannot "
+                           "vouch for it" if code == "?M" else
+                           f"has uncommitted changes (git status '{code}')")
                     prepared.problems.append(
-                        f"{shown(move.path)}: {what}; commit or discard them, or pass "
+                        f"{shown(move.path)}: {why}; commit or discard them, or pass "
                         f"--allow-dirty to back up the working copy")
                     continue
         size = len(os.readlink(full)) if what == fsutil.SYMLINK else os.lstat(full).st_size
@@ -197,15 +197,17 @@ def run_clean(prepared: Prepared, repo: GitRepo | None, lock: Lock, commit: bool
     plan = prepared.plan
     root = plan.root
     now = now or datetime.now(timezone.utc)
-    backup = claim(plan, repo, lock, now)
-    lock.mark(op="clean", phase="moving", backup=backup, pid=os.getpid())
-    faults.point("marked-moving")
-    folder = join(root, backup)
-    manifest = Manifest(backup=backup, created=now.astimezone(timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"), tool=__version__, commit=commit and repo is not None,
-        files=prepared.entries)
-    moved_head = False
+    backup: str | None = None
+    manifest: Manifest | None = None
+    sha = None
     try:
+        backup = claim(plan, repo, lock, now)
+        lock.mark(op="clean", phase="moving", backup=backup, pid=os.getpid())
+        faults.point("marked-moving")
+        folder = join(root, backup)
+        manifest = Manifest(backup=backup, created=now.astimezone(timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"), tool=__version__, commit=commit and repo is not None,
+            files=prepared.entries)
         manifest.write(folder, "manifest")
         Manifest.open_journal(folder)
         emptied: set[Path] = set()
@@ -216,18 +218,21 @@ def run_clean(prepared: Prepared, repo: GitRepo | None, lock: Lock, commit: bool
             fsutil.remove_empty_dirs(root, source)
         manifest.status = "complete"
         manifest.write(folder, "manifest-final")
-        sha = None
         if manifest.commit and repo is not None:
             sha = _commit(prepared, repo, lock, manifest)
-            moved_head = True
             repo.apply_to_index(clean_index_changes(repo, manifest, sha))
             faults.point("index-updated")
     except BaseException as error:
-        if moved_head:
+        if backup is not None and committed(repo, backup) is not None:
+            # HEAD holds the clean: finish it rather than undo it
             raise Failed(f"the clean was committed but the index could not be updated "
                          f"({error}); run 'scriptkeeper clean' or 'scriptkeeper restore' "
                          f"to finish it") from error
-        problems = rollback(root, backup)
+        if backup is None:
+            release_claim(root, plan.parent, backup_name(now, 1))
+            problems: list[str] = []
+        else:
+            problems = rollback(root, backup)
         if not problems:
             lock.clear()
         detail = "" if not problems else "\nwhile rolling back:\n" + "\n".join(problems)
@@ -236,6 +241,7 @@ def run_clean(prepared: Prepared, repo: GitRepo | None, lock: Lock, commit: bool
         raise Failed(f"clean failed and was rolled back: {error}{detail}") from error
     lock.clear()
     faults.point("cleared")
+    assert backup is not None and manifest is not None
     return CleanResult(backup=backup, entries=manifest.files, commit=sha)
 
 
