@@ -88,3 +88,35 @@ def test_no_rule_text_is_cut_by_a_yaml_comment() -> None:
            if re.match(r"\s+(summary|message|fix|what|suppress|example|fixed): [^\"'>|]", line)
            and " #" in line.split(": ", 1)[1]]
     assert cut == []
+
+
+def _example_cluster(tmp_path: Path) -> Path:
+    """The repository the examples run in: the cluster of init's commented example."""
+    from scriptkeeper.commands.init_cmd import starter
+
+    text = starter([], 0, True)
+    start = text.index("#cluster:")
+    block = text[start:text.index("\n\n", start)]
+    config = tmp_path / "rules.yaml"
+    config.write_text("\n".join(line[1:] for line in block.splitlines()) + "\n")
+    return config
+
+
+# the rules whose fixed example is a script (not a rules.yaml snippet or a description)
+SCRIPT_FIXES = sorted(n for n, r in builtin_rules().items() if r.doc.fixed.startswith("#!"))
+
+
+def test_most_fixed_examples_are_scripts() -> None:
+    assert len(SCRIPT_FIXES) >= len(builtin_rules()) // 2
+
+
+@pytest.mark.parametrize("name", SCRIPT_FIXES)
+def test_fixed_example_is_not_flagged_by_its_rule(name: str, tmp_path: Path) -> None:
+    """A page's fixed example must pass its own rule: else the page shows a false positive."""
+    from scriptkeeper.analyze import analyze_script
+
+    rule = builtin_rules()[name]
+    config = load_config(_example_cluster(tmp_path))
+    assert config.cluster is not None and "gpu" in config.cluster.partitions
+    result = analyze_script(tmp_path, "job.slurm", rule.doc.fixed.encode(), config)
+    assert [f.message for f in result.findings if f.rule == name] == []
