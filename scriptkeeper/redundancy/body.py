@@ -13,6 +13,10 @@ bash are made.
   expansions keep their quoting context (``"$X"`` is not ``$X``), written
   ``${X}`` so that ``$X`` and ``${X}`` are one expansion; glob and brace
   characters outside quotes stay active;
+- in the value of an assignment (``A=...`` where a command starts, and, in
+  bash, the ``NAME=value`` arguments of ``export``/``declare``/``local``/
+  ``readonly``/``typeset``) bash neither splits words nor expands globs or
+  braces, so ``A="$X"`` is ``A=$X`` and ``A='*'`` is ``A=*`` there;
 - here-document bodies are kept verbatim (a ``#`` line in one is data).
 
 The lexer is a small hand-written scanner (regular expressions over runs of
@@ -23,6 +27,7 @@ written.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass
@@ -37,6 +42,12 @@ _OPERATORS = ("<<<", "<<-", ";;&", "&>>", "<<", ">>", "&&", "||", ";;", ";&", "|
 _ACTIVE = "*?[]{}~"
 _SPECIAL_PARAMS = "@*#?$!-0123456789"
 _CONTINUES = frozenset({"&&", "||", "|", "|&"})
+_SIMPLE_WORD = re.compile(r"[^ \t\n'\"\\$`|&;()<>#*?\[\]{}~]+(?=[ \t\n;|&()]|$)")
+_PLAIN_LINE = re.compile(r"([^'\"\\$`|&;()<>#*?\[\]{}~\n]*)(?:\n|$)")
+_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+_RESERVED = frozenset({"!", "{", "then", "do", "else", "elif", "if", "while", "until", "time"})
+_DECLARATIONS = frozenset({"export", "declare", "local", "readonly", "typeset"})
+_REDIRECTIONS = frozenset({"<", ">", ">>", ">|", "<>", ">&", "<&", "&>", "&>>", "<<<"})
 HEREDOC_MARK = "\x1d"
 
 
@@ -131,9 +142,13 @@ def _expansion(text: str, i: int) -> tuple[str | None, int]:
     return None, i + 1
 
 
+_quote = functools.lru_cache(maxsize=1 << 16)(shlex.quote)
+
+
 class _Lexer:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, bash: bool) -> None:
         self.text = text
+        self.bash = bash
         self.lines: list[tuple[str, ...]] = []
         self.tokens: list[str] = []
         self.pieces: list[str] = []
@@ -141,15 +156,23 @@ class _Lexer:
         self.in_word = False
         self.quoted = False  # the word has a quoted part: '' is a word
         self.plain_digits = True  # the word so far is unquoted digits (an io number)
+        self.value = False  # in the value of an assignment: no splitting, no globbing
+        self.assignment = False
+        self.command_position = True
+        self.declaring = False  # the arguments of export, declare, local, ...
+        self.after_redirect = False
         self.heredocs: list[tuple[str, bool]] = []
         self.want_delimiter: bool | None = None  # after << or <<-: strip tabs?
 
     # --- words ---------------------------------------------------------------
-    def _start(self) -> None:
-        self.in_word = True
+    def _may_assign(self) -> bool:
+        return (self.command_position or self.declaring) and not self.after_redirect
 
     def _literal(self, chars: str, quoted: bool) -> None:
-        self.in_word = True
+        if not self.in_word:
+            self.in_word = True
+            if not quoted and self._may_assign() and _ASSIGN.match(chars):
+                self.assignment = self.value = True
         self.lit.append(chars)
         if quoted:
             self.quoted = True
@@ -164,7 +187,7 @@ class _Lexer:
 
     def _flush_literal(self) -> None:
         if self.lit:
-            self.pieces.append(shlex.quote("".join(self.lit)))
+            self.pieces.append(_quote("".join(self.lit)))
             self.lit = []
             self.quoted = False
         elif self.quoted:
@@ -180,15 +203,33 @@ class _Lexer:
         self.pieces = []
         self.in_word = False
         self.plain_digits = True
+        self.value = False
         if self.want_delimiter is not None:
             self.heredocs.append((raw, self.want_delimiter))
             self.want_delimiter = None
+        self._word_done(word, self.assignment)
+        self.assignment = False
+
+    def _word_done(self, word: str, assignment: bool) -> None:
         self.tokens.append(word)
+        if self.after_redirect:
+            self.after_redirect = False
+        elif assignment or word in _RESERVED:
+            pass  # still in command position
+        elif self.command_position:
+            self.command_position = False
+            self.declaring = self.bash and word in _DECLARATIONS
+
+    def _command_boundary(self) -> None:
+        self.command_position = True
+        self.declaring = False
+        self.after_redirect = False
 
     # --- lines ---------------------------------------------------------------
     def _end_line(self, pos: int) -> int:
         """End the logical line at the newline at ``pos``; read here-documents."""
         self._end_word()
+        self._command_boundary()
         if self.tokens and self.tokens[-1] in _CONTINUES and not self.heredocs:
             return pos + 1
         if self.tokens:
@@ -217,6 +258,22 @@ class _Lexer:
         n = len(text)
         i = 0
         while i < n:
+            if not self.in_word and self.want_delimiter is None:
+                if (i == 0 or text[i - 1] == "\n") and not self.heredocs:
+                    line = _PLAIN_LINE.match(text, i)
+                    if line:  # a whole line of plain words: the most common case
+                        for word in line.group(1).split():
+                            self._word_done(_quote(word), self._may_assign() and
+                                            _ASSIGN.match(word) is not None)
+                        i = self._end_line(line.end(1)) if line.end(1) < n else n
+                        continue
+                simple = _SIMPLE_WORD.match(text, i)
+                if simple:  # a whole word of plain characters: the common case
+                    word = simple.group(0)
+                    self._word_done(_quote(word), self._may_assign() and
+                                    _ASSIGN.match(word) is not None)
+                    i = simple.end()
+                    continue
             match = _PLAIN.match(text, i)
             if match:
                 self._literal(match.group(0), False)
@@ -258,7 +315,10 @@ class _Lexer:
                     end = text.find("\n", i)
                     i = n if end < 0 else end
             elif ch in _ACTIVE:
-                self._active(ch)
+                if self.value and ch != "~":
+                    self._literal(ch, False)  # no globbing or braces in an assignment
+                else:
+                    self._active(ch)
                 i += 1
             else:
                 i = self._operator(i)
@@ -268,7 +328,7 @@ class _Lexer:
     def _double_quoted(self, i: int) -> int:
         text = self.text
         n = len(text)
-        self._start()
+        self.in_word = True
         self.plain_digits = False
         before = (len(self.pieces), len(self.lit))
         while i < n:
@@ -296,7 +356,8 @@ class _Lexer:
                 i = self._dollar(i, True)
             else:  # a backtick
                 end = _backtick_end(text, i + 1)
-                self._active('"' + text[i:end] + '"')
+                piece = text[i:end]
+                self._active(piece if self.value else '"' + piece + '"')
                 i = end
         return n
 
@@ -315,7 +376,8 @@ class _Lexer:
         if piece is None:
             self._literal("$", quoted)
         else:
-            self._active('"' + piece + '"' if quoted else piece)
+            # in an assignment's value "$X" and $X are the same: no word splitting
+            self._active('"' + piece + '"' if quoted and not self.value else piece)
         return end
 
     def _operator(self, i: int) -> int:
@@ -330,18 +392,31 @@ class _Lexer:
             self.lit = []
             self.pieces = []
             self.in_word = False
+            self.assignment = self.value = False
             self.tokens.append(number + op)
         else:
             self._end_word()
             self.tokens.append(op)
+        if op in _REDIRECTIONS:
+            self.after_redirect = True
+        elif op not in ("<<", "<<-"):
+            self._command_boundary()
         if op in ("<<", "<<-"):
             self.want_delimiter = op == "<<-"
         return i + len(op)
 
 
-def canonical(text: str) -> Body:
-    """The canonical form of a shell text (a job script's body)."""
-    return _Lexer(text).run()
+def canonical(text: str, bash: bool = True) -> Body:
+    """The canonical form of a shell text (a job script's body).
+
+    ``bash``: the arguments of ``export``, ``declare``, ``local``, ``readonly``
+    and ``typeset`` that look like assignments are assignments (bash does not
+    split them); other shells may.
+    """
+    return _Lexer(text, bash).run()
+
+
+_FIRST_COMMAND = re.compile(r"^[ \t\r\v\f]*[^# \t\r\v\f\n]", re.MULTILINE)
 
 
 def body_text(data: bytes) -> str:
@@ -351,13 +426,5 @@ def body_text(data: bytes) -> str:
     blank lines) is a comment to bash.
     """
     text = data.decode("utf-8", errors="replace")
-    pos = 0
-    n = len(text)
-    while pos < n:
-        end = text.find("\n", pos)
-        end = n if end < 0 else end
-        stripped = text[pos:end].lstrip(" \t\r\v\f")
-        if stripped and not stripped.startswith("#"):
-            return text[pos:]
-        pos = end + 1
-    return ""
+    first = _FIRST_COMMAND.search(text)
+    return text[first.start():] if first else ""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass
 
 SCRIPT_EXTENSIONS = (".slurm", ".sbatch", ".sh", ".bash", ".job")
@@ -72,6 +73,7 @@ def _trailing(markers: tuple[str, ...]) -> re.Pattern[str]:
 def split_name(path: str, markers: tuple[str, ...]) -> Name:
     """The family, markers and version of the script at ``path``."""
     folder, _, name = path.rpartition("/")
+    folder = sys.intern(folder)  # shared by the scripts of one folder
     pattern = _trailing(markers)
     found: list[str] = []
     extension = ""
@@ -100,3 +102,6 @@ def split_name(path: str, markers: tuple[str, ...]) -> Name:
         if d and not date:
             date = "".join(d.groups())
     return Name(folder, name, extension, tuple(found), version, date)
+
+
+NO_NAME = Name("", "", "", (), 0, "")

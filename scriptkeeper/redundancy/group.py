@@ -19,7 +19,7 @@ are looked at, and only their scripts need dates.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -28,19 +28,25 @@ from pathlib import Path
 from ..analyze import ScriptResult
 from ..config import RedundancySettings
 from . import explain, kind
-from .family import Name, split_name
+from .family import NO_NAME, Name, split_name
 from .history import UNKNOWN, Dates, dates
 from .signature import signature
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
+    """One script as grouping sees it: small, as there may be 100,000 of them.
+
+    ``family`` is a digest of (family, kind of job); ``name`` and ``dates``
+    are filled only for the scripts of groups with more than one member.
+    """
+
     index: int
     result: ScriptResult
-    name: Name
-    pinned: bool
     digest: bytes
-    kind: kind.Kind
+    family: bytes
+    pinned: bool
+    name: Name = NO_NAME
     dates: Dates = UNKNOWN
 
     @property
@@ -81,9 +87,23 @@ def members(results: list[ScriptResult], settings: RedundancySettings,
     for index, result in enumerate(results):
         sig = signature(result, settings.ignore, release, plugin_options)
         job_kind = (*kind.resource_kind(result), kind.launch_key(result, sig.body))
-        found.append(Member(index, result, split_name(result.path, settings.markers),
-                            pinned(result.path), sig.digest, job_kind))
+        key = split_name(result.path, settings.markers).key
+        family = hashlib.blake2b(repr((key, job_kind)).encode("utf-8", "surrogatepass"),
+                                 digest_size=16).digest()
+        found.append(Member(index, result, sig.digest, family, pinned(result.path)))
     return found
+
+
+def _buckets(found: list[Member], key: Callable[[Member], bytes]) -> list[list[Member]]:
+    """The groups of members with the same key, leaving out the single ones."""
+    first: dict[bytes, Member] = {}
+    many: dict[bytes, list[Member]] = {}
+    for m in found:
+        k = key(m)
+        other = first.setdefault(k, m)
+        if other is not m:
+            many.setdefault(k, [other]).append(m)
+    return list(many.values())
 
 
 def _keeper_order(m: Member) -> tuple[object, ...]:
@@ -144,19 +164,14 @@ def _superseded(buckets: list[list[Member]], outcome: Outcome) -> None:
 def group(found: list[Member], settings: RedundancySettings, dates_for: DatesFor) -> Outcome:
     """Decide duplicates and superseded versions among ``found``."""
     outcome = Outcome()
-    by_digest: dict[bytes, list[Member]] = defaultdict(list)
-    by_family: dict[tuple[object, ...], list[Member]] = defaultdict(list)
-    for m in found:
-        by_digest[m.digest].append(m)
-        by_family[(m.name.key, m.kind)].append(m)
-    dup_groups = [g for g in by_digest.values() if len(g) > 1] if settings.duplicates else []
-    fam_buckets = ([b for b in by_family.values() if len(b) > 1]
-                   if settings.superseded else [])
+    dup_groups = _buckets(found, lambda m: m.digest) if settings.duplicates else []
+    fam_buckets = _buckets(found, lambda m: m.family) if settings.superseded else []
     need = {m.path: m for g in (*dup_groups, *fam_buckets) for m in g}
     if need:
         known = dates_for(list(need))
         for path, m in need.items():
             m.dates = known.get(path, UNKNOWN)
+            m.name = split_name(path, settings.markers)
     _duplicates(dup_groups, settings, outcome)
     if fam_buckets:
         # a copy is represented in its family by its keeper

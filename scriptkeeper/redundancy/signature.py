@@ -25,6 +25,7 @@ different jobs to SLURM (``SLURM_NTASKS`` is set or not).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -33,7 +34,15 @@ from dataclasses import dataclass
 from ..analyze import ScriptResult
 from ..directives import parse
 from ..validate import last_values
-from ..values import ValueProblem, parse_gpus, parse_gres, parse_memory, parse_nodes, parse_time
+from ..values import (
+    GpuCount,
+    ValueProblem,
+    parse_gpus,
+    parse_gres,
+    parse_memory,
+    parse_nodes,
+    parse_time,
+)
 from .body import Body, body_text, canonical
 
 Options = dict[str, "str | None"]
@@ -77,6 +86,7 @@ _NORMALISERS: dict[str, Callable[[str], str]] = {
 _DIGITS = re.compile(r"\s*\d+\s*")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def normalise_value(option: str, value: str | None) -> str:
     """The canonical text of one option's value (the value as written if unreadable)."""
     if value is None:
@@ -92,15 +102,22 @@ def normalise_value(option: str, value: str | None) -> str:
     return value.strip()
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _gres_items(value: str) -> dict[str, GpuCount] | None:
+    try:
+        return parse_gres(value)
+    except ValueProblem:
+        return None
+
+
 def _fold_gpus(result: dict[str, str], options: Options) -> None:
     """Write every equivalent form of a per-node GPU request as ``gpus-per-node``."""
     forms: list[tuple[str, str]] = []
     gres_rest: list[str] = []
     raw_gres = options.get("gres")
     if "gres" in result and raw_gres is not None:
-        try:
-            items = parse_gres(raw_gres)
-        except ValueProblem:
+        items = _gres_items(raw_gres)
+        if items is None:
             return  # unreadable: leave every GPU option as written
         for name, g in sorted(items.items()):
             if name == "gpu":
@@ -184,8 +201,8 @@ def signature(result: ScriptResult, ignore: Iterable[str], release: str | None =
     fold = b"SLURM_GPUS" not in result.data
     res = tuple(tuple(sorted(resources(opts, ignored, fold).items()))
                 for opts in components(result, release, plugin_options))
-    body = canonical(body_text(result.data))
     shebang = interpreter(result.data)
+    body = canonical(body_text(result.data), bash=shebang.split(" ", 1)[0] == "bash")
     text = repr((shebang, res)) + "\0" + body.text
     digest = hashlib.blake2b(text.encode("utf-8", errors="surrogatepass"),
                              digest_size=16).digest()

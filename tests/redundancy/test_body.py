@@ -95,3 +95,34 @@ def test_body_starts_at_the_first_command() -> None:
     assert body_text(data) == "module load x\n#SBATCH --late\necho\n"
     assert canonical(body_text(data)).text == "module load x\necho"
     assert body_text(b"#!/bin/bash\n#SBATCH -N 1\n") == ""
+
+
+ASSIGNMENTS = [
+    ('A="$X"\nargs "$A"\n', 'A=$X\nargs "$A"\n'),
+    ('A="$X" args_env\n', "A=$X args_env\n"),
+    ('export A="$X/data"\nargs "$A"\n', "export A=$X/data\nargs \"$A\"\n"),
+    ("A='*'\nargs \"$A\"\n", 'A=*\nargs "$A"\n'),
+    ("if true; then A=\"$X\"; fi\nargs \"$A\"\n", "if true; then A=$X; fi\nargs \"$A\"\n"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), ASSIGNMENTS)
+def test_quoting_in_an_assignment_value_does_not_count(a: str, b: str) -> None:
+    assert canonical(a) == canonical(b)
+    env = "args_env() { printf '<%s>' \"$A\"; echo; }\n"
+    assert _bash_words(env + a) == _bash_words(env + b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ('args A="$X"\n', "args A=$X\n"),  # an argument, not an assignment: split
+    ('args > "$X"\n', "args > $X\n"),  # a redirection target
+    ("A=~/x\n", "A='~/x'\n"),  # tilde expansion happens in assignments
+])
+def test_words_that_only_look_like_assignments_keep_their_quotes(a: str, b: str) -> None:
+    assert canonical(a) != canonical(b)
+
+
+def test_export_arguments_are_assignments_only_in_bash() -> None:
+    a, b = 'export A="$X"\n', "export A=$X\n"
+    assert canonical(a, bash=True) == canonical(b, bash=True)
+    assert canonical(a, bash=False) != canonical(b, bash=False)
