@@ -63,8 +63,8 @@ class RedundancySettings:
     pin: tuple[str, ...] = ()
     markers: tuple[str, ...] = (
         "v\\d+", "old", "new", "final", "fixed", "correct", "copy", "backup", "bak", "orig",
-        "tmp", "temp", "test", "latest", "working", "good", "\\d{8}", "\\d{4}-\\d{2}-\\d{2}",
-    )
+        "tmp", "temp", "latest", "working", "good", "\\d{8}", "\\d{4}-\\d{2}-\\d{2}",
+    )  # not "test": train_test.slurm is usually a smoke test kept beside train.slurm
     ignore: tuple[str, ...] = ("job-name", "output", "error", "mail-type", "mail-user",
                                "time", "comment")
     duplicates: bool = True
@@ -339,6 +339,7 @@ def load_config(path: Path | None) -> Config:
         ignore=reader.strings(red, "ignore") if "ignore" in red else defaults.ignore,
         duplicates=reader.boolean(red, "duplicates", True),
         superseded=reader.boolean(red, "superseded", True))
+    _check_redundancy(reader, red, redundancy, cluster)
     backup = reader.mapping(raw.get("backup"), raw.line_of("backup"), "backup")
     reader.keys(backup, {"dir", "commit"}, "backup")
     backup_dir = reader.string(backup, "dir", "backup_{timestamp}") or "backup_{timestamp}"
@@ -361,6 +362,31 @@ def load_config(path: Path | None) -> Config:
         frameworks={k: str(v) for k, v in frameworks.items()},
         hook_redundancy=hook_redundancy, source=shown, digest=_digest(text),
         base=path.resolve().parent)
+
+
+def _check_redundancy(reader: _Reader, raw: LineDict, settings: RedundancySettings,
+                      cluster: ClusterProfile | None) -> None:
+    """Markers must be regular expressions, ignored options sbatch's long option names."""
+    import re
+
+    from .options import option_table
+
+    for marker in settings.markers:
+        try:
+            re.compile(marker)
+        except re.error as error:
+            raise reader.fail(raw.line_of("markers"), f"redundancy.markers: '{marker}' is not "
+                                                      f"a regular expression ({error})") from error
+    table = option_table(cluster.slurm_version if cluster else None,
+                         tuple(sorted(cluster.plugin_options)) if cluster else ())
+    for name in settings.ignore:
+        if name not in table.by_long:
+            spec = table.by_short.get(name.lstrip("-")) if len(name.lstrip("-")) == 1 else \
+                table.resolve(name.lstrip("-")).spec
+            hint = f" (write '{spec.long}')" if spec is not None else ""
+            raise reader.fail(raw.line_of("ignore"),
+                              f"redundancy.ignore: '{name}' is not a long sbatch option "
+                              f"name{hint}")
 
 
 def _digest(text: str) -> str:
