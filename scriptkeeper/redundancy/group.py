@@ -86,12 +86,19 @@ def members(results: list[ScriptResult], settings: RedundancySettings,
     found = []
     for index, result in enumerate(results):
         sig = signature(result, settings.ignore, release, plugin_options)
-        job_kind = (*kind.resource_kind(result), kind.launch_key(result, sig.body))
+        launch = kind.launch_key(result, sig.body)
+        # the same text may run another file: the entry points as the launch analysis
+        # found them (exp1/train.py and exp2/train.py for two copies of "python train.py")
+        digest = hashlib.blake2b(sig.digest + _encode(launch), digest_size=16).digest()
         key = split_name(result.path, settings.markers).key
-        family = hashlib.blake2b(repr((key, job_kind)).encode("utf-8", "surrogatepass"),
+        family = hashlib.blake2b(_encode((key, *kind.resource_kind(result), launch)),
                                  digest_size=16).digest()
-        found.append(Member(index, result, sig.digest, family, pinned(result.path)))
+        found.append(Member(index, result, digest, family, pinned(result.path)))
     return found
+
+
+def _encode(value: object) -> bytes:
+    return repr(value).encode("utf-8", "surrogatepass")
 
 
 def _buckets(found: list[Member], key: Callable[[Member], bytes]) -> list[list[Member]]:

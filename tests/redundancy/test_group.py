@@ -200,6 +200,23 @@ def test_same_name_in_two_folders_is_not_a_family(repo: Repo) -> None:
                                      "exp2/train_v2.slurm": ("keep", None)}
 
 
+def test_one_text_running_the_file_of_its_own_folder_is_not_a_duplicate(repo: Repo) -> None:
+    text = one_gpu("python run.py --lr=0.1\n")
+    repo.commit("2024-01-10T10:00:00", {
+        "exp1/run.py": "print('one')\n", "exp2/run.py": "print('two')\n",
+        "exp1/job.slurm": text, "exp2/job.slurm": text})
+    assert verdicts(repo.scan()) == {"exp1/job.slurm": ("keep", None),
+                                     "exp2/job.slurm": ("keep", None)}
+
+
+def test_one_text_running_one_shared_file_is_a_duplicate(repo: Repo) -> None:
+    text = one_gpu()  # python train.py: the repository's own train.py
+    repo.commit("2024-01-10T10:00:00", {"exp1/job.slurm": text})
+    repo.commit("2024-02-10T10:00:00", {"exp2/job.slurm": text})
+    assert verdicts(repo.scan()) == {"exp1/job.slurm": ("keep", None),
+                                     "exp2/job.slurm": ("redundant", "exp1/job.slurm")}
+
+
 def test_copy_of_a_superseded_version_points_at_the_newest(repo: Repo) -> None:
     repo.commit("2024-01-10T10:00:00", {"train.slurm": _version(1),
                                         "train_old.slurm": _version(1)})
