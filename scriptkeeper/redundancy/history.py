@@ -70,7 +70,7 @@ def _git_dates(root: Path, wanted: set[str]) -> dict[str, Dates]:
 def _file_dates(root: Path, path: str) -> Dates:
     try:
         mtime = os.stat(root / path).st_mtime
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name
         return UNKNOWN
     return Dates(mtime, mtime, "file time")
 
