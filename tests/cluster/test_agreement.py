@@ -46,8 +46,8 @@ SIZES: dict[str, bytes] = {
     "mem_2048001M": s("--mem=2048001"),
     "mem_whole_node": s("--mem=0"),
     "mem_3T": s("--mem=3T"),
-    "mem_per_cpu_fits": s("--ntasks=128", "--mem-per-cpu=16000"),
-    "mem_per_cpu_over": s("--ntasks=128", "--mem-per-cpu=16001"),
+    "mem_per_cpu_fits": s("--nodes=1", "--ntasks=128", "--mem-per-cpu=16000"),
+    "mem_per_cpu_over": s("--nodes=1", "--ntasks=128", "--mem-per-cpu=16001"),
     "mem_per_cpu_x_cpt_fits": s("--cpus-per-task=20", "--mem-per-cpu=100G"),
     "mem_per_cpu_x_cpt_over": s("--cpus-per-task=21", "--mem-per-cpu=100G"),
     "mem_per_gpu_fits": s("--gres=gpu:8", "--mem-per-gpu=250G"),
@@ -128,14 +128,21 @@ def test_offline_verdict_agrees_with_the_cluster(name: str,
 
 
 # Requests the profile cannot describe (node count, sockets, cores, threads, local
-# disk): the cluster refuses them, scriptkeeper offline cannot know, and the
-# report says so in a note instead of staying silent.
+# disk, a job spread over more nodes than the partition has): the cluster refuses
+# them, scriptkeeper offline cannot know, and the report says so in a note instead of
+# staying silent.
 BEYOND_THE_PROFILE: dict[str, bytes] = {
     "two_nodes": s("--nodes=2"),
     "three_sockets": s("--sockets-per-node=3"),
     "65_cores_per_socket": s("--cores-per-socket=65"),
     "two_threads_per_core": s("--threads-per-core=2"),
     "local_disk": s("--tmp=1G"),
+    # without --nodes SLURM may spread tasks and --gpus over several nodes: on this
+    # one-node cluster it cannot, but on most clusters it can, so offline stays silent
+    "ntasks_200_spread": s("--ntasks=200"),
+    "gpus_9_spread": s("--gpus=9"),
+    "gpus_per_task_x9_spread": s("--ntasks=9", "--gpus-per-task=1"),
+    "mem_per_cpu_spread": s("--ntasks=128", "--mem-per-cpu=16001"),
 }
 
 
