@@ -44,14 +44,16 @@ class LaunchStep:
 
     Filled by the launch analysis (``scriptkeeper.launch``). ``None`` means
     unknown (built from something the analysis cannot follow): rules must
-    not judge unknowns.
+    not judge unknowns. For the SLURM variables a process sees, 0 means "not
+    set" (SLURM never sets them to 0).
     """
 
     line: int
     text: str
     srun: bool = False
     srun_options: dict[str, str | None] = field(default_factory=dict)
-    launcher: str = "other"  # python, torchrun, accelerate, deepspeed, mpirun, horovodrun, other
+    # python, torchrun, accelerate, deepspeed, mpirun, horovodrun, nvidia-smi, other
+    launcher: str = "other"
     tasks_per_node: int | None = 1  # tasks srun starts per node (1 without srun)
     tasks_total: int | None = 1
     nodes: int | None = 1
@@ -60,7 +62,8 @@ class LaunchStep:
     gpus_visible: int | None = None  # GPUs each task sees
     entry: str | None = None
     entry_exists: bool | None = None
-    framework: str | None = None  # lightning, fabric, accelerate, deepspeed, horovod, torch
+    # lightning, pytorch_lightning, fabric, accelerate, deepspeed, horovod, torch
+    framework: str | None = None
     framework_version: str | None = None
     framework_version_assumed: bool = False
     devices: int | None = None  # devices the framework will use per node
@@ -70,6 +73,88 @@ class LaunchStep:
     early_rank_var: str | None = None
     in_background: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # --- the launcher analysis (scriptkeeper.launch) -----------------------------------
+    end_line: int = 0
+    command: str = ""  # the command srun runs (or the line without srun), shortened
+    version: tuple[int, ...] | None = None  # the framework's version as numbers
+    version_text: str = ""  # where the version comes from, for messages
+    slurm_ntasks: int | None = None  # SLURM_NTASKS the process sees (0: not set)
+    slurm_ntasks_per_node: int | None = None  # SLURM_NTASKS_PER_NODE it sees (0: not set)
+    slurm_nnodes: int | None = None
+    job_name: str | None = None  # SLURM_JOB_NAME it sees
+    tasks_line: int = 0  # the directive or srun line that sets the task layout
+    tasks_option: str = ""  # that option as written, e.g. '--ntasks=1'
+    lightning: bool = False  # a Lightning Trainer/Fabric entry with SLURM detection intact
+    lightning_slurm: bool = False  # Lightning takes its world size from SLURM
+    lightning_start_error: str = ""  # the error Lightning raises at start-up, if any
+    slurm_driven: bool = False  # the entry reads SLURM_PROCID/SLURM_NTASKS itself
+    spawns: bool = False  # the launcher itself starts procs_per_task processes
+    launcher_nnodes: int | None = None  # --nnodes / --num_machines / --num_nodes (minimum)
+    nproc_option: str = ""  # the option that sets procs_per_task ('--nproc_per_node=8')
+    gpu_isolated: bool = False  # each task bound to its own GPUs
+    isolation_option: str = ""  # the option binding them ('--gpus-per-task=1')
+    isolation_line: int = 0
+    gpu_evidence: str = ""  # why this step needs a GPU ('accelerator="gpu" in train.py')
+    cpu_only: bool = False
+    cvd_count: int | None = None  # GPUs the script's CUDA_VISIBLE_DEVICES names
+    cvd_value: str = ""
+    cvd_line: int = 0
+    mpi_slots: int | None = None  # task slots mpirun finds in the allocation
+    mpi_oversubscribe: bool = False
+    gpus_used: int | None = None  # GPUs per node this step keeps busy (one per process)
+    script_gpus_used: int | None = None  # the most any step of the script uses; None: unknown
+    script_gpu_evidence: str = ""  # the script's first GPU work, for messages
+    gpu_request_line: int = 0  # the ignored GPU directive, else the first GPU line
+    gpu_request_ignored: str = ""  # that ignored directive as written
+    gpus_wanted: int | None = None  # GPUs per node the script's GPU steps would use
+    tasks_effect: str = ""  # what this launcher does with this task layout
+    tasks_fix: str = ""
+
+    @property
+    def per_node_launcher(self) -> bool:
+        """torchrun, accelerate or deepspeed: one launcher per node starts the workers."""
+        return self.launcher in ("torchrun", "accelerate", "deepspeed")
+
+    @property
+    def srun_managed(self) -> bool:
+        """SLURM must start one process per task for this entry point (Lightning, SLURM DDP)."""
+        return self.lightning_slurm or self.slurm_driven
+
+    @property
+    def framework_label(self) -> str:
+        names = {"lightning": "Lightning", "pytorch_lightning": "PyTorch Lightning",
+                 "fabric": "Lightning Fabric", "accelerate": "Accelerate",
+                 "deepspeed": "DeepSpeed", "horovod": "Horovod", "torch": "torch.distributed"}
+        name = names.get(self.framework or "", "the entry point")
+        return f"{name} {self.version_text}".strip()
+
+    @property
+    def spawner(self) -> str:
+        """Who starts this step's processes: the launcher, or Lightning itself."""
+        return "Lightning" if self.lightning and self.launcher == "python" else self.launcher
+
+    @property
+    def launch_text(self) -> str:
+        return f"srun {self.command}" if self.srun else self.command
+
+    @property
+    def idle_devices(self) -> int | None:
+        if self.devices is None or self.slurm_ntasks is None:
+            return None
+        return self.devices - self.slurm_ntasks
+
+    @property
+    def gpu_request_fix(self) -> str:
+        if self.gpu_request_ignored:
+            return (f"move `{self.gpu_request_ignored}` (line {self.gpu_request_line}) above the "
+                    f"first command: sbatch reads no directive after it")
+        count = self.gpus_wanted or "N"
+        return (f"request the GPUs before the first command: `#SBATCH --gres=gpu:{count}` (or "
+                f"`--gpus-per-node={count}`)")
+
+    @property
+    def waiting_peers(self) -> int | None:
+        return None if self.slurm_ntasks is None else self.slurm_ntasks - 1
 
 
 @dataclass(frozen=True)
@@ -153,6 +238,33 @@ def _gpus(final: dict[str, Directive], nodes: int, tasks_per_node: int
     return per_node, gtype, per_task, request, line
 
 
+def _gpus_one_node_needs(final: dict[str, Directive], nodes_max: int,
+                         tasks_on_one_node: int) -> int:
+    """GPUs one node must hold, whatever nodes SLURM picks (for request-exceeds-node).
+
+    ``--gres=gpu:N`` and ``--gpus-per-node`` are per node; ``--gpus`` is the job's
+    total, split over ``--nodes`` when given and over as many nodes as needed when
+    not; ``--gpus-per-task`` comes with each task a node holds.
+    """
+    need = 0
+    with contextlib.suppress(ValueProblem):
+        gres = final.get("gres")
+        if gres is not None and gres.value is not None:
+            gpu = parse_gres(gres.value).get("gpu")
+            if gpu is not None:
+                need = max(need, gpu.count)
+        d = final.get("gpus-per-node")
+        if d is not None and d.value is not None:
+            need = max(need, parse_gpus(d.value).count)
+        d = final.get("gpus")
+        if d is not None and d.value is not None and "nodes" in final:
+            need = max(need, math.ceil(parse_gpus(d.value).count / max(nodes_max, 1)))
+        d = final.get("gpus-per-task")
+        if d is not None and d.value is not None:
+            need = max(need, parse_gpus(d.value).count * tasks_on_one_node)
+    return need
+
+
 def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) -> JobModel:
     """The job model of the first (or only) component of a parsed script."""
     final = last_values(parsed.directives, 0)
@@ -221,28 +333,51 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
         found = [lines[o] for o in options if o in lines]
         exceeds_lines.append(max(found) if found else 1)
 
+    # What one node must hold. Without --nodes, SLURM gives a job as many nodes as its
+    # --ntasks or its total --gpus need ("enough nodes to satisfy the requested
+    # resources"): then only one task's share has to fit on a node. The profile does not
+    # count a partition's nodes, so a job too big for all of them is left to
+    # --sbatch-check (which says so when it disagrees).
+    if n is not None and "nodes" not in final:
+        one_node_tasks = 1
+    elif n is not None:
+        one_node_tasks = math.ceil(n / max(nodes_max, 1))
+        if t is not None:
+            one_node_tasks = min(one_node_tasks, t)
+    else:
+        one_node_tasks = tasks_per_node
+    one_node_gpus = _gpus_one_node_needs(final, nodes_max, one_node_tasks)
+    one_node_cpus = one_node_tasks * cpus_per_task
+    one_node_mem = mem
+    if final.get("mem") is None or final["mem"].value is None:
+        with contextlib.suppress(ValueProblem):
+            if final.get("mem-per-cpu") is not None and final["mem-per-cpu"].value is not None:
+                one_node_mem = (parse_memory(final["mem-per-cpu"].value) * cpus_per_task
+                                * one_node_tasks)
+            elif final.get("mem-per-gpu") is not None and final["mem-per-gpu"].value is not None:
+                one_node_mem = parse_memory(final["mem-per-gpu"].value) * max(one_node_gpus, 1)
+
     if part_profile is not None:
-        if part_profile.cpus_per_node and cpus_per_node > part_profile.cpus_per_node:
-            over(f"{cpus_per_node} CPUs per node ({tasks_per_node} tasks x {cpus_per_task} "
+        if part_profile.cpus_per_node and one_node_cpus > part_profile.cpus_per_node:
+            tasks = f"{one_node_tasks} task{'s' if one_node_tasks != 1 else ''}"
+            over(f"{one_node_cpus} CPUs per node ({tasks} x {cpus_per_task} "
                  f"CPUs per task) but a node has {part_profile.cpus_per_node}",
                  "cpus-per-task", "ntasks-per-node", "ntasks")
         # Lower bounds the controller also checks (seen on 22.05: refused with "Requested
         # node configuration is not available"): --mincpus, and --cpus-per-gpu times the
-        # GPUs one node must hold (per-node GPU requests, or --gpus over given --nodes).
+        # GPUs one node must hold.
         mincpus = _int(final.get("mincpus"))
         if part_profile.cpus_per_node and mincpus and mincpus > part_profile.cpus_per_node:
             over(f"at least {mincpus} CPUs per node (--mincpus) but a node has "
                  f"{part_profile.cpus_per_node}", "mincpus")
         per_gpu_cpus = _int(final.get("cpus-per-gpu"))
-        gpus_on_one_node = gpus_per_node if ("gres" in final or "gpus-per-node" in final
-                                             or "nodes" in final) else 0
-        if (part_profile.cpus_per_node and per_gpu_cpus and gpus_on_one_node
-                and per_gpu_cpus * gpus_on_one_node > part_profile.cpus_per_node):
-            over(f"{per_gpu_cpus * gpus_on_one_node} CPUs per node ({gpus_on_one_node} GPUs x "
+        if (part_profile.cpus_per_node and per_gpu_cpus and one_node_gpus
+                and per_gpu_cpus * one_node_gpus > part_profile.cpus_per_node):
+            over(f"{per_gpu_cpus * one_node_gpus} CPUs per node ({one_node_gpus} GPUs x "
                  f"{per_gpu_cpus} CPUs per GPU) but a node has {part_profile.cpus_per_node}",
                  "cpus-per-gpu", "gres", "gpus-per-node", "gpus")
-        if part_profile.gpus_per_node is not None and gpus_per_node > part_profile.gpus_per_node:
-            over(f"{gpus_per_node} GPUs per node but a node has {part_profile.gpus_per_node}",
+        if part_profile.gpus_per_node is not None and one_node_gpus > part_profile.gpus_per_node:
+            over(f"{one_node_gpus} GPUs per node but a node has {part_profile.gpus_per_node}",
                  "gres", "gpus", "gpus-per-node", "gpus-per-task")
         if (gtype and part_profile.gpu_types and gtype not in part_profile.gpu_types
                 and gpu_request):
@@ -258,8 +393,9 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
                 if gres_name not in profile.gres_types:
                     over(f"generic resource '{gres_name}', which the cluster does not have "
                          f"(it has {', '.join(profile.gres_types)})", "gres")
-        if mem and part_profile.mem_per_node_mb and mem > part_profile.mem_per_node_mb:
-            over(f"{mem} MB of memory per node but a node has "
+        if (one_node_mem and part_profile.mem_per_node_mb
+                and one_node_mem > part_profile.mem_per_node_mb):
+            over(f"{one_node_mem} MB of memory per node but a node has "
                  f"{part_profile.mem_per_node_mb} MB", "mem", "mem-per-cpu", "mem-per-gpu")
 
     return JobModel(
