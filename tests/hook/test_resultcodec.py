@@ -104,6 +104,29 @@ def test_a_type_the_codec_cannot_store_is_refused_when_planned() -> None:
         resultcodec.encode(Odd())
 
 
+@dataclass(frozen=True)
+class Checked:
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            raise ValueError("count must be >= 0")
+
+
+def test_a_class_with_post_init_is_built_through_init() -> None:
+    assert resultcodec.decode(Checked, [3]) == Checked(3)
+    with pytest.raises(ValueError, match="count"):
+        resultcodec.decode(Checked, [-1])
+
+
+def test_decoded_frozen_objects_are_equal_and_hash_alike() -> None:
+    finding = Finding("SK001", "missing-shebang", "error", 1, "m", "f")
+    decoded = resultcodec.decode(Finding, json.loads(json.dumps(resultcodec.encode(finding))))
+    assert decoded == finding and hash(decoded) == hash(finding)
+    with pytest.raises(AttributeError):
+        decoded.line = 2  # type: ignore[misc]
+
+
 def test_the_schema_names_nested_classes() -> None:
     text = resultcodec.schema(JobModel)
     assert "PartitionProfile(" in text and "mem_per_node_mb" in text
