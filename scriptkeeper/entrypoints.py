@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,10 @@ from .shell import UNKNOWN
 FRAMEWORK_ORDER = ("lightning", "pytorch_lightning", "fabric", "accelerate", "deepspeed",
                    "horovod", "torch")
 _SLURM_TASK_VARS = frozenset({"SLURM_PROCID", "SLURM_LOCALID", "SLURM_NTASKS"})
+# Other ways to get a rank: code that knows them reads SLURM_* only on one of its paths.
+_OTHER_RANK_SOURCES = frozenset({"RANK", "LOCAL_RANK", "WORLD_SIZE", "OMPI_COMM_WORLD_RANK",
+                                 "PMI_RANK", "PMIX_RANK", "launcher", "--launcher"})
+_SPAWNING_STRATEGIES = ("spawn", "fork", "notebook")
 _ALL = -1  # devices=-1 / "auto" on GPUs: every visible device
 
 
@@ -52,7 +57,8 @@ class SourceFacts:
     lightning_cli: bool = False
     gpu_evidence: str = ""  # 'accelerator="gpu" (line 12)', '' when none
     cpu_only: bool = False
-    reads_slurm: bool = False  # SLURM_PROCID / SLURM_LOCALID / SLURM_NTASKS
+    # takes its rank from SLURM_PROCID / SLURM_LOCALID / SLURM_NTASKS, and from nothing else
+    reads_slurm: bool = False
     custom_env: bool = False  # a cluster environment of its own, or SLURM_* variables changed
     local_imports: tuple[str, ...] = ()
     syntax_ok: bool = True
@@ -62,7 +68,7 @@ class SourceFacts:
 class Located:
     """Where an entry point is, or that it is missing."""
 
-    path: Path | None = None  # the file found
+    path: str | None = None  # the file found
     shown: str | None = None  # its path relative to the repository root
     exists: bool | None = None  # False: missing though its folder exists; None: not judged
     folder: str = ""  # the folder that exists (for the message)
@@ -160,6 +166,7 @@ class _Reader(ast.NodeVisitor):
         self.conditional = False
         self.cpu_only = False
         self.reads_slurm = False
+        self.other_ranks = False
         self.custom_env = False
         self.local: list[str] = []
 
@@ -199,12 +206,16 @@ class _Reader(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr == "is_available" and _dotted(node.value).endswith("cuda"):
             self.conditional = True
+        elif node.attr == "launcher":  # args.launcher == "slurm": SLURM is one choice of several
+            self.other_ranks = True
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             if node.value in _SLURM_TASK_VARS:
                 self.reads_slurm = True
+            elif node.value in _OTHER_RANK_SOURCES:
+                self.other_ranks = True
             elif node.value == "nccl":
                 self.evidence.append(('"nccl"', node.lineno, True))
 
@@ -219,6 +230,9 @@ class _Reader(ast.NodeVisitor):
             elif args.accelerator == "cpu":
                 self.cpu_only = True
             for keyword in node.keywords:
+                strategy = _text(keyword.value) if keyword.arg == "strategy" else None
+                if strategy and any(s in strategy for s in _SPAWNING_STRATEGIES):
+                    self.custom_env = True  # starts its own processes whatever SLURM says
                 if keyword.arg == "plugins":
                     for sub in ast.walk(keyword.value):
                         if isinstance(sub, ast.Call) and _dotted(sub.func).endswith(
@@ -264,7 +278,8 @@ def read_source(text: str) -> SourceFacts:
     return SourceFacts(
         frameworks=frameworks, trainers=tuple(reader.trainers),
         lightning_cli=reader.lightning_cli, gpu_evidence=evidence,
-        cpu_only=reader.cpu_only and not evidence, reads_slurm=reader.reads_slurm,
+        cpu_only=reader.cpu_only and not evidence,
+        reads_slurm=reader.reads_slurm and not reader.other_ranks,
         custom_env=reader.custom_env, local_imports=tuple(dict.fromkeys(reader.local)))
 
 
@@ -278,7 +293,7 @@ def _facts(path: str, mtime: int, size: int) -> SourceFacts:
     return read_source(data.decode("utf-8", "replace"))
 
 
-def facts(path: Path) -> SourceFacts:
+def facts(path: str | Path) -> SourceFacts:
     try:
         st = os.stat(path)
     except OSError:
@@ -290,20 +305,20 @@ def _judgeable(target: str) -> bool:
     return bool(target) and UNKNOWN not in target and not target.startswith(("/", "~", "$"))
 
 
-def _candidates(bases: list[Path], cwd: str | None) -> list[Path]:
+def _candidates(bases: Sequence[str | Path], cwd: str | None) -> list[str]:
     if cwd:
-        return [b / cwd for b in bases]
-    return list(bases)
+        return [os.path.join(b, cwd) for b in bases]
+    return [str(b) for b in bases]
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _rel(path: str, root: Path) -> str:
+    text = str(root)
+    if path.startswith(text + os.sep):
+        return path[len(text) + 1:].replace(os.sep, "/")
+    return path.replace(os.sep, "/")
 
 
-def locate(entry: Entry, bases: list[Path], cwd: str | None, root: Path,
+def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Path,
            produced: frozenset[str] = frozenset(), files_unknown: bool = False) -> Located:
     """Find the file an entry point names, or establish that it is missing."""
     if entry.kind not in ("file", "module") or not _judgeable(entry.target):
@@ -322,33 +337,35 @@ def locate(entry: Entry, bases: list[Path], cwd: str | None, root: Path,
     dirs = _candidates(bases, cwd)
     for directory in dirs:
         for option in options:
-            path = directory / option
-            if path.is_file():
+            path = os.path.normpath(os.path.join(directory, option))
+            if os.path.isfile(path):
                 return Located(path=path, shown=_rel(path, root), exists=True)
     # missing? only when its folder is there to look in, and the script did not make it
     if not folder or files_unknown:
         return Located()
     written = {p.removeprefix("./") for p in produced}
+    top = folder.split("/")[0]
     if any(o in written or f"{cwd}/{o}" in written for o in options) or \
-            any(w.startswith(folder.split("/")[0] + "/") or w == folder.split("/")[0]
-                for w in written):
+            any(w.startswith(top + "/") or w == top for w in written):
         return Located()
     for directory in dirs:
-        if (directory / folder).is_dir():
-            return Located(exists=False, folder=_rel(directory / folder, root),
-                           tried=tuple(_rel(directory / o, root) for o in options))
+        where = os.path.normpath(os.path.join(directory, folder))
+        if os.path.isdir(where):
+            return Located(exists=False, folder=_rel(where, root),
+                           tried=tuple(_rel(os.path.normpath(os.path.join(directory, o)), root)
+                                       for o in options))
     return Located()
 
 
-def module_file(name: str, roots: list[Path]) -> Path | None:
+def module_file(name: str, roots: Sequence[str | Path]) -> str | None:
     """The repository file of an imported module, if it is one."""
     parts = name.split(".")
     if not all(p.isidentifier() for p in parts):
         return None
-    relative = "/".join(parts)
+    relative = os.path.join(*parts)
     for root in roots:
-        for option in (relative + ".py", relative + "/__init__.py"):
-            path = root / option
-            if path.is_file():
+        for option in (relative + ".py", os.path.join(relative, "__init__.py")):
+            path = os.path.join(root, option)
+            if os.path.isfile(path):
                 return path
     return None

@@ -16,9 +16,10 @@ this module only establishes facts (and the ``shell-syntax-error`` and
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import entrypoints, launchers, pins, shell, srun, syntax
@@ -46,30 +47,41 @@ class BodyAnalysis:
 
 def batch_env(job: JobModel) -> Env:
     """The SLURM variables the batch shell of this job starts with."""
+    nodes = job.nodes if job.nodes == job.nodes_max else None
+    gpus = job.gpus_per_node if job.gpu_request else None
+    cpus = job.cpus_per_task if "cpus-per-task" in job.options else None
+    env = dict(_batch_env(job.ntasks, job.ntasks_per_node, nodes, gpus,
+                          job.options.get("gpus-per-node"), cpus))
+    env["SLURM_JOB_NAME"] = Var(job.name, exported=True)
+    return env
+
+
+@functools.lru_cache(maxsize=512)
+def _batch_env(ntasks: int | None, per_node: int | None, nodes: int | None,
+               gpus: int | None, gpus_per_node_option: str | None, cpus: int | None) -> Env:
     values: dict[str, str | None] = {
-        "SLURM_JOB_NAME": job.name,
         "SLURM_PROCID": "0", "SLURM_NODEID": "0", "SLURM_LOCALID": "0",
     }
     absent: list[str] = []
-    if job.ntasks is not None:
-        values["SLURM_NTASKS"] = values["SLURM_NPROCS"] = str(job.ntasks)
+    if ntasks is not None:
+        values["SLURM_NTASKS"] = values["SLURM_NPROCS"] = str(ntasks)
     else:
         absent += ["SLURM_NTASKS", "SLURM_NPROCS"]
-    if job.ntasks_per_node is not None:
-        values["SLURM_NTASKS_PER_NODE"] = str(job.ntasks_per_node)
+    if per_node is not None:
+        values["SLURM_NTASKS_PER_NODE"] = str(per_node)
     else:
         absent.append("SLURM_NTASKS_PER_NODE")
-    nodes = str(job.nodes) if job.nodes == job.nodes_max else None
-    values["SLURM_NNODES"] = values["SLURM_JOB_NUM_NODES"] = nodes
-    if job.gpu_request:
-        values["SLURM_GPUS_ON_NODE"] = str(job.gpus_per_node)
-        values["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(job.gpus_per_node))
+    values["SLURM_NNODES"] = values["SLURM_JOB_NUM_NODES"] = None if nodes is None \
+        else str(nodes)
+    if gpus is not None:
+        values["SLURM_GPUS_ON_NODE"] = str(gpus)
+        values["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(gpus))
     else:
         absent += ["SLURM_GPUS_ON_NODE"]
-    if "gpus-per-node" in job.options:
-        values["SLURM_GPUS_PER_NODE"] = job.options["gpus-per-node"]
-    if "cpus-per-task" in job.options:
-        values["SLURM_CPUS_PER_TASK"] = str(job.cpus_per_task)
+    if gpus_per_node_option is not None:
+        values["SLURM_GPUS_PER_NODE"] = gpus_per_node_option
+    if cpus is not None:
+        values["SLURM_CPUS_PER_TASK"] = str(cpus)
     env = shell.initial_env(values)
     env.update(shell.absent(absent))
     return env
@@ -91,6 +103,17 @@ def _task_env(outer: Env, lay: srun.Layout) -> Env:
     return env
 
 
+def _fill(step: LaunchStep, **values: object) -> LaunchStep:
+    """Set facts on a step this module is still building; it is frozen once returned.
+
+    (``dataclasses.replace`` would copy all of LaunchStep's fields each time: it was
+    most of the body analysis' time.)
+    """
+    for name, value in values.items():
+        object.__setattr__(step, name, value)
+    return step
+
+
 def _short(words: list[str], limit: int = 3) -> str:
     shown = [w.replace(UNKNOWN, "$?") for w in words[:limit]]
     text = " ".join(shown)
@@ -105,9 +128,9 @@ class _Analysis:
         self.root = root
         self.config = config
         self.release = config.slurm_version
-        script_dir = (root / script_path).parent
-        bases = [b for b in (config.base, root, script_dir) if b is not None]
-        self.bases = list(dict.fromkeys(Path(os.path.normpath(b)) for b in bases))
+        script_dir = os.path.dirname(os.path.join(root, script_path))
+        bases = [str(b) for b in (config.base, root, script_dir) if b is not None]
+        self.bases = list(dict.fromkeys(os.path.normpath(b) for b in bases))
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -121,10 +144,11 @@ class _Analysis:
         if UNKNOWN in path or path.startswith(("/", "~")):
             return None
         for base in self.bases:
-            candidate = base / (cwd or "") / path if cwd else base / path
+            candidate = os.path.join(base, cwd or "", path)
             try:
-                if candidate.is_file() and candidate.stat().st_size < 1_000_000:
-                    return str(candidate), candidate.read_bytes()
+                if os.path.isfile(candidate) and os.path.getsize(candidate) < 1_000_000:
+                    with open(candidate, "rb") as handle:
+                        return candidate, handle.read()
             except OSError:
                 continue
         return None
@@ -154,11 +178,12 @@ class _Analysis:
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
         if outer is not None:
             inv.srun = outer[0].srun
+        if inv.inner_script is None and inv.launcher == "other" and (
+                inv.srun is None or inside):
+            return  # launches nothing the rules judge
         lay = outer[1] if outer is not None else self.layout(inv, command)
         if inv.inner_script is not None:
             self.inner(inv, command, lay, depth)
-            return
-        if inv.launcher == "other" and (inv.srun is None or inside):
             return
         self.steps.append(self.step(inv, command, lay))
 
@@ -178,10 +203,10 @@ class _Analysis:
         if self.ignored_gpu is not None:
             line, ignored = self.ignored_gpu
         wanted = max((_gpus_wanted(s, self.job) or 0 for s in gpu_steps), default=0)
-        self.steps = [replace(s, script_gpus_used=most, script_gpu_evidence=evidence,
-                              gpu_request_line=line or s.line, gpu_request_ignored=ignored,
-                              gpus_wanted=wanted or None)
-                      for s in self.steps]
+        for s in self.steps:
+            _fill(s, script_gpus_used=most, script_gpu_evidence=evidence,
+                  gpu_request_line=line or s.line, gpu_request_ignored=ignored,
+                  gpus_wanted=wanted or None)
         seen: set[tuple[str, int, str]] = set()
         unique = []
         for fact in self.facts:
@@ -240,9 +265,9 @@ class _Analysis:
             isolation_option=lay.isolation_option, in_background=command.background,
         )
         tasks_line, tasks_option = self.tasks_source(inv, command)
-        step = replace(step, tasks_line=tasks_line, tasks_option=tasks_option)
+        step = _fill(step, tasks_line=tasks_line, tasks_option=tasks_option)
         if lay.gpu_isolated:
-            step = replace(step, isolation_line=self.isolation_line(inv, command))
+            step = _fill(step, isolation_line=self.isolation_line(inv, command))
         # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's)
         env = dict(command.env)
         for key, value in inv.env.items():
@@ -251,22 +276,22 @@ class _Analysis:
         cvd = srun.user_cvd(env)
         if cvd is not None:
             count, line, value = cvd
-            step = replace(step, cvd_count=count, cvd_line=line,
+            step = _fill(step, cvd_count=count, cvd_line=line,
                            cvd_value=value.replace(UNKNOWN, "$?"))
             if inv.srun is not None and command.env is not None and \
                     _set_inside_task(command, env):
                 visible = count if count is not None and (
                     lay.gpus_visible is None or count <= lay.gpus_visible) else None
-                step = replace(step, gpus_visible=visible)
+                step = _fill(step, gpus_visible=visible)
         # rank variables the batch shell expands into the srun line
         if inv.srun is not None and command.rank_vars:
-            step = replace(step, early_rank_var=command.rank_vars[0])
+            step = _fill(step, early_rank_var=command.rank_vars[0])
         step = self.entry(step, inv, command, cwd)
         step = self.processes(step, inv)
         step = self.evidence(step, inv, cvd)
         step = self.lightning(step, inv)
         effect, fix = _effect(step, job)
-        return replace(step, gpus_used=_gpus_used(step, job), tasks_effect=effect, tasks_fix=fix)
+        return _fill(step, gpus_used=_gpus_used(step, job), tasks_effect=effect, tasks_fix=fix)
 
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""
@@ -301,7 +326,7 @@ class _Analysis:
         shown = entry.target.replace(UNKNOWN, "$?")
         located = entrypoints.locate(entry, self.bases, cwd, self.root, command.produced,
                                      command.files_unknown)
-        step = replace(step, entry=shown, entry_exists=located.exists)
+        step = _fill(step, entry=shown, entry_exists=located.exists)
         if located.exists is False:
             self.missing(step, inv, entry, located)
         if located.path is None:
@@ -310,27 +335,28 @@ class _Analysis:
         source = self.followed(source, located.path, cwd)
         framework = source.frameworks[0] if source.frameworks else None
         extra: dict[str, object] = {"entry": located.shown}
-        step = replace(step, entry=located.shown or shown, framework=framework,
-                       slurm_driven=source.reads_slurm and framework not in _LIGHTNING,
+        step = _fill(step, entry=located.shown or shown, framework=framework,
+                       slurm_driven=source.reads_slurm and framework not in _LIGHTNING
+                       and inv.launcher == "python",
                        cpu_only=source.cpu_only, extra=extra)
         if source.gpu_evidence:
             what, _, line = source.gpu_evidence.partition(" (line ")
-            step = replace(step, gpu_evidence=f"{what} in {located.shown}:{line.rstrip(')')}")
+            step = _fill(step, gpu_evidence=f"{what} in {located.shown}:{line.rstrip(')')}")
         if framework is not None:
             step = self.version(step, framework, located.path)
         if framework in _LIGHTNING and not source.custom_env and inv.launcher == "python":
             trainer = _one_trainer(source.trainers)
             lightning_cli = source.lightning_cli
-            step = replace(step, lightning=True,
+            step = _fill(step, lightning=True,
                            extra={**extra, "trainer": trainer, "cli": lightning_cli})
         return step
 
-    def followed(self, source: entrypoints.SourceFacts, path: Path, cwd: str | None
+    def followed(self, source: entrypoints.SourceFacts, path: str, cwd: str | None
                  ) -> entrypoints.SourceFacts:
         """An entry point without a framework of its own: the local module that trains."""
         if source.frameworks or not source.local_imports:
             return source
-        roots = [path.parent, *entrypoints._candidates(self.bases, cwd)]
+        roots = [os.path.dirname(path), *entrypoints._candidates(self.bases, cwd)]
         found = []
         for name in source.local_imports[:30]:
             module = entrypoints.module_file(name, roots)
@@ -343,21 +369,21 @@ class _Analysis:
             return found[0]
         return source
 
-    def version(self, step: LaunchStep, framework: str, path: Path) -> LaunchStep:
-        search = pins.folders(path.parent, self.root, [b for b in self.bases])
+    def version(self, step: LaunchStep, framework: str, path: str) -> LaunchStep:
+        search = pins.folders(os.path.dirname(path), self.root, self.bases)
         pin = pins.find(framework, search, self.root, self.config.frameworks)
         if pin is not None:
             where = f"{pin.text} in {pin.source}"
             shown = ".".join(str(n) for n in pin.version if n != 999)
             label = shown if pin.exact else f"{shown}.x"
-            return replace(step, version=pin.version, framework_version=label,
+            return _fill(step, version=pin.version, framework_version=label,
                            version_text=f"{label} ({where})")
         current = pins.CURRENT.get(framework) or pins.CURRENT.get("lightning") \
             if framework in _LIGHTNING else None
         if current is None:
             return step
         label = f"{current[0]}.x"
-        return replace(step, version=current, framework_version=label,
+        return _fill(step, version=current, framework_version=label,
                        framework_version_assumed=True,
                        version_text=f"(version not pinned: assuming the current {label} "
                                     f"release)")
@@ -416,19 +442,20 @@ class _Analysis:
             standalone = "standalone" in options
         elif launcher == "accelerate":
             spawns = True
+            configured = self.accelerate_config(options)
             machines = shell.as_int(options.get("num_machines")) if "num_machines" in options \
-                else 1
+                else configured.get("num_machines", 1)
             total = shell.as_int(options.get("num_processes")) if "num_processes" in options \
-                else None
-            if total is None and "num_processes" not in options:
-                total = self.accelerate_config(options)
+                else configured.get("num_processes")
             nnodes = machines
             procs = math.ceil(total / machines) if total and machines else None
-            option = f"--num_processes={options.get('num_processes')}"
-            if "num_machines" in options:
-                option += f" --num_machines={options.get('num_machines')}"
+            option = f"--num_processes={options.get('num_processes')}" \
+                if "num_processes" in options else \
+                f"num_processes: {total} in {options.get('config_file')}"
+            if "num_machines" in options or machines != 1:
+                option += f" over {machines} machines"
             if "cpu" in options:
-                step = replace(step, cpu_only=True)
+                step = _fill(step, cpu_only=True)
         elif launcher == "deepspeed":
             spawns = True
             if "num_gpus" in options:
@@ -465,19 +492,20 @@ class _Analysis:
         elif launcher in ("nvidia-smi", "other"):
             procs = 1
         per_node = None if procs is None or tasks is None else procs * tasks
-        return replace(step, procs_per_task=procs, procs_per_node=per_node, spawns=spawns,
+        return _fill(step, procs_per_task=procs, procs_per_node=per_node, spawns=spawns,
                        launcher_nnodes=nnodes, nproc_option=option, standalone=standalone,
                        mpi_np=mpi_np, mpi_slots=mpi_slots, mpi_oversubscribe=oversubscribe)
 
-    def accelerate_config(self, options: dict[str, str | None]) -> int | None:
+    def accelerate_config(self, options: dict[str, str | None]) -> dict[str, int | None]:
+        """num_processes and num_machines from the --config_file in the repository."""
         path = options.get("config_file")
         if not path or UNKNOWN in path or path.startswith(("/", "~")):
-            return None
+            return {}
         for base in self.bases:
-            candidate = base / path
-            if candidate.is_file():
-                return _accelerate_processes(candidate)
-        return None
+            candidate = os.path.join(base, path)
+            if os.path.isfile(candidate):
+                return _accelerate_config(candidate)
+        return {}
 
     def evidence(self, step: LaunchStep, inv: Invocation,
                  cvd: tuple[int | None, int, str] | None) -> LaunchStep:
@@ -498,7 +526,7 @@ class _Analysis:
         if step.cpu_only and inv.launcher not in ("nvidia-smi",) and not (
                 cvd is not None and cvd[2] not in ("", "-1")):
             why = ""
-        return replace(step, gpu_evidence=why, uses_gpu=bool(why))
+        return _fill(step, gpu_evidence=why, uses_gpu=bool(why))
 
     def lightning(self, step: LaunchStep, inv: Invocation) -> LaunchStep:
         if not step.lightning:
@@ -540,9 +568,9 @@ class _Analysis:
         spawns = not detected and devices is not None and devices > 1 and \
             accelerator in ("gpu", "cuda", "auto") and not step.srun
         if spawns:
-            step = replace(step, spawns=True, procs_per_task=devices,
+            step = _fill(step, spawns=True, procs_per_task=devices,
                            procs_per_node=devices, nproc_option=f"devices={devices}")
-        return replace(step, devices=devices, lightning_slurm=bool(detected),
+        return _fill(step, devices=devices, lightning_slurm=bool(detected),
                        lightning_start_error=error, extra=extra)
 
 
@@ -559,18 +587,22 @@ def _min_nodes(value: str | None) -> int | None:
     return shell.as_int(value.split(":", 1)[0])
 
 
-def _accelerate_processes(path: Path) -> int | None:
+def _accelerate_config(path: str) -> dict[str, int | None]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            data = yaml.safe_load(handle)
     except (OSError, yaml.YAMLError):
-        return None
+        return {"num_processes": None, "num_machines": None}
     if not isinstance(data, dict):
-        return None
-    value = data.get("num_processes")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
-        else None
+        return {"num_processes": None, "num_machines": None}
+    found: dict[str, int | None] = {}
+    for key in ("num_processes", "num_machines"):
+        value = data.get(key, 1 if key == "num_machines" else None)
+        found[key] = value if isinstance(value, int) and not isinstance(value, bool) and \
+            value > 0 else None
+    return found
 
 
 def _one_trainer(trainers: tuple[entrypoints.TrainerArgs, ...]

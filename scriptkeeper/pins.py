@@ -20,6 +20,7 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -313,7 +314,7 @@ def _pins_in(folder: str) -> list[tuple[str, dict[str, str]]]:
     return result
 
 
-def folders(start: Path, root: Path, extra: list[Path]) -> list[str]:
+def folders(start: str | Path, root: str | Path, extra: Sequence[str | Path]) -> list[str]:
     """The folders whose pins apply to an entry point in ``start``: nearest first."""
     chain: list[str] = []
     root_text = str(root)
@@ -354,6 +355,7 @@ def find(framework: str, search: list[str], root: Path,
                 version, exact = version_of_spec(spec, newest)
                 if version is None:
                     continue
-                shown = os.path.relpath(path, root) if path.startswith(str(root)) else path
+                prefix = str(root) + os.sep
+                shown = path[len(prefix):] if path.startswith(prefix) else path
                 return Pin(version, f"{dist}{spec}" if spec else dist, shown, exact)
     return None

@@ -37,6 +37,13 @@ UNKNOWN = "\x00"
 RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
 
 _PLACEHOLDER = "__sk_unknown__"
+# Variables from the environment that are one word when unknown (numbers, names, paths);
+# any other unknown variable written unquoted may be several words, or none.
+ONE_WORD = frozenset({
+    "RANDOM", "SECONDS", "LINENO", "BASHPID", "PPID", "UID", "EUID", "HOSTNAME", "PWD",
+    "OLDPWD", "HOME", "USER", "LOGNAME", "TMPDIR", "SCRATCH", "WORK", "MASTER_ADDR",
+    "MASTER_PORT", "PBS_JOBID", "JOB_ID",
+})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_CALL_DEPTH = 8
 _MAX_COMMANDS = 5000
@@ -297,8 +304,9 @@ class _Walker:
         if kind == "concatenation":
             return self.pieces(node, st, exp, quoted=quoted, strip=0)
         if kind == "simple_expansion":
-            name = self.text(node)[1:]
-            return self.variable(name, st, exp)
+            raw = self.text(node)  # inside a string tree-sitter may start it at a space
+            body = raw.lstrip()
+            return raw[: len(raw) - len(body)] + self.variable(body[1:], st, exp)
         if kind == "expansion":
             return self.expansion(node, st, exp)
         if kind == "arithmetic_expansion":
@@ -414,8 +422,10 @@ class _Walker:
                     # a value with known words around the unknown part: the unknown part is
                     # taken as one word (SLURM_JOB_ID, a host name), the known words stay put
                     return [(w, False) for w in value.split()]
-                var = st.env.get(name.split(":", 1)[0].split("-", 1)[0])
-                one_word = name.startswith("SLURM_") or (var is not None and var.single)
+                base = name.split(":", 1)[0].split("-", 1)[0]
+                var = st.env.get(base)
+                one_word = base.startswith("SLURM_") or base in ONE_WORD or (
+                    var is not None and var.single)
                 return [(value.strip(), not one_word)]
             return [(w, False) for w in value.split()]
         if kind == "string":
@@ -720,35 +730,41 @@ class _Walker:
                 argv.append(value)
         if not argv:
             return
+        start = self.line(node)
+        name = argv[0]
+        if name in self.functions and 0 not in wild and name not in self.calls and \
+                len(self.calls) < _MAX_CALL_DEPTH:
+            self.call(name, argv, frozenset(wild), st)
+            return
+        if name in _BUILTINS or name.rsplit("/", 1)[-1] in _WRITERS:
+            self.builtin(argv, frozenset(wild), start, st)
+            return
         env = dict(st.env)
         env.update(prefix)
-        start = self.line(node)
         end = node.end_point[0] + 1 + self.line_offset
-        command = Command(
+        self.commands.append(Command(
             argv=argv, wild=frozenset(wild), line=start, end_line=end,
             text=self.text(node), env=env, prefix=prefix, background=background,
             cwd=st.cwd, rank_vars=tuple(exp.rank_vars),
             files_unknown=st.files_unknown, produced=frozenset(st.produced),
-            depth=min(self.depth, 1))
-        self.builtin(command, st, node)
+            depth=min(self.depth, 1)))
 
-    def builtin(self, command: Command, st: _State, node: tree_sitter.Node) -> None:
-        argv = command.argv
+    def call(self, name: str, argv: list[str], wild: frozenset[int], st: _State) -> None:
+        """Run a function of the script: its body, with the call's arguments."""
+        body, src = self.functions[name]
+        saved = (self.positional, self.src)
+        self.positional = None if wild else argv[1:]
+        self.src = src
+        self.calls.append(name)
+        self.depth += 1
+        self.statement(body, st)
+        self.depth -= 1
+        self.calls.pop()
+        self.positional, self.src = saved
+
+    def builtin(self, argv: list[str], wild: frozenset[int], line: int, st: _State) -> None:
+        """Builtins that change what later commands see, and commands that write files."""
         name = argv[0]
-        if name in self.functions and 0 not in command.wild and name not in self.calls and \
-                len(self.calls) < _MAX_CALL_DEPTH:
-            body, src = self.functions[name]
-            saved = (self.positional, self.src)
-            self.positional = None if command.wild else argv[1:]
-            self.src = src
-            self.calls.append(name)
-            self.depth += 1
-            self.statement(body, st)
-            self.depth -= 1
-            self.calls.pop()
-            self.positional, self.src = saved
-            return
-        self.commands.append(command)
         if name in ("cd", "pushd"):
             target = next((a for a in argv[1:] if not a.startswith("-")), None)
             st.cwd = _chdir(st.cwd, target)
@@ -765,17 +781,17 @@ class _Walker:
         elif name in ("read", "mapfile", "readarray", "getopts"):
             for arg in argv[1:]:
                 if _NAME.fullmatch(arg):
-                    st.env[arg] = Var(None, line=command.line)
+                    st.env[arg] = Var(None, line=line)
         elif name in ("source", ".") and len(argv) > 1:
-            self.source(argv[1], st, command)
-        elif name == "eval" and len(argv) > 1 and not command.wild:
+            self.source(argv[1], st, line)
+        elif name == "eval" and len(argv) > 1 and not wild:
             text = " ".join(argv[1:])
             if UNKNOWN not in text:
-                self.inline(text, st, command.line)
+                self.inline(text, st, line)
         else:
-            _note_written_files(argv, command.wild, st)
+            _note_written_files(argv, wild, st)
 
-    def source(self, path: str, st: _State, command: Command) -> None:
+    def source(self, path: str, st: _State, line: int) -> None:
         if self.source_reader is None or UNKNOWN in path:
             return
         found = self.source_reader(path, st.cwd)
@@ -787,10 +803,10 @@ class _Walker:
         self.sourced.add(key)
         tree = parser().parse(data)
         saved = (self.src, self.line_offset)
-        self.src, self.line_offset = data, command.line - 1
+        self.src, self.line_offset = data, line - 1
         self.depth += 1
         # a sourced file's lines all point at the 'source' line of the script
-        self.block_fixed_line(tree.root_node, st, command.line)
+        self.block_fixed_line(tree.root_node, st, line)
         self.depth -= 1
         self.src, self.line_offset = saved
 
@@ -822,6 +838,14 @@ INTERESTING = frozenset({
     "git", "gunzip", "wget", "curl", "aws", "gsutil", "rclone", "hf", "huggingface-cli", "sed",
     "envsubst", "patch", "xvfb-run",
 })
+
+
+# Handled by the walk itself: they change the variables, the working directory or the files.
+_BUILTINS = frozenset({"cd", "pushd", "popd", "set", "source", ".", "eval", "read", "mapfile",
+                       "readarray", "getopts"})
+_WRITERS = frozenset({"cp", "mv", "ln", "rsync", "scp", "install", "tee", "touch", "tar",
+                      "unzip", "git", "gunzip", "wget", "curl", "aws", "gsutil", "rclone", "hf",
+                      "huggingface-cli", "sed", "envsubst", "patch"})
 
 
 def interesting(name: str) -> bool:

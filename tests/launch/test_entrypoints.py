@@ -74,6 +74,13 @@ def test_gpu_evidence_must_be_unconditional(text: str, evidence: str) -> None:
 def test_reading_slurm_variables_and_custom_environments() -> None:
     assert source('rank = int(os.environ["SLURM_PROCID"])').reads_slurm
     assert not source('job = os.environ["SLURM_JOB_ID"]').reads_slurm
+    # SLURM on one path only: torchrun's variables, or a --launcher choice
+    assert not source('rank = int(os.environ.get("RANK", os.environ["SLURM_PROCID"]))'
+                      ).reads_slurm
+    assert not source('if args.launcher == "slurm":\n    r = os.environ["SLURM_PROCID"]'
+                      ).reads_slurm
+    assert source('Trainer(strategy="ddp_spawn")').custom_env
+    assert not source('Trainer(strategy="ddp")').custom_env
     assert source("Trainer(plugins=[LightningEnvironment()])").custom_env
     assert not source("Trainer(plugins=[SLURMEnvironment(auto_requeue=False)])").custom_env
     assert source("class Env(SLURMEnvironment):\n    pass").custom_env

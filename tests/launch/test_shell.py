@@ -165,6 +165,15 @@ def test_command_substitution_values_are_one_word() -> None:
     assert cmd.argv[-1] == "train.py"
 
 
+def test_expansions_inside_a_string_keep_the_spaces_between_them() -> None:
+    assert argvs("""
+        LAUNCHER="python -u"
+        PROGRAM=train.py
+        CMD="$LAUNCHER $PROGRAM ${PROGRAM} --x"
+        bash -c "$CMD"
+    """)[-1][2] == "python -u train.py train.py --x"
+
+
 def test_double_quoted_string_with_escapes() -> None:
     [cmd] = walk(r"""
         CMD="torchrun --nproc_per_node 8 train.py"
@@ -230,7 +239,7 @@ def test_cd_is_tracked_relative_and_lost_when_absolute() -> None:
         python a.py
         cd $HOME/project
         python b.py
-    """)[2::2]
+    """)
     assert first.cwd == "src"
     assert second.cwd is None
 

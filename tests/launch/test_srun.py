@@ -27,8 +27,7 @@ def job_of(directives: str) -> model.JobModel:
 
 def lay(directives: str, line: str | None, env: dict[str, Var] | None = None) -> srun.Layout:
     job = job_of(directives)
-    batch = launch.batch_env(job)
-    batch.update(env or {})
+    batch = {**launch.batch_env(job), **(env or {})}
     if line is None:
         return srun.layout(job, batch, None, False, PROFILE)
     parsed = parse_srun(("srun " + line).split(), frozenset())

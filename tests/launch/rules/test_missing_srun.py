@@ -101,6 +101,17 @@ LEFT_ALONE = [
         #SBATCH --ntasks-per-node=8 --gres=gpu:8
         python train.py
     """, TORCH_DDP, None),
+    ("SLURM is only one way the entry finds its rank", """
+        #!/bin/bash
+        #SBATCH --ntasks-per-node=8 --gres=gpu:8
+        python train.py --launcher none
+    """, 'import os\nif args.launcher == "slurm":\n    rank = int(os.environ["SLURM_PROCID"])\n',
+     None),
+    ("SLURM-native DDP entry started by torchrun", """
+        #!/bin/bash
+        #SBATCH --ntasks-per-node=8 --gres=gpu:8
+        torchrun --standalone --nproc_per_node=8 train.py
+    """, SLURM_DDP, None),
     ("SLURM_NTASKS unset before the python line", """
         #!/bin/bash
         #SBATCH --ntasks-per-node=8 --gres=gpu:8
