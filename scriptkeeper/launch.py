@@ -45,12 +45,28 @@ class BodyAnalysis:
     facts: list[Fact] = field(default_factory=list)
 
 
+def job_tasks(job: JobModel) -> tuple[int | None, int | None]:
+    """SLURM_NTASKS and SLURM_NTASKS_PER_NODE of the batch environment.
+
+    ``--tasks-per-node`` is sbatch's other name for ``--ntasks-per-node``.
+    """
+    per_node = job.ntasks_per_node
+    ntasks = job.ntasks
+    alias = shell.as_int(job.options.get("tasks-per-node"))
+    if per_node is None and alias and "ntasks-per-node" not in job.options:
+        per_node = alias
+        if ntasks is None and job.nodes == job.nodes_max:
+            ntasks = alias * job.nodes
+    return ntasks, per_node
+
+
 def batch_env(job: JobModel) -> Env:
     """The SLURM variables the batch shell of this job starts with."""
     nodes = job.nodes if job.nodes == job.nodes_max else None
     gpus = job.gpus_per_node if job.gpu_request else None
     cpus = job.cpus_per_task if "cpus-per-task" in job.options else None
-    env = dict(_batch_env(job.ntasks, job.ntasks_per_node, nodes, gpus,
+    ntasks, per_node = job_tasks(job)
+    env = dict(_batch_env(ntasks, per_node, nodes, gpus,
                           job.options.get("gpus-per-node"), cpus))
     env["SLURM_JOB_NAME"] = Var(job.name, exported=True)
     return env
@@ -299,10 +315,10 @@ class _Analysis:
         if inv.launcher == "mpirun":
             return command.line, f"`mpirun -np {inv.options.get('np') or inv.options.get('n')}`"
         if inv.srun is not None:
-            for name in ("ntasks", "ntasks-per-node", "nodes"):
+            for name in ("ntasks", "ntasks-per-node", "tasks-per-node", "nodes"):
                 if name in inv.srun.options:
                     return command.line, f"`srun --{name}={inv.srun.options[name]}`"
-        for name in ("ntasks", "ntasks-per-node"):
+        for name in ("ntasks", "ntasks-per-node", "tasks-per-node"):
             if name in job.lines:
                 return job.lines[name], f"`--{name}={job.options.get(name)}`"
         if inv.srun is not None:
@@ -491,6 +507,10 @@ class _Analysis:
             option = f"-np {mpi_np}" if mpi_np is not None else ""
         elif launcher in ("nvidia-smi", "other"):
             procs = 1
+        if inv.unknown:
+            # words after an unknown one could set (or repeat) any option: no counts, no
+            # defaults; what was seen stays seen (--standalone)
+            procs = nnodes = mpi_np = mpi_slots = None
         per_node = None if procs is None or tasks is None else procs * tasks
         return _fill(step, procs_per_task=procs, procs_per_node=per_node, spawns=spawns,
                        launcher_nnodes=nnodes, nproc_option=option, standalone=standalone,

@@ -155,6 +155,8 @@ def _tasks(options: dict[str, str | None] | None, env: Env, job: JobModel, unkno
     nodes_env = _env_int(env, "SLURM_NNODES")
     if nodes_env is None or nodes_env == 0:
         nodes_env = job.nodes if job.nodes == job.nodes_max else None
+    if "tasks-per-node" in options and "ntasks-per-node" not in options:
+        options = {**options, "ntasks-per-node": options["tasks-per-node"]}  # srun's alias
     n = _opt_int(options, "ntasks") if "ntasks" in options else n_env
     t = _opt_int(options, "ntasks-per-node") if "ntasks-per-node" in options else t_env
     nodes: int | None = nodes_env

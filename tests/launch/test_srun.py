@@ -50,6 +50,8 @@ OBSERVED = [
     ("--gres=gpu:2 -c 4", "-n 2", 2, 0, 2),
     ("--ntasks-per-node=4 --gpus-per-task=1", "", 4, 4, 1),
     ("--ntasks-per-node=4 --gpus-per-task=1", "-n 1", 1, 4, 1),
+    ("--tasks-per-node=2 --gres=gpu:2", "", 2, 2, 2),  # sbatch's alias
+    ("--gres=gpu:2 -c 4", "--tasks-per-node=2", 2, 2, 2),  # and srun's
     ("--exclusive", "-n 1", 1, 0, 0),
     ("--exclusive", "-n 1 --gres=gpu:2", 1, 0, 2),
 ]
@@ -60,6 +62,13 @@ def test_srun_layout(directives: str, line: str, tasks: int, per_node: int, gpus
     got = lay("#SBATCH " + directives, line)
     assert (got.tasks_total, got.slurm_ntasks, got.slurm_ntasks_per_node, got.gpus_visible) == (
         tasks, tasks, per_node, gpus)
+
+
+def test_tasks_per_node_is_another_name_for_ntasks_per_node() -> None:
+    job = lay("#SBATCH --nodes=2 --tasks-per-node=4 --gres=gpu:4", None)
+    assert (job.slurm_ntasks, job.slurm_ntasks_per_node) == (8, 4)
+    step = lay("#SBATCH --gres=gpu:4", "--tasks-per-node=4")
+    assert (step.tasks_total, step.slurm_ntasks_per_node) == (4, 4)
 
 
 def test_srun_reads_the_task_count_from_the_environment() -> None:

@@ -54,6 +54,12 @@ def test_flagged(tmp_path: Path, why: str, script: str, entry: str, used: int) -
         torchrun --standalone --nproc_per_node=1 smoke.py
         torchrun --standalone --nproc_per_node=8 train.py
     """, TORCH_DDP),
+    ("launcher options from an array the script cannot expand", """
+        #!/bin/bash
+        #SBATCH --nodes=2 --ntasks=2 --gres=gpu:8
+        ARGS=(--nproc_per_node 8 --nnodes 2)
+        srun torchrun ${ARGS[@]} --tee 3 train.py
+    """, TORCH_DDP),
     ("the error already says it", """
         #!/bin/bash
         #SBATCH --gres=gpu:8 --ntasks=1
