@@ -45,6 +45,13 @@ def wall(command: list[str], cwd: Path, env: dict[str, str] | None = None
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def cpu_time() -> float:
+    """CPU time of this process and its finished children so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def cat_files(root: Path) -> list[str]:
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True,
                             check=True).stdout.decode().split("\0")
@@ -58,8 +65,8 @@ def timed_cat(root: Path, names: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def stages(root: Path, use_cache: bool) -> dict[str, float]:
-    """One scan in this process, timed stage by stage."""
+def stages(root: Path, use_cache: bool, workers: int | None = None) -> dict[str, float]:
+    """One scan in this process, timed stage by stage (wall time)."""
     from scriptkeeper import baseline, redundancy, runner
     from scriptkeeper.discover import Discovery, discover
     from scriptkeeper.report import renderer
@@ -78,7 +85,8 @@ def stages(root: Path, use_cache: bool) -> dict[str, float]:
                                               root=found_root, in_git=in_git))
     assert isinstance(found, Discovery)
     results = step("judge (cache or analysis)",
-                   lambda: runner.analyze_all(found, config, use_cache=use_cache))
+                   lambda: runner.analyze_all(found, config, use_cache=use_cache,
+                                              workers=workers))
     assert isinstance(results, list)
     step("baseline", lambda: baseline.load(found_root))
     step("redundancy", lambda: redundancy.apply(results, config, found_root, in_git))
@@ -127,10 +135,15 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import scriptkeeper.cli"], check=True)
         print(f"  of which interpreter + imports of the CLI: {time.perf_counter() - start:.3f} s")
-        for label, use_cache in (("cold", False), ("warm", True)):
-            times = stages(root, use_cache)
-            print(f"  stages in process, {label}: " + ", ".join(
-                f"{name} {seconds:.3f} s" for name, seconds in times.items()))
+        stages(root, True)  # the cache, should the package have changed since the runs above
+        for label, use_cache, workers in (("cold, one process", False, 1),
+                                          ("cold, worker processes", False, None),
+                                          ("warm", True, None)):
+            before = cpu_time()
+            times = stages(root, use_cache, workers)
+            print(f"  in process, {label}: " + ", ".join(
+                f"{name} {seconds:.3f} s" for name, seconds in times.items())
+                + f"; CPU time {cpu_time() - before:.3f} s")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.runcall(stages, root, False)
