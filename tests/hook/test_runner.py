@@ -1,0 +1,98 @@
+"""The per-file stage over a whole scan: worker processes, progress bar."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scriptkeeper import runner
+from scriptkeeper.config import load_config
+from scriptkeeper.discover import discover
+
+from .repo import Repo
+
+LAUNCHES = [
+    "srun python train.py --lr {i}",
+    "srun torchrun --nproc_per_node=2 train.py --seed {i}",
+    "python -m model.train --epoch {i}",
+    "accelerate launch --num_processes 2 train.py --x {i}",
+]
+
+
+def many(tmp_path: Path, count: int) -> Repo:
+    """A repository of ``count`` varied job scripts, a few of them broken."""
+    repo = Repo(tmp_path / "r")
+    repo.write("model/train.py", "import torch\n")
+    for i in range(count):
+        gpus = (i % 4) * 2
+        lines = ["#!/bin/bash", f"#SBATCH --job-name=j{i}", f"#SBATCH --nodes={1 + i % 2}",
+                 f"#SBATCH --ntasks-per-node={max(gpus, 1)}", f"#SBATCH --time={10 + i}"]
+        if gpus:
+            lines.append(f"#SBATCH --gres=gpu:{gpus}")
+        if i % 17 == 0:
+            lines.append("#SBATCH --mem=4G --mem-per-cpu=1G")
+        lines.append(LAUNCHES[i % len(LAUNCHES)].format(i=i))
+        repo.write(f"jobs/j{i:04d}.slurm", "\n".join(lines) + "\n")
+    repo.commit()
+    return repo
+
+
+def test_worker_processes_give_the_same_results_in_the_same_order(tmp_path: Path) -> None:
+    repo = many(tmp_path, 240)
+    found = discover([repo.path])
+    config = load_config(None)
+    alone = runner.analyze_all(found, config, use_cache=False, workers=1)
+    shared = runner.analyze_all(found, config, use_cache=False, workers=2)
+    assert [r.path for r in alone] == [c.path for c in found.scripts]
+    assert shared == alone  # findings, verdicts, job models, launch steps, bytes
+    assert any(r.verdict == "broken" for r in alone) and any(r.steps for r in alone)
+
+
+def _stderr_on_a_terminal(command: list[str], cwd: Path) -> str:
+    main, other = pty.openpty()
+    try:
+        done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=other,
+                              env={**os.environ, "SCRIPTKEEPER_NO_CACHE": "1",
+                                   "COLUMNS": "100", "TERM": "xterm"}, check=False)
+        os.close(other)
+        other = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+        if other != -1:
+            os.close(other)
+    assert done.returncode in (0, 1)
+    return b"".join(chunks).decode(errors="replace")
+
+
+SCAN = [sys.executable, "-m", "scriptkeeper", "scan", "--format", "concise", "."]
+
+
+@pytest.mark.parametrize("count,shown", [(runner.PROGRESS_MIN + 20, True),
+                                         (runner.PROGRESS_MIN - 20, False)])
+def test_a_progress_bar_on_a_terminal_for_large_scans(tmp_path: Path, count: int,
+                                                      shown: bool) -> None:
+    repo = many(tmp_path, count)
+    err = _stderr_on_a_terminal(SCAN, repo.path)
+    assert ("judging" in err and f"{count}/{count}" in err) is shown
+
+
+def test_no_progress_bar_when_standard_error_is_not_a_terminal(tmp_path: Path) -> None:
+    repo = many(tmp_path, runner.PROGRESS_MIN + 20)
+    done = subprocess.run(SCAN, cwd=repo.path, capture_output=True, text=True, check=False,
+                          env={**os.environ, "SCRIPTKEEPER_NO_CACHE": "1"})
+    assert done.returncode == 1
+    assert "judging" not in done.stderr
