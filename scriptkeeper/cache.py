@@ -182,8 +182,6 @@ class ResultCache:
         self.entries = entries
         self.reads = reads
         self.dirty = not loaded
-        self.hits = 0
-        self.misses = 0
 
     @classmethod
     def open(cls, root: Path, in_git: bool) -> ResultCache:
@@ -201,16 +199,13 @@ class ResultCache:
         digest = hashlib.sha256(data).hexdigest()
         if (type(entry) is not list or len(entry) != 3 or entry[0] != digest
                 or entry[1] != config_key(config)):
-            self.misses += 1
             return None
         try:
             result = _decode(path, data, entry[2])
-        except (resultcodec.CodecError, TypeError, ValueError):
+        except Exception:  # whatever fails to decode is not trusted
             del self.entries[path]
             self.dirty = True
-            self.misses += 1
             return None
-        self.hits += 1
         return result
 
     def store(self, result: ScriptResult, data: bytes, config: Config) -> None:
@@ -290,7 +285,7 @@ def _load(path: Path, tool: str, files: str
                 or header.get("checksum") != hashlib.sha256(body).hexdigest()):
             return None
         content = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, or nested to blow the stack
         return None
     if not isinstance(content, dict):
         return None

@@ -207,7 +207,7 @@ def _valid_parts(root: Path) -> tuple[dict[str, object], bytes]:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "format", "tool",
-                                    "empty", "wrong-types"])
+                                    "empty", "wrong-types", "deep"])
 def test_a_corrupt_or_foreign_cache_is_discarded_never_trusted(tmp_path: Path,
                                                                 damage: str) -> None:
     repo = Repo(tmp_path / "r", {"a.slurm": BROKEN, "b.slurm": GOOD})
@@ -227,6 +227,10 @@ def test_a_corrupt_or_foreign_cache_is_discarded_never_trusted(tmp_path: Path,
         _write_raw(repo.path, json.dumps(header).encode() + b"\n" + body)
     elif damage == "empty":
         _write_raw(repo.path, b"")
+    elif damage == "deep":
+        deep = b"[" * 200_000 + b"]" * 200_000  # deeper than the JSON parser's stack
+        header["checksum"] = hashlib.sha256(deep).hexdigest()
+        _write_raw(repo.path, json.dumps(header).encode() + b"\n" + deep)
     else:
         # a well-formed file with a matching checksum but a value of the wrong type
         # (the findings replaced by a number)
