@@ -26,6 +26,7 @@ from typing import Any, TypeVar, Union
 
 T = TypeVar("T")
 _NONE = type(None)
+_STR = {str}
 
 
 class CodecError(Exception):
@@ -91,6 +92,8 @@ def _sequence(inner: _Conv, out: Any) -> _Conv:
     def encode(value: Any) -> Any:
         if type(value) is not out:
             raise _fail(out.__name__, value)
+        if kinds is not None and all(map(kinds.__contains__, map(type, value))):
+            return list(value)
         return [enc(v) for v in value]
 
     def decode(value: Any) -> Any:
@@ -123,8 +126,10 @@ def _mapping(inner: _Conv) -> _Conv:
     enc, dec, kinds = inner.encode, inner.decode, inner.kinds
 
     def encode(value: Any) -> Any:
-        if type(value) is not dict or not all(type(k) is str for k in value):
+        if type(value) is not dict or not set(map(type, value)) <= _STR:
             raise _fail("dict with string keys", value)
+        if kinds is not None and all(map(kinds.__contains__, map(type, value.values()))):
+            return dict(value)
         return {k: enc(v) for k, v in value.items()}
 
     def decode(value: Any) -> Any:
@@ -187,7 +192,6 @@ class _Plan:
         self.direct = (all(f.init for f in every) and not hasattr(cls, "__post_init__")
                        and "__slots__" not in vars(cls))
         converters = [_converter(hints[name]) for name in self.fields]
-        self.encoders = [c.encode for c in converters]
         simple = [i for i, c in enumerate(converters) if c.kinds is not None]
         self.simple_kinds = [k for c in converters if (k := c.kinds) is not None]
         self.simple_names = [self.fields[i] for i in simple]
@@ -196,29 +200,42 @@ class _Plan:
             operator.itemgetter(*simple) if len(simple) > 1
             else lambda args: tuple(args[i] for i in simple))
         self.complex = [(i, c.decode) for i, c in enumerate(converters) if c.kinds is None]
+        self.complex_encoders = [(i, c.encode) for i, c in enumerate(converters)
+                                 if c.kinds is None]
+        names = self.fields
+        getter = operator.attrgetter(*names) if len(names) > 1 else None
+        self.values: Callable[[Any], list[Any]] = (
+            (lambda obj: list(getter(obj))) if getter is not None
+            else (lambda obj: [getattr(obj, n) for n in names]))
         nested = sorted({_plan(c).schema for name in self.fields
                          for c in _dataclasses_in(hints[name])})
         self.schema = f"{cls.__module__}.{cls.__qualname__}(" + ",".join(
             f"{name}:{hints[name]}" for name in self.fields) + ")" + "".join(
             "+" + n for n in nested)
 
-    def encode(self, value: Any) -> list[Any]:
-        if type(value) is not self.cls:
-            raise _fail(self.cls.__name__, value)
-        return [enc(getattr(value, name))
-                for name, enc in zip(self.fields, self.encoders, strict=True)]
-
-    def decode(self, value: Any, given: dict[str, Any] | None = None) -> Any:
-        if type(value) is not list or len(value) != len(self.fields):
-            raise _fail(f"{self.cls.__name__} as a list of {len(self.fields)}", value)
-        args = list(value)
-        picked = self.pick(args)
+    def _check_simple(self, values: list[Any]) -> None:
+        picked = self.pick(values)
         if not all(map(tuple.__contains__, self.simple_kinds, map(type, picked))):
             for name, kinds, item in zip(self.simple_names, self.simple_kinds, picked,
                                          strict=False):
                 if type(item) not in kinds:
                     raise _fail(f"{name} of type " + " or ".join(k.__name__ for k in kinds),
                                 item)
+
+    def encode(self, value: Any) -> list[Any]:
+        if type(value) is not self.cls:
+            raise _fail(self.cls.__name__, value)
+        values = self.values(value)
+        self._check_simple(values)
+        for i, enc in self.complex_encoders:
+            values[i] = enc(values[i])
+        return values
+
+    def decode(self, value: Any, given: dict[str, Any] | None = None) -> Any:
+        if type(value) is not list or len(value) != len(self.fields):
+            raise _fail(f"{self.cls.__name__} as a list of {len(self.fields)}", value)
+        args = list(value)
+        self._check_simple(args)
         for i, dec in self.complex:
             args[i] = dec(args[i])
         if self.direct:
