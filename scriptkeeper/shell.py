@@ -692,6 +692,13 @@ class _Walker:
 
     # --- commands ------------------------------------------------------------------
     def command(self, node: tree_sitter.Node, st: _State, background: bool) -> None:
+        named = node.child_by_field_name("name")
+        if named is not None and named.child_count == 1:
+            first_word = named.children[0]
+            if first_word.type == "word":
+                name = self.text(first_word)
+                if name not in self.functions and not interesting(name):
+                    return  # echo, module, mkdir, ...: nothing the analysis needs
         prefix_nodes: list[tree_sitter.Node] = []
         name_node: tree_sitter.Node | None = None
         arg_nodes: list[tree_sitter.Node] = []
