@@ -304,7 +304,7 @@ class _Analysis:
             step = _fill(step, early_rank_var=command.rank_vars[0])
         step = self.entry(step, inv, command, cwd)
         step = self.processes(step, inv)
-        step = self.evidence(step, inv, cvd)
+        step = self.evidence(step, inv, env, cvd)
         step = self.lightning(step, inv)
         effect, fix = _effect(step, job)
         return _fill(step, gpus_used=_gpus_used(step, job), tasks_effect=effect, tasks_fix=fix)
@@ -527,14 +527,14 @@ class _Analysis:
                 return _accelerate_config(candidate)
         return {}
 
-    def evidence(self, step: LaunchStep, inv: Invocation,
+    def evidence(self, step: LaunchStep, inv: Invocation, env: Env,
                  cvd: tuple[int | None, int, str] | None) -> LaunchStep:
         why = step.gpu_evidence
         options = inv.options
         if not why:
             if inv.launcher == "nvidia-smi":
                 why = f"nvidia-smi (line {step.line})"
-            elif inv.launcher == "deepspeed":
+            elif inv.launcher == "deepspeed" and _deepspeed_on_gpus(env):
                 why = f"the deepspeed launcher (line {step.line})"
             elif inv.launcher == "accelerate" and ("multi_gpu" in options or
                                                    "gpu_ids" in options):
@@ -592,6 +592,12 @@ class _Analysis:
                            procs_per_node=devices, nproc_option=f"devices={devices}")
         return _fill(step, devices=devices, lightning_slurm=bool(detected),
                        lightning_start_error=error, extra=extra)
+
+
+def _deepspeed_on_gpus(env: Env) -> bool:
+    """DeepSpeed's launcher needs GPUs unless DS_ACCELERATOR names another accelerator."""
+    var = env.get("DS_ACCELERATOR")
+    return var is None or not var.is_set or var.value in ("cuda", "")
 
 
 def _set_inside_task(command: Command, env: Env) -> bool:

@@ -155,6 +155,12 @@ def test_a_gpu_request_after_the_first_command_counts_as_none(tmp_path: Path) ->
         #SBATCH -c 8
         torchrun --standalone --nproc_per_node=8 train.py
     """, TORCH_DDP, CLUSTER.replace("cluster:\n", "cluster:\n  gpus_managed: false\n")),
+    ("DeepSpeed on its CPU accelerator", """
+        #!/bin/bash
+        #SBATCH -c 8
+        export DS_ACCELERATOR=cpu
+        deepspeed train.py
+    """, CPU_ONLY, None),
     ("CUDA_VISIBLE_DEVICES emptied to hide GPUs", """
         #!/bin/bash
         #SBATCH -c 8
