@@ -22,7 +22,9 @@ from .findings import Fact
 from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_table
 
 MAGIC = "#SBATCH"
-_LOOKALIKE = re.compile(r"^\s*#\s*sbatch\b", re.IGNORECASE)
+_WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unicode space
+# '#sbatch', '# SBATCH', an indented '#SBATCH' (not '##SBATCH'), as whole lines
+_LOOKALIKE = re.compile(r"^[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b[^\n]*", re.IGNORECASE | re.MULTILINE)
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
 
 
@@ -120,6 +122,8 @@ def _is_command(line: str) -> bool:
 
 def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
     """Split the rest of a directive line the way sbatch's _get_argument does."""
+    if not any(c in text for c in "\"'\\#"):  # the common case: plain words
+        return [Token(word, line) for word in _WORD.findall(text)], None
     tokens: list[Token] = []
     i, n = 0, len(text)
     while True:
@@ -376,14 +380,15 @@ def parse(data: bytes, release: str | None = None,
             "move every #SBATCH line above the first command",
             data={"options": [d.option for d in getopt.directives]}))
 
-    for number, line in enumerate(lines, start=1):
-        if line.startswith(MAGIC) or line.startswith("##"):
+    for match in _LOOKALIKE.finditer(text):
+        line = match.group(0)
+        if line.startswith(MAGIC):
             continue
-        if _LOOKALIKE.match(line) and "#SBATCH" not in line[:1]:
-            script.facts.append(Fact(
-                "ignored-directive-lookalike", number,
-                f"'{line.strip()}' looks like a directive but is a plain comment to sbatch "
-                f"(only '#SBATCH' at column 0, in capitals, counts): it is ignored",
-                "write it as '#SBATCH ...' at the start of the line, or as '##SBATCH' "
-                "to switch it off on purpose"))
+        number = text.count("\n", 0, match.start()) + 1
+        script.facts.append(Fact(
+            "ignored-directive-lookalike", number,
+            f"'{line.strip()}' looks like a directive but is a plain comment to sbatch "
+            f"(only '#SBATCH' at column 0, in capitals, counts): it is ignored",
+            "write it as '#SBATCH ...' at the start of the line, or as '##SBATCH' "
+            "to switch it off on purpose"))
     return script

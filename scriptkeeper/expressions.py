@@ -1,7 +1,8 @@
 """Rule conditions and message templates: a safe expression language (judge stage).
 
-Conditions are Python-like expressions evaluated by simpleeval (no ``eval``,
-no attribute starting with ``_``, no calls but a few listed functions) over
+Conditions are Python-like expressions, parsed with :mod:`ast` and turned
+into closures over a whitelist of node kinds (no ``eval``, no attribute
+starting with ``_``, no calls but a few listed functions), evaluated over
 the names ``job`` (:class:`~scriptkeeper.model.JobModel`), ``step``
 (:class:`~scriptkeeper.model.LaunchStep`, for step rules), ``cluster``
 (:class:`~scriptkeeper.profile.ClusterProfile` or None) and ``script``
@@ -15,10 +16,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import operator
 import re
+from collections.abc import Callable
 from typing import Any
-
-from simpleeval import EvalWithCompoundTypes
 
 from .findings import Fact
 from .model import JobModel, LaunchStep, ScriptInfo
@@ -51,49 +52,155 @@ def _names_for(scope: str) -> set[str]:
     return {"job", "cluster", "script"} | extra
 
 
-def _check_tree(tree: ast.AST, scope: str) -> None:
-    allowed = _names_for(scope)
-    for node in ast.walk(tree):
+Evaluator = Callable[[dict[str, Any]], Any]
+
+_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
+}
+_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
+class _Compiler:
+    """Turns a checked expression tree into nested closures.
+
+    Only the node kinds below are accepted; anything else (comprehensions,
+    lambdas, assignments, starred arguments, keyword calls) is an error when
+    rules.yaml is loaded. Nothing is handed to Python's ``eval``/``compile``.
+    """
+
+    def __init__(self, scope: str) -> None:
+        self.allowed = _names_for(scope)
+
+    def build(self, node: ast.AST) -> Evaluator:
+        if isinstance(node, ast.Constant):
+            constant: Any = node.value
+            return lambda names: constant
+        if isinstance(node, ast.Name):
+            return self._name(node.id)
         if isinstance(node, ast.Attribute):
-            if node.attr.startswith("_"):
-                raise ExpressionError(f"'{node.attr}': names starting with '_' are not allowed")
-            base = node.value
-            if isinstance(base, ast.Name) and base.id in _TYPES:
-                known = _attributes(_TYPES[base.id])
-                if node.attr not in known:
-                    raise ExpressionError(
-                        f"'{base.id}' has no attribute '{node.attr}' (it has: "
-                        f"{', '.join(sorted(known))})")
-        elif isinstance(node, ast.Name):
-            if node.id not in allowed and node.id not in _FUNCTIONS and node.id not in (
-                    "True", "False", "None"):
-                raise ExpressionError(f"unknown name '{node.id}' (use: "
-                                      f"{', '.join(sorted(allowed))})")
-        elif isinstance(node, (ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp,
-                               ast.GeneratorExp, ast.NamedExpr)):
-            raise ExpressionError("comprehensions, lambdas and assignments are not allowed")
+            return self._attribute(node)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.build(v) for v in node.values]
+            if isinstance(node.op, ast.And):
+                def both(names: dict[str, Any]) -> Any:
+                    result: Any = True
+                    for part in parts:
+                        result = part(names)
+                        if not result:
+                            return result
+                    return result
+                return both
+
+            def either(names: dict[str, Any]) -> Any:
+                result: Any = False
+                for part in parts:
+                    result = part(names)
+                    if result:
+                        return result
+                return result
+            return either
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            unary, operand = _UNARY[type(node.op)], self.build(node.operand)
+            return lambda names: unary(operand(names))
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            binary, left, right = _BINARY[type(node.op)], self.build(node.left), self.build(
+                node.right)
+            return lambda names: binary(left(names), right(names))
+        if isinstance(node, ast.IfExp):
+            test, body, orelse = self.build(node.test), self.build(node.body), self.build(
+                node.orelse)
+            return lambda names: body(names) if test(names) else orelse(names)
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            items = [self.build(e) for e in node.elts]
+            kind: Callable[[Any], Any] = {ast.Tuple: tuple, ast.List: list,
+                                          ast.Set: frozenset}[type(node)]
+            return lambda names: kind(item(names) for item in items)
+        if isinstance(node, ast.Subscript):
+            container, index = self.build(node.value), self.build(node.slice)
+            return lambda names: container(names)[index(names)]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            function = _FUNCTIONS.get(node.func.id)
+            if function is None:
+                raise ExpressionError(f"'{node.func.id}' is not a function you may call "
+                                      f"(allowed: {', '.join(sorted(_FUNCTIONS))})")
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise ExpressionError("starred arguments are not allowed")
+            args = [self.build(a) for a in node.args]
+            return lambda names: function(*(arg(names) for arg in args))
+        raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in a rule condition")
+
+    def _name(self, name: str) -> Evaluator:
+        if name in _CONSTANTS:
+            constant = _CONSTANTS[name]
+            return lambda names: constant
+        if name in self.allowed:
+            return lambda names: names.get(name)
+        if name in _FUNCTIONS:
+            raise ExpressionError(f"'{name}' is a function: call it, e.g. {name}(...)")
+        raise ExpressionError(f"unknown name '{name}' (use: {', '.join(sorted(self.allowed))})")
+
+    def _attribute(self, node: ast.Attribute) -> Evaluator:
+        attr = node.attr
+        if attr.startswith("_"):
+            raise ExpressionError(f"'{attr}': names starting with '_' are not allowed")
+        base = node.value
+        if isinstance(base, ast.Name) and base.id in _TYPES:
+            known = _attributes(_TYPES[base.id])
+            if attr not in known:
+                raise ExpressionError(f"'{base.id}' has no attribute '{attr}' (it has: "
+                                      f"{', '.join(sorted(known))})")
+        value = self.build(base)
+
+        def get(names: dict[str, Any]) -> Any:
+            obj = value(names)
+            return None if obj is None else getattr(obj, attr)
+        return get
+
+    def _compare(self, node: ast.Compare) -> Evaluator:
+        left = self.build(node.left)
+        steps = []
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if type(op) not in _COMPARE:
+                raise ExpressionError(f"comparison '{type(op).__name__}' is not allowed")
+            steps.append((_COMPARE[type(op)], self.build(right)))
+
+        def compare(names: dict[str, Any]) -> Any:
+            current = left(names)
+            for function, right_value in steps:
+                nxt = right_value(names)
+                if not function(current, nxt):
+                    return False
+                current = nxt
+            return True
+        return compare
 
 
-@functools.lru_cache(maxsize=512)
-def compile_condition(text: str, scope: str) -> ast.Expression:
+@functools.lru_cache(maxsize=1024)
+def compile_condition(text: str, scope: str) -> Evaluator:
+    """Check ``text`` and turn it into a function of the names; raises ExpressionError."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"syntax error: {error.msg}") from error
-    _check_tree(tree, scope)
-    return tree
-
-
-def _evaluator(names: dict[str, Any]) -> EvalWithCompoundTypes:
-    return EvalWithCompoundTypes(names=names, functions=_FUNCTIONS)
+    return _Compiler(scope).build(tree.body)
 
 
 def evaluate(text: str, scope: str, names: dict[str, Any]) -> Any:
-    tree = compile_condition(text, scope)
-    evaluator = _evaluator(names)
+    function = compile_condition(text, scope)
     try:
-        return evaluator.eval(text, previously_parsed=tree.body)
-    except (TypeError, AttributeError, ZeroDivisionError, ValueError):
+        return function(names)
+    except (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError, IndexError):
         # None compared with a number and the like: the rule does not apply
         return False
 
