@@ -106,9 +106,8 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
 
 def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | None,
            use_baseline: bool, use_cache: bool, out: TextIO) -> int:
-    from . import baseline, runner
     from .discover import discover
-    from .scan import prepare
+    from .scan import judge_discovery, prepare
 
     staged = bool(content)
     root, in_git, config = prepare(paths, config_file)
@@ -125,16 +124,9 @@ def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | Non
     if mode != "off":
         rest = discover([root], config.include, config.exclude, root=root, in_git=in_git,
                         base=base)
-    found = _merge(checked, rest)
-    results = runner.analyze_all(found, config, use_cache, progress=False)
-    accepted = baseline.load(root) if use_baseline else None
-    if accepted is not None:
-        baseline.apply(results, accepted)
-    if mode != "off":
-        from . import redundancy
-
-        redundancy.apply(results, config, root, in_git)
-    failed = _print(results[:len(checked.scripts)], mode, out)
+    report = judge_discovery(_merge(checked, rest), config, redundancy=mode != "off",
+                             use_baseline=use_baseline, use_cache=use_cache)
+    failed = _print(report.scripts[:len(checked.scripts)], mode, out)
     if failed:
         print(f"scriptkeeper: {failed} job script(s) would break; fix them, or accept today's "
               f"findings with 'scriptkeeper baseline'", file=out)
