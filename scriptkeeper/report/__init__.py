@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ..scan import ScanReport
 
+# format name -> module of this package with a render(report, color) function;
+# imported only when chosen, so a JSON scan never loads rich.
+_MODULES = {"table": "table", "json": "json_format", "concise": "concise", "github": "github",
+            "sarif": "sarif", "gitlab": "gitlab"}
+FORMATS = tuple(_MODULES)
+
 
 def renderer(fmt: str) -> Callable[[ScanReport, bool], str]:
     """The function that renders ``fmt`` (color flag second)."""
-    if fmt == "json":
-        from . import json_format
-
-        return json_format.render
-    if fmt == "concise":
-        from . import concise
-
-        return concise.render
-    if fmt == "github":
-        from . import github
-
-        return github.render
-    if fmt == "table":
-        from . import table
-
-        return table.render
-    if fmt == "sarif":
-        from . import sarif
-
-        return sarif.render
-    if fmt == "gitlab":
-        from . import gitlab
-
-        return gitlab.render
-    raise ValueError(fmt)
-
-
-FORMATS = ("table", "json", "concise", "github", "sarif", "gitlab")
+    if fmt not in _MODULES:
+        raise ValueError(fmt)
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    render: Callable[[ScanReport, bool], str] = module.render
+    return render
