@@ -350,6 +350,8 @@ def load_config(path: Path | None) -> Config:
                              "torch", "horovod"}, "frameworks")
     hook = reader.mapping(raw.get("hook"), raw.line_of("hook"), "hook")
     reader.keys(hook, {"redundancy"}, "hook")
+    if hook.get("redundancy") is False:  # YAML 1.1 reads a bare `off` as false
+        hook["redundancy"] = "off"
     hook_redundancy = reader.string(hook, "redundancy", "warning") or "warning"
     if hook_redundancy not in ("error", "warning", "off"):
         raise reader.fail(hook.line_of("redundancy"), "hook.redundancy: error, warning or off")

@@ -105,3 +105,9 @@ rules:
     assert not mine.builtin and mine.when == "not job.account"
     assert config.cluster is not None and config.cluster.partitions["gpu"].mem_per_node_mb == 512000
     assert config.slurm_version == "23.11"
+
+
+def test_hook_redundancy_off_unquoted(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "hook: {redundancy: off}\n")).hook_redundancy == "off"
+    assert load_config(write(tmp_path, "hook: {redundancy: error}\n")).hook_redundancy == "error"
+    assert error_of(tmp_path, "hook:\n  redundancy: true\n").line == 2
