@@ -34,7 +34,8 @@ class Resolution:
 
 
 def _data(name: str) -> str:
-    return resources.files("scriptkeeper").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    folder = resources.files("scriptkeeper").joinpath("data")
+    return folder.joinpath(name).read_text(encoding="utf-8")
 
 
 def _rows(name: str) -> list[list[str]]:

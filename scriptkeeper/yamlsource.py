@@ -50,7 +50,7 @@ class YamlError(Exception):
 
 def load(text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         raise YamlError(str(error.problem or error), (mark.line + 1) if mark else 1) from error
