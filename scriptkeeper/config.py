@@ -19,7 +19,7 @@ from typing import Any
 from . import expressions
 from .findings import SEVERITIES
 from .profile import ClusterProfile, PartitionProfile, memory_mb
-from .yamlsource import LineDict, YamlError, load
+from .yamlsource import LineDict, YamlError, load, load_fast
 
 CONFIG_NAME = "rules.yaml"
 
@@ -290,7 +290,7 @@ def _load_builtin() -> dict[str, Rule]:
     text = builtin_text()
     reader = _Reader("<built-in rules.yaml>")
     try:
-        raw = reader.mapping(load(text), 1, "the built-in rules.yaml")
+        raw = reader.mapping(load_fast(text), 1, "the built-in rules.yaml")
     except YamlError as error:
         raise reader.fail(error.line, str(error)) from error
     return _read_rules(reader, reader.mapping(raw.get("rules"), 1, "rules"), {}, True)

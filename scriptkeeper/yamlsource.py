@@ -56,3 +56,29 @@ def load(text: str) -> Any:
         raise YamlError(str(error.problem or error), (mark.line + 1) if mark else 1) from error
     except yaml.YAMLError as error:
         raise YamlError(str(error), 1) from error
+
+
+def _with_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        result = LineDict({str(k): _with_lines(v) for k, v in value.items()})
+        result.line = 1
+        result.key_lines = {}
+        return result
+    if isinstance(value, list):
+        return [_with_lines(v) for v in value]
+    return value
+
+
+def load_fast(text: str) -> Any:
+    """Like :func:`load` but with libyaml when present and every line reported as 1.
+
+    For the built-in rules.yaml, read at every start and tested in the
+    repository: its errors are scriptkeeper's own, so speed wins over lines.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return load(text)
+    try:
+        return _with_lines(yaml.load(text, Loader=loader))  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError:
+        return load(text)  # the slow reader gives the line of the problem

@@ -111,3 +111,10 @@ def test_hook_redundancy_off_unquoted(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, "hook: {redundancy: off}\n")).hook_redundancy == "off"
     assert load_config(write(tmp_path, "hook: {redundancy: error}\n")).hook_redundancy == "error"
     assert error_of(tmp_path, "hook:\n  redundancy: true\n").line == 2
+
+
+def test_fast_reader_of_the_builtin_rules_reads_the_same() -> None:
+    from scriptkeeper.config import builtin_text
+    from scriptkeeper.yamlsource import load, load_fast
+
+    assert load_fast(builtin_text()) == load(builtin_text())
