@@ -440,6 +440,16 @@ def _entry_after(argv: list[str], i: int, options: dict[str, str | None]
     return Entry("file", argv[i]), i + 1
 
 
+# per-node launchers that take their own options, then the entry point:
+# command name -> (launcher kind, its options, index of the first option)
+_PER_NODE_LAUNCHERS: dict[str, tuple[str, frozenset[str], int]] = {
+    "torchrun": ("torchrun", _TORCHRUN_FLAGS, 1),
+    "accelerate": ("accelerate", _ACCELERATE_FLAGS, 2),  # accelerate launch ...
+    "accelerate-launch": ("accelerate", _ACCELERATE_FLAGS, 1),
+    "deepspeed": ("deepspeed", _DEEPSPEED_FLAGS, 1),
+}
+
+
 def classify(argv: list[str], wild: frozenset[int], release: str | None = None,
              inside_srun: bool = False) -> Invocation:
     """Read a command's words down to its launcher and entry point."""
@@ -493,24 +503,12 @@ def classify(argv: list[str], wild: frozenset[int], release: str | None = None,
             inv.entry = entry
         inv.args = words[after:]
         return inv
-    if name == "torchrun":
-        inv.launcher = "torchrun"
-        after = _argparse(words, 1, _TORCHRUN_FLAGS, inv.options)
-        inv.entry, after = _entry_after(words, after, inv.options)
-        inv.args = words[after:]
+    if name == "accelerate" and (len(words) < 2 or words[1] != "launch"):
         return inv
-    if name == "accelerate" or name == "accelerate-launch":
-        if name == "accelerate" and (len(words) < 2 or words[1] != "launch"):
-            return inv
-        inv.launcher = "accelerate"
-        begin = 2 if name == "accelerate" else 1
-        after = _argparse(words, begin, _ACCELERATE_FLAGS, inv.options)
-        inv.entry, after = _entry_after(words, after, inv.options)
-        inv.args = words[after:]
-        return inv
-    if name == "deepspeed":
-        inv.launcher = "deepspeed"
-        after = _argparse(words, 1, _DEEPSPEED_FLAGS, inv.options)
+    per_node = _PER_NODE_LAUNCHERS.get(name)
+    if per_node is not None:
+        inv.launcher, flags, begin = per_node
+        after = _argparse(words, begin, flags, inv.options)
         inv.entry, after = _entry_after(words, after, inv.options)
         inv.args = words[after:]
         return inv
