@@ -102,6 +102,18 @@ class Lock:
         self.release()
 
 
+def dry_run_state(path: Path) -> tuple[str | None, str | None]:
+    """For a dry run: (a problem that would refuse the run, a note to print), from :func:`peek`."""
+    held, marker = peek(path)
+    if held:
+        return "another scriptkeeper clean or restore is running", None
+    if marker is not None:
+        return None, (f"Note: an interrupted {marker.get('op')} of "
+                      f"{marker.get('backup') or 'a backup'} will be finished or rolled back "
+                      f"first.")
+    return None, None
+
+
 def peek(path: Path) -> tuple[bool, dict[str, Any] | None]:
     """(held by a running process, marker left) without creating or changing anything."""
     try:

@@ -87,7 +87,7 @@ def clean(
     from ..clean.backup import prepare
     from ..clean.errors import Refused
     from ..clean.gitops import GitError
-    from ..clean.lock import Lock, lock_path, peek
+    from ..clean.lock import Lock, dry_run_state, lock_path
     from ..clean.plan import preview_name
     from ..discover import find_root
 
@@ -110,15 +110,13 @@ def clean(
     commit = not no_commit
     now = datetime.now(timezone.utc)
     if dry_run:
-        held, marker = peek(lock_path(root, repo.git_dir if repo else None))
+        problem, note = dry_run_state(lock_path(root, repo.git_dir if repo else None))
         plan, config_commit = _plan(targets, config, only)
         prepared = prepare(plan, repo, commit and config_commit, allow_dirty)
-        if held:
-            prepared.problems.append("another scriptkeeper clean or restore is running")
-        elif marker is not None:
-            typer.echo(f"Note: an interrupted {marker.get('op')} of "
-                       f"{marker.get('backup') or 'a backup'} will be finished or rolled back "
-                       f"first.")
+        if problem:
+            prepared.problems.append(problem)
+        if note:
+            typer.echo(note)
         _report(prepared, preview_name(root, plan, now), dry_run=True)
         typer.echo("Dry run: nothing was changed.")
         raise typer.Exit(EXIT_REFUSED if prepared.problems else EXIT_OK)

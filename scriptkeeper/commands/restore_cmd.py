@@ -70,7 +70,7 @@ def restore(
     from ..clean import hooks
     from ..clean.errors import Refused
     from ..clean.gitops import GitError
-    from ..clean.lock import Lock, lock_path, peek
+    from ..clean.lock import Lock, dry_run_state, lock_path
     from ..clean.restore import locate
     from ..discover import git_toplevel
 
@@ -85,13 +85,11 @@ def restore(
         repo = GitRepo(top)
     if dry_run:
         root, _, _, plan = _locate(backup_dir)
-        held, marker = peek(lock_path(root, repo.git_dir if repo else None))
-        if held:
-            plan.problems.append("another scriptkeeper clean or restore is running")
-        elif marker is not None:
-            typer.echo(f"Note: an interrupted {marker.get('op')} of "
-                       f"{marker.get('backup') or 'a backup'} will be finished or rolled back "
-                       f"first.")
+        problem, note = dry_run_state(lock_path(root, repo.git_dir if repo else None))
+        if problem:
+            plan.problems.append(problem)
+        if note:
+            typer.echo(note)
         _show(plan, dry_run=True)
         typer.echo("Dry run: nothing was changed.")
         raise typer.Exit(EXIT_REFUSED if plan.problems else EXIT_OK)
