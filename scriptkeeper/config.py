@@ -10,6 +10,7 @@ unknown rule names, bad values and bad expressions raise
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -95,6 +96,7 @@ class Config:
         return self.cluster.plugin_options if self.cluster else ()
 
 
+@functools.cache
 def builtin_text() -> str:
     packaged = resources.files("scriptkeeper").joinpath("rules.yaml")
     if packaged.is_file():

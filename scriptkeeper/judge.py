@@ -19,10 +19,12 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _finding(rule: Rule, line: int, names: dict[str, Any]) -> Finding:
+    # a fact rule without a fix of its own gives the fix the fact carries
+    fix = rule.fix or ("{fact.fix}" if rule.fact is not None else "")
     return Finding(
         code=rule.code, rule=rule.name, severity=rule.severity, line=max(line, 1),
         message=expressions.render(rule.message, names),
-        fix=expressions.render(rule.fix, names),
+        fix=expressions.render(fix, names),
     )
 
 
@@ -47,14 +49,7 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
         if rule.fact is not None:
             for fact in by_kind.get(rule.fact, []):
                 names = dict(base, fact=fact)
-                finding = _finding(rule, fact.line, names)
-                if rule.message == "{fact.detail}" or not rule.message:
-                    finding = Finding(finding.code, finding.rule, finding.severity,
-                                      finding.line, fact.detail, finding.fix)
-                if rule.fix in ("{fact.fix}", "") and fact.fix:
-                    finding = Finding(finding.code, finding.rule, finding.severity,
-                                      finding.line, finding.message, fact.fix)
-                findings.append(finding)
+                findings.append(_finding(rule, fact.line, names))
             continue
         if job is None or rule.when is None:
             continue
