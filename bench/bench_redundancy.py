@@ -38,7 +38,8 @@ import tracemalloc
 from pathlib import Path
 
 from scriptkeeper import directives, model
-from scriptkeeper.analyze import ScriptResult, parse_facts
+from scriptkeeper.analyze import parse_facts
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.config import Config, load_config
 from scriptkeeper.findings import Finding
 from scriptkeeper.redundancy import apply

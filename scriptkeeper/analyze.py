@@ -1,50 +1,19 @@
 """One script through parse -> model -> judge (the per-file part of the pipeline).
 
-:func:`analyze_script` is pure: bytes and settings in, a :class:`ScriptResult`
-out. The redundancy stage and the verdict work on these results.
+:func:`analyze_script` is pure: bytes and settings in, a
+:class:`~scriptkeeper.result.ScriptResult` out. The redundancy stage and the
+verdict work on these results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import directives, judge, launch, model, suppress, validate
 from .config import Config
-from .findings import Fact, Finding
-from .model import JobModel, LaunchStep, ScriptInfo
-
-
-@dataclass
-class ScriptResult:
-    """Everything known about one job script after judging it."""
-
-    path: str
-    findings: list[Finding]
-    verdict: str = "keep"
-    redundant_of: str | None = None
-    notes: list[str] = field(default_factory=list)
-    job: JobModel | None = None
-    steps: list[LaunchStep] = field(default_factory=list)
-    digest: str = ""
-    data: bytes = b""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def broken(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
-
-    def as_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "path": self.path,
-            "verdict": self.verdict,
-            "findings": [f.as_json() for f in self.findings],
-            "redundant_of": self.redundant_of,
-        }
-        if self.notes:
-            result["notes"] = list(self.notes)
-        return result
+from .findings import Fact
+from .model import LaunchStep, ScriptInfo
+from .result import ScriptResult
 
 
 def parse_facts(parsed: directives.ParsedScript) -> list[Fact]:

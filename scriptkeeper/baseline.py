@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyze import ScriptResult
+from .result import ScriptResult
 from .config import ConfigError
 from .findings import Finding
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, resultcodec
-from .analyze import ScriptResult
+from .result import ScriptResult
 from .config import Config
 
 CACHE_DIR = ".scriptkeeper_cache"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, TextIO
 from .discover import MAX_SIZE, Candidate, Discovery, is_job_script
 
 if TYPE_CHECKING:
-    from .analyze import ScriptResult
+    from .result import ScriptResult
 
 JOB_NAME = re.compile(r"\.(slurm|sbatch|sh|bash|job)$")
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import cache as result_cache
-from .analyze import ScriptResult, analyze_script
+from .analyze import analyze_script
+from .result import ScriptResult
 from .config import Config
 from .discover import Candidate, Discovery
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import analyze, directives, judge, model, suppress
-from .analyze import ScriptResult
+from .result import ScriptResult
 from .config import Config
 from .findings import Fact, Finding
 from .model import ScriptInfo

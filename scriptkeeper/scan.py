@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, baseline, runner
-from .analyze import ScriptResult
+from .result import ScriptResult
 from .config import CONFIG_NAME, Config, builtin_text, load_config
 from .discover import Discovery, discover, find_root
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..config import Config
 from ..discover import BACKUP_DIR
 from ..scan import ScanReport

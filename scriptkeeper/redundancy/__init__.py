@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..config import Config
 
 

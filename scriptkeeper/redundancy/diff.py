@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..scan import ScanReport
 
 

@@ -7,7 +7,7 @@ its family and the dates that decided which version is the newest.
 
 from __future__ import annotations
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..directives import parse
 from .body import body_text
 from .family import Name

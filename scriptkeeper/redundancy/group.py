@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..config import RedundancySettings
 from . import explain, kind
 from .family import NO_NAME, Name, split_name

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..options import option_table
 from .body import HEREDOC_MARK, Body
 

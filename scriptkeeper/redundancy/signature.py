@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..directives import parse
 from ..validate import last_values
 from ..values import (

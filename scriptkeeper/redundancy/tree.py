@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..analyze import ScriptResult
+from ..result import ScriptResult
 from ..scan import ScanReport
 
 if TYPE_CHECKING:

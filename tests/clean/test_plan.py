@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import ScriptResult
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.clean.backup import prepare, run_clean
 from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.gitops import GitRepo

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from scriptkeeper import resultcodec
-from scriptkeeper.analyze import ScriptResult
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.findings import Finding
 from scriptkeeper.model import JobModel, LaunchStep
 from scriptkeeper.scan import run_scan

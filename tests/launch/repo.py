@@ -9,7 +9,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from scriptkeeper.analyze import ScriptResult, analyze_script
+from scriptkeeper.analyze import analyze_script
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.config import load_config
 from scriptkeeper.model import LaunchStep
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import ScriptResult
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.scan import run_scan
 
 CORPUS = Path(__file__).parent / "corpus_ok"

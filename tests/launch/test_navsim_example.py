@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import ScriptResult
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.scan import run_scan
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "navsim-workspace"

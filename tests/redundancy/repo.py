@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from scriptkeeper.analyze import ScriptResult
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.scan import run_scan
 
 ENTRY = """import os

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import ScriptResult
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.scan import run_scan
 from tests.conftest import EXAMPLE
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import ScriptResult, analyze_script
+from scriptkeeper.analyze import analyze_script
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.config import load_config
 from scriptkeeper.model import LaunchStep
 from scriptkeeper.redundancy.body import body_text, canonical
