@@ -39,10 +39,10 @@ from pathlib import Path
 
 from scriptkeeper import directives, model
 from scriptkeeper.analyze import parse_facts
-from scriptkeeper.result import ScriptResult
 from scriptkeeper.config import Config, load_config
 from scriptkeeper.findings import Finding
 from scriptkeeper.redundancy import apply
+from scriptkeeper.result import ScriptResult
 
 _PARTITIONS = ["gpu", "h200", "a100"]
 _ENTRIES = ["train.py", "src/train.py", "tools/finetune.py", "-m model.train"]

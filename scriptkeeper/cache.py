@@ -7,9 +7,10 @@ folder of the rules.yaml) and the tool (version, source files of the
 package, field layout of the stored classes).
 
 What is stored is the per-file result before redundancy: verdict, findings,
-the job model and the launch steps (redundancy is across files, so it is
-recomputed every run from these). It is JSON (``scriptkeeper.resultcodec``),
-never pickle, so a planted cache cannot run code.
+the redundancy grouping keys, the job model and the launch steps (grouping is
+across files, so it is recomputed every run from these), one entry a script
+(``scriptkeeper.cacheentry``). It is JSON, never pickle, so a planted cache
+cannot run code.
 
 A script's result can depend on other files of the repository: the entry
 point it runs, the pins giving a framework version, whether a file exists.
@@ -40,20 +41,20 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import __version__, resultcodec
-from .result import ScriptResult
+from . import __version__, cacheentry
 from .config import Config
+from .result import Detail, ScriptResult
+from .resultcodec import CodecError
 
 CACHE_DIR = ".scriptkeeper_cache"
 CACHE_FILE = "results.json"
-FORMAT = 1
+FORMAT = 2
 MAX_BYTES = 1 << 30
-_GIVEN = frozenset({"path", "data"})  # the fields a ScriptResult gets from discovery
 _GITIGNORE = "# Automatically created by scriptkeeper.\n*\n"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by scriptkeeper.\n")
@@ -64,9 +65,12 @@ def disabled_by_environment() -> bool:
 
 
 def tool_key() -> str:
-    """Version, stored layout and the package's own files: any change is a new cache."""
+    """Version, entry layout and the package's own files: any change is a new cache.
+
+    The stored classes are the package's own: a change to one changes a file here.
+    """
     package = Path(__file__).resolve().parent
-    parts = [__version__, resultcodec.schema(ScriptResult, _GIVEN)]
+    parts = [__version__, str(FORMAT)]
     for folder, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
@@ -105,6 +109,17 @@ def _file_list(root: Path, in_git: bool) -> tuple[str, set[str]]:
             names.update(name if rel == "." else f"{rel}/{name}" for name in files)
     joined = "\0".join(sorted(names)).encode("utf-8", "surrogateescape")
     return hashlib.sha256(joined).hexdigest(), names
+
+
+def reanalysis(root: Path, path: str, data: bytes, config: Config) -> Callable[[], Detail]:
+    """What gives a cached result its job model and steps if the stored ones are damaged."""
+    def again() -> Detail:
+        from .analyze import analyze_script
+
+        result = analyze_script(root, path, data, config)
+        return result.job, result.steps
+
+    return again
 
 
 def _fingerprint(path: str) -> list[int]:
@@ -196,25 +211,28 @@ class ResultCache:
     def lookup(self, path: str, data: bytes, config: Config) -> ScriptResult | None:
         """The stored result for these exact bytes at ``path``, or None."""
         entry = self.entries.get(path)
-        digest = hashlib.sha256(data).hexdigest()
-        if (type(entry) is not list or len(entry) != 3 or entry[0] != digest
-                or entry[1] != config_key(config)):
+        if not cacheentry.matches(entry, hashlib.sha256(data).hexdigest(), config_key(config)):
             return None
+        assert isinstance(entry, list)
         try:
-            result = _decode(path, data, entry[2])
+            return cacheentry.decode(path, data, entry,
+                                     reanalysis(self.root, path, data, config))
         except Exception:  # whatever fails to decode is not trusted
             del self.entries[path]
             self.dirty = True
             return None
-        return result
 
     def store(self, result: ScriptResult, data: bytes, config: Config) -> None:
         try:
-            encoded = _encode(result)
-        except resultcodec.CodecError:
+            entry = cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
+                                      config_key(config))
+        except CodecError:
             return  # a value the cache cannot hold exactly: judge it again next time
-        self.entries[result.path] = [hashlib.sha256(data).hexdigest(), config_key(config),
-                                     encoded]
+        self.store_entry(result.path, entry)
+
+    def store_entry(self, path: str, entry: cacheentry.Entry) -> None:
+        """Keep an entry :func:`scriptkeeper.cacheentry.encode` made (in a worker process)."""
+        self.entries[path] = entry
         self.dirty = True
 
     def record_reads(self, reads: dict[str, list[int]]) -> None:
@@ -297,11 +315,3 @@ def _load(path: Path, tool: str, files: str
         if _fingerprint(str(root / rel)) != fingerprint:
             return None  # a file some analysis read has changed: every result may be stale
     return entries, reads
-
-
-def _encode(result: ScriptResult) -> list[Any]:
-    return resultcodec.encode(result, _GIVEN)
-
-
-def _decode(path: str, data: bytes, stored: Any) -> ScriptResult:
-    return resultcodec.decode(ScriptResult, stored, {"path": path, "data": data})

@@ -9,6 +9,7 @@ on standard error when it is a terminal and the scan is large.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -17,10 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import cache as result_cache
-from .analyze import analyze_script
-from .result import ScriptResult
+from . import cacheentry
 from .config import Config
 from .discover import Candidate, Discovery
+from .result import ScriptResult
+from .resultcodec import CodecError
 
 # Scripts to judge before worker processes pay for their start. Measured on 2 CPUs
 # (bench/bench_scan.py; ~0.85 ms a script): 200 scripts 166 ms alone, 106 ms with 2
@@ -30,6 +32,9 @@ CHUNK = 100  # scripts a worker takes at a time
 PROGRESS_MIN = 300  # scripts before a progress bar is worth showing
 
 Reads = dict[str, list[int]]
+# what a worker sends back for one script: its cache entry, or the result itself
+# when the cache cannot hold it exactly
+Judged = cacheentry.Entry | ScriptResult
 
 
 def _cpus() -> int:
@@ -39,6 +44,16 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+def judge_one(root: Path, config: Config, candidate: Candidate) -> ScriptResult:
+    """The per-file stage for one script: analysis, then its redundancy grouping keys."""
+    from . import analyze  # the analysis chain, only when a script is not in the cache
+    from .redundancy.group import keys
+
+    result = analyze.analyze_script(root, candidate.path, candidate.data, config)
+    result.keys = keys(result, config.redundancy, config.slurm_version, config.plugin_options)
+    return result
+
+
 # What the forked workers judge: set before the pool starts, inherited, never pickled.
 _WORK: tuple[Path, Config, list[Candidate], bool] | None = None
 
@@ -46,40 +61,46 @@ _WORK: tuple[Path, Config, list[Candidate], bool] | None = None
 def _judge(root: Path, config: Config, scripts: list[Candidate], record: bool
            ) -> tuple[list[ScriptResult], Reads]:
     if not record:
-        return [analyze_script(root, c.path, c.data, config) for c in scripts], {}
+        return [judge_one(root, config, c) for c in scripts], {}
     with result_cache.recording(root) as reads:
-        results = [analyze_script(root, c.path, c.data, config) for c in scripts]
+        results = [judge_one(root, config, c) for c in scripts]
     return results, dict(reads)
 
 
-def _judge_chunk(bounds: tuple[int, int]) -> tuple[list[ScriptResult], Reads]:
+def _as_entry(result: ScriptResult, data: bytes, config: Config) -> Judged:
+    try:
+        return cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
+                                 result_cache.config_key(config))
+    except CodecError:
+        result.data = b""  # the parent has the bytes: do not send them back
+        return result
+
+
+def _judge_chunk(bounds: tuple[int, int]) -> tuple[list[Judged], Reads]:
     assert _WORK is not None
     root, config, scripts, record = _WORK
-    results, reads = _judge(root, config, scripts[bounds[0]:bounds[1]], record)
-    for result in results:
-        result.data = b""  # the parent has the bytes: do not send them back
-    return results, reads
+    chunk = scripts[bounds[0]:bounds[1]]
+    results, reads = _judge(root, config, chunk, record)
+    return [_as_entry(r, c.data, config) for r, c in zip(results, chunk, strict=True)], reads
 
 
 def _judged(root: Path, config: Config, scripts: list[Candidate], record: bool,
-            workers: int | None) -> Iterator[tuple[list[ScriptResult], Reads]]:
-    """Results in order, a chunk at a time; in worker processes when that pays."""
+            workers: int | None) -> Iterator[tuple[list[Judged], Reads]]:
+    """Results (or their entries) in order, a chunk at a time; in worker processes when that pays.
+    """
     if workers is None:
         workers = min(_cpus(), len(scripts) // CHUNK) if len(scripts) >= POOL_MIN else 1
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for start in range(0, len(scripts), CHUNK):
-            yield _judge(root, config, scripts[start:start + CHUNK], record)
+            results, reads = _judge(root, config, scripts[start:start + CHUNK], record)
+            yield list(results), reads
         return
     global _WORK
     _WORK = (root, config, scripts, record)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             bounds = [(s, min(s + CHUNK, len(scripts))) for s in range(0, len(scripts), CHUNK)]
-            for (start, _), (results, reads) in zip(
-                    bounds, pool.imap(_judge_chunk, bounds), strict=True):
-                for offset, result in enumerate(results):
-                    result.data = scripts[start + offset].data
-                yield results, reads
+            yield from pool.imap(_judge_chunk, bounds)
     finally:
         _WORK = None
 
@@ -131,11 +152,21 @@ def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
         pending = iter(todo)
         for chunk, reads in _judged(found.root, config, [scripts[i] for i in todo],
                                     store is not None, workers):
-            for result in chunk:
+            for judged in chunk:
                 index = next(pending)
-                results[index] = result
-                if store is not None:
-                    store.store(result, scripts[index].data, config)
+                candidate = scripts[index]
+                if isinstance(judged, ScriptResult):
+                    judged.data = candidate.data
+                    if store is not None:
+                        store.store(judged, candidate.data, config)
+                    results[index] = judged
+                else:  # an entry from a worker: read it back as a warm scan would
+                    results[index] = cacheentry.decode(
+                        candidate.path, candidate.data, judged,
+                        result_cache.reanalysis(found.root, candidate.path, candidate.data,
+                                                config))
+                    if store is not None:
+                        store.store_entry(candidate.path, judged)
             if store is not None:
                 store.record_reads(reads)
             advance(len(chunk))

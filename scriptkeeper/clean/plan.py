@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..result import ScriptResult
 from ..config import Config
 from ..discover import BACKUP_DIR
+from ..result import ScriptResult
 from ..scan import ScanReport
 from .errors import Refused
 from .paths import UnsafePath, check_relative

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..result import ScriptResult
 from ..config import Config
+from ..result import ScriptResult
 
 
 def apply(results: list[ScriptResult], config: Config, root: Path, in_git: bool) -> None:

@@ -8,8 +8,6 @@ its family and the dates that decided which version is the newest.
 from __future__ import annotations
 
 from ..result import ScriptResult
-from ..directives import parse
-from .body import body_text
 from .family import Name
 from .history import Dates
 
@@ -22,6 +20,8 @@ def _short(value: str | None) -> str:
 
 def _spellings(data: bytes, ignore: tuple[str, ...]) -> dict[str, str]:
     """How each option sbatch applies is written: its short or long form."""
+    from ..directives import parse  # only for the duplicates that are not byte-identical
+
     spelled: dict[str, str] = {}
     for d in parse(data).directives:
         if d.option not in ignore:
@@ -56,6 +56,8 @@ def duplicate(script: ScriptResult, keeper: ScriptResult, ignore: tuple[str, ...
              if forms_a[o] != forms_b[o]]
     if forms:
         layout.append("options written in another form: " + ", ".join(forms))
+    from .body import body_text
+
     if body_text(script.data) != body_text(keeper.data):
         layout.append("body laid out differently (line breaks, spacing, quoting, comments)")
     parts.extend(layout)

@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from ..result import ScriptResult
 from ..config import RedundancySettings
-from . import explain, kind
+from ..result import ScriptResult
+from . import explain
 from .family import NO_NAME, Name, split_name
 from .history import UNKNOWN, Dates, dates
-from .signature import signature
 
 
 @dataclass(slots=True)
@@ -80,19 +79,35 @@ class Outcome:
 DatesFor = Callable[[list[str]], dict[str, Dates]]
 
 
+def keys(result: ScriptResult, settings: RedundancySettings, release: str | None = None,
+         plugin_options: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
+    """A script's grouping keys: its job (duplicates) and its (family, kind of job).
+
+    Per file, so the per-file stage computes them (in its worker processes) and
+    the result cache keeps them: a warm grouping only buckets these.
+    """
+    from . import kind
+    from .signature import signature
+
+    sig = signature(result, settings.ignore, release, plugin_options)
+    launch = kind.launch_key(result, sig.body)
+    # the same text may run another file: the entry points as the launch analysis
+    # found them (exp1/train.py and exp2/train.py for two copies of "python train.py")
+    digest = hashlib.blake2b(sig.digest + _encode(launch), digest_size=16).digest()
+    key = split_name(result.path, settings.markers).key
+    family = hashlib.blake2b(_encode((key, *kind.resource_kind(result), launch)),
+                             digest_size=16).digest()
+    return digest, family
+
+
 def members(results: list[ScriptResult], settings: RedundancySettings,
             pinned: Callable[[str], bool], release: str | None = None,
             plugin_options: tuple[str, ...] = ()) -> list[Member]:
     found = []
     for index, result in enumerate(results):
-        sig = signature(result, settings.ignore, release, plugin_options)
-        launch = kind.launch_key(result, sig.body)
-        # the same text may run another file: the entry points as the launch analysis
-        # found them (exp1/train.py and exp2/train.py for two copies of "python train.py")
-        digest = hashlib.blake2b(sig.digest + _encode(launch), digest_size=16).digest()
-        key = split_name(result.path, settings.markers).key
-        family = hashlib.blake2b(_encode((key, *kind.resource_kind(result), launch)),
-                                 digest_size=16).digest()
+        if result.keys is None:
+            result.keys = keys(result, settings, release, plugin_options)
+        digest, family = result.keys
         found.append(Member(index, result, digest, family, pinned(result.path)))
     return found
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.result import ScriptResult
 from scriptkeeper.clean.backup import prepare, run_clean
 from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.gitops import GitRepo
@@ -21,6 +20,7 @@ from scriptkeeper.clean.lock import Lock, lock_path
 from scriptkeeper.clean.plan import backup_name, make_plan, preview_name
 from scriptkeeper.config import RedundancySettings, load_config
 from scriptkeeper.findings import Finding
+from scriptkeeper.result import ScriptResult
 from scriptkeeper.scan import ScanReport, run_scan
 
 from .support import backups, broken_script, git, kept_script, make_repo, sk

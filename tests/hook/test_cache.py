@@ -135,19 +135,19 @@ def test_a_change_to_a_file_the_analysis_read_drops_the_cache(tmp_path: Path) ->
 @pytest.mark.parametrize("workers", [1, 2])
 def test_files_read_while_judging_are_recorded_also_in_worker_processes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
-    from scriptkeeper import runner
+    from scriptkeeper import analyze, runner
 
     repo = Repo(tmp_path / "r")
     for i in range(8):
         repo.write(f"jobs/j{i}.slurm", GOOD.replace("--time=10", f"--time={i + 1}"))
     repo.commit()
-    real = runner.analyze_script
+    real = analyze.analyze_script
 
     def reading_the_entry_point(root: Path, path: str, data: bytes, config: object):  # type: ignore[no-untyped-def]
         (root / "train.py").read_bytes()  # what the launch analysis does with 'python train.py'
         return real(root, path, data, config)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner, "analyze_script", reading_the_entry_point)
+    monkeypatch.setattr(analyze, "analyze_script", reading_the_entry_point)
     found = discover([repo.path])
     runner.analyze_all(found, load_config(None), workers=workers)
     _, body = _valid_parts(repo.path)
@@ -163,11 +163,11 @@ def test_a_file_read_once_per_process_still_counts_for_later_scans(
     # scan in the same process uses train.py without opening it again
     from functools import lru_cache
 
-    from scriptkeeper import runner
+    from scriptkeeper import analyze
 
     repo = Repo(tmp_path / "r", {"a.slurm": GOOD})
     repo.commit()
-    real = runner.analyze_script
+    real = analyze.analyze_script
 
     @lru_cache
     def entry_point(path: str, mtime: int) -> bytes:
@@ -178,7 +178,7 @@ def test_a_file_read_once_per_process_still_counts_for_later_scans(
         entry_point(str(entry), entry.stat().st_mtime_ns)
         return real(root, path, data, config)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner, "analyze_script", memoising)
+    monkeypatch.setattr(analyze, "analyze_script", memoising)
     scan(repo.path)
     repo.write("README.md", "a new file: the file list changed, the cache is dropped\n")
     scan(repo.path)  # judged again, train.py served from the memo
@@ -236,13 +236,39 @@ def test_a_corrupt_or_foreign_cache_is_discarded_never_trusted(tmp_path: Path,
         # (the findings replaced by a number)
         content = json.loads(body)
         for entry in content["entries"].values():
-            entry[2][0] = 42
+            entry[3] = 42
         body = json.dumps(content).encode()
         header["checksum"] = hashlib.sha256(body).hexdigest()
         _write_raw(repo.path, json.dumps(header).encode() + b"\n" + body)
     assert not any(hits(repo.path).values())
     assert same(scan(repo.path), truth)
     assert all(hits(repo.path).values())  # and a good cache was written in its place
+
+
+@pytest.mark.parametrize("detail", ["[1, 2]", "not json", '[null, [["x"]]]', "[[], []]"])
+def test_a_damaged_job_model_is_judged_again_when_it_is_needed(tmp_path: Path,
+                                                               detail: str) -> None:
+    # the job model and steps are decoded only when used (redundancy, --diff): a stored
+    # detail that does not decode then is not trusted either, the script is analysed again
+    repo = Repo(tmp_path / "r", {"a.slurm": BROKEN, "b.slurm": GOOD,
+                                 "b_copy.slurm": GOOD.replace("#!/bin/bash\n",
+                                                              "#!/bin/bash\n# a copy\n")})
+    repo.commit()
+    truth = scan(repo.path, use_cache=False)
+    scan(repo.path)
+    header, body = _valid_parts(repo.path)
+    content = json.loads(body)
+    for entry in content["entries"].values():
+        entry[5] = detail
+    body = json.dumps(content).encode()
+    header["checksum"] = hashlib.sha256(body).hexdigest()
+    _write_raw(repo.path, json.dumps(header).encode() + b"\n" + body)
+    assert all(hits(repo.path).values())  # findings and verdicts are intact
+    again = scan(repo.path)
+    assert same(again, truth)
+    assert [r.job for r in again.scripts] == [r.job for r in truth.scripts]
+    assert [r.steps for r in again.scripts] == [r.steps for r in truth.scripts]
+    assert any(r.verdict == "redundant" for r in again.scripts)
 
 
 def test_a_symlinked_cache_folder_is_not_written_through(tmp_path: Path) -> None:

@@ -9,21 +9,22 @@ from typing import Any
 
 import pytest
 
-from scriptkeeper import resultcodec
-from scriptkeeper.result import ScriptResult
+from scriptkeeper import cacheentry, resultcodec
 from scriptkeeper.findings import Finding
 from scriptkeeper.model import JobModel, LaunchStep
+from scriptkeeper.result import Detail, ScriptResult
 from scriptkeeper.scan import run_scan
 
 from .repo import example_repo
 
-GIVEN = frozenset({"path", "data"})
+
+def _never() -> Detail:
+    raise AssertionError("an intact entry must not be analysed again")
 
 
 def _round_trip(result: ScriptResult) -> ScriptResult:
-    text = json.dumps(resultcodec.encode(result, GIVEN))
-    return resultcodec.decode(ScriptResult, json.loads(text),
-                              {"path": result.path, "data": result.data})
+    text = json.dumps(cacheentry.encode(result, "sha", "config"))
+    return cacheentry.decode(result.path, result.data, json.loads(text), _never)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +43,8 @@ def test_every_example_result_survives_json_unchanged(example_results: list[Scri
 
 def test_every_field_of_the_stored_classes_can_be_stored() -> None:
     # a field added to the model with a type the codec cannot hold fails here, not silently
-    for cls in (ScriptResult, JobModel, LaunchStep, Finding):
-        assert resultcodec.schema(cls, GIVEN if cls is ScriptResult else frozenset())
+    for cls in (JobModel, LaunchStep, Finding):
+        assert resultcodec.schema(cls)
 
 
 def test_a_launch_step_with_every_kind_of_value_round_trips() -> None:
@@ -81,18 +82,61 @@ def test_decoding_checks_every_value(tamper: Any) -> None:
 
 def test_decoding_checks_nested_values(example_results: list[ScriptResult]) -> None:
     result = next(r for r in example_results if r.job is not None and r.job.options)
-    stored = resultcodec.encode(result, GIVEN)
-    job_at = resultcodec._plan(ScriptResult, GIVEN).fields.index("job")
+    assert result.job is not None
+    stored = resultcodec.encode(result.job)
     options_at = resultcodec._plan(JobModel).fields.index("options")
     nodes_at = resultcodec._plan(JobModel).fields.index("nodes")
-    given = {"path": result.path, "data": result.data}
     bad_option = json.loads(json.dumps(stored))
-    bad_option[job_at][options_at]["time"] = 10  # options hold strings or None
+    bad_option[options_at]["time"] = 10  # options hold strings or None
     bad_nodes = json.loads(json.dumps(stored))
-    bad_nodes[job_at][nodes_at] = "2"
+    bad_nodes[nodes_at] = "2"
     for tampered in (bad_option, bad_nodes):
         with pytest.raises(resultcodec.CodecError):
-            resultcodec.decode(ScriptResult, tampered, given)
+            resultcodec.decode(JobModel, tampered)
+
+
+def test_a_cache_entry_whose_job_model_does_not_decode_is_analysed_again(
+        example_results: list[ScriptResult]) -> None:
+    result = next(r for r in example_results if r.job is not None and r.job.options)
+    entry = json.loads(json.dumps(cacheentry.encode(result, "sha", "config")))
+    job, steps = json.loads(entry[5])
+    job[resultcodec._plan(JobModel).fields.index("nodes")] = "2"
+    entry[5] = json.dumps([job, steps])
+    again: list[str] = []
+
+    def fallback() -> Detail:
+        again.append(result.path)
+        return result.job, result.steps
+
+    decoded = cacheentry.decode(result.path, result.data, entry, fallback)
+    assert again == []  # not before the model is wanted
+    assert decoded == result and again == [result.path]
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda e: e[:5],
+    lambda e: [*e[:2], "redundant", *e[3:]],
+    lambda e: [*e[:3], [["SK1", "r", "error", "4", "m", "f"]], *e[4:]],
+    lambda e: [*e[:3], [["SK1", "r", "error", 4, "m"]], *e[4:]],
+    lambda e: [*e[:3], "findings", *e[4:]],
+    lambda e: [*e[:4], "00ff", e[5]],
+    lambda e: [*e[:5], ["not", "text"]],
+])
+def test_a_malformed_cache_entry_is_refused(example_results: list[ScriptResult],
+                                            tamper: Any) -> None:
+    result = next(r for r in example_results if r.findings)
+    entry = json.loads(json.dumps(cacheentry.encode(result, "sha", "config")))
+    with pytest.raises((resultcodec.CodecError, IndexError)):
+        cacheentry.decode(result.path, result.data, tamper(entry), _never)
+
+
+def test_a_verdict_that_does_not_follow_from_the_findings_is_refused(
+        example_results: list[ScriptResult]) -> None:
+    broken = next(r for r in example_results if r.verdict == "broken")
+    entry = json.loads(json.dumps(cacheentry.encode(broken, "sha", "config")))
+    entry[2] = "keep"
+    with pytest.raises(resultcodec.CodecError):
+        cacheentry.decode(broken.path, broken.data, entry, _never)
 
 
 def test_a_type_the_codec_cannot_store_is_refused_when_planned() -> None:

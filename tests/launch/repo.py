@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 from scriptkeeper.analyze import analyze_script
-from scriptkeeper.result import ScriptResult
 from scriptkeeper.config import load_config
 from scriptkeeper.model import LaunchStep
+from scriptkeeper.result import ScriptResult
 
 LIGHTNING_GPU = """\
 import lightning as L

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from scriptkeeper.analyze import analyze_script
-from scriptkeeper.result import ScriptResult
 from scriptkeeper.config import load_config
 from scriptkeeper.model import LaunchStep
 from scriptkeeper.redundancy.body import body_text, canonical
 from scriptkeeper.redundancy.kind import launch_key, resource_kind
+from scriptkeeper.result import ScriptResult
 
 
 def result(body: str, *directives: str) -> ScriptResult:

@@ -1,0 +1,130 @@
+"""What the pipeline knows about one job script: the per-file result that group and report use.
+
+Made by the per-file stage (:func:`scriptkeeper.analyze.analyze_script`), or
+read back from the result cache (:mod:`scriptkeeper.cacheentry`), then given
+its redundancy verdict by the group stage. Plain data, and this module imports
+no analysis code: a warm scan or the pre-commit hook, whose results all come
+from the cache, never loads the parser, the model or tree-sitter.
+
+A result read from the cache holds its job model and launch steps still
+encoded; they are decoded the first time :attr:`ScriptResult.job` or
+:attr:`ScriptResult.steps` is read (the report and a warm grouping need
+only the findings and the grouping keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .findings import Finding
+
+if TYPE_CHECKING:
+    from .model import JobModel, LaunchStep
+
+#: the job model and launch steps of a result, decoded on first use
+Detail = tuple["JobModel | None", "list[LaunchStep]"]
+
+_COMPARED = ("path", "findings", "verdict", "redundant_of", "notes", "job", "steps", "digest",
+             "data", "extra")
+
+
+class ScriptResult:
+    """Everything known about one job script after judging it.
+
+    ``keys`` are the script's redundancy grouping keys (its job signature and
+    its family, :func:`scriptkeeper.redundancy.group.keys`) when the per-file
+    stage computed them; grouping computes them itself otherwise.
+    """
+
+    __slots__ = ("_detail", "_job", "_steps", "data", "digest", "extra", "findings", "keys",
+                 "notes", "path", "redundant_of", "verdict")
+
+    def __init__(self, path: str, findings: list[Finding], verdict: str = "keep",
+                 redundant_of: str | None = None, notes: list[str] | None = None,
+                 job: JobModel | None = None, steps: list[LaunchStep] | None = None,
+                 digest: str = "", data: bytes = b"",
+                 extra: dict[str, Any] | None = None) -> None:
+        self.path = path
+        self.findings = findings
+        self.verdict = verdict
+        self.redundant_of = redundant_of
+        self.notes: list[str] = [] if notes is None else notes
+        self._job = job
+        self._steps: list[LaunchStep] = [] if steps is None else steps
+        self.digest = digest
+        self.data = data
+        self.extra: dict[str, Any] = {} if extra is None else extra
+        self.keys: tuple[bytes, bytes] | None = None
+        self._detail: Callable[[], Detail] | None = None
+
+    @classmethod
+    def deferred(cls, path: str, findings: list[Finding], verdict: str, data: bytes,
+                 keys: tuple[bytes, bytes] | None, detail: Callable[[], Detail]
+                 ) -> ScriptResult:
+        """A result whose job model and steps ``detail()`` gives when first asked for."""
+        made = cls(path, findings, verdict, data=data)
+        made.keys = keys
+        made._detail = detail
+        return made
+
+    def _load(self) -> None:
+        detail, self._detail = self._detail, None
+        if detail is not None:
+            self._job, self._steps = detail()
+
+    @property
+    def job(self) -> JobModel | None:
+        if self._detail is not None:
+            self._load()
+        return self._job
+
+    @job.setter
+    def job(self, value: JobModel | None) -> None:
+        self._load()
+        self._job = value
+
+    @property
+    def steps(self) -> list[LaunchStep]:
+        if self._detail is not None:
+            self._load()
+        return self._steps
+
+    @steps.setter
+    def steps(self, value: list[LaunchStep]) -> None:
+        self._load()
+        self._steps = value
+
+    @property
+    def broken(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def as_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "path": self.path,
+            "verdict": self.verdict,
+            "findings": [f.as_json() for f in self.findings],
+            "redundant_of": self.redundant_of,
+        }
+        if self.notes:
+            result["notes"] = list(self.notes)
+        return result
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ScriptResult:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _COMPARED)
+        return f"ScriptResult({shown})"
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        self._load()  # a closure does not pickle: send the decoded model
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(self.__slots__, state, strict=True):
+            object.__setattr__(self, name, value)
