@@ -11,8 +11,10 @@ followed out of the repository.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -156,6 +158,7 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
             ignored = _spec(tuple(ignore.read_text(errors="replace").splitlines()))
             if ignored is not None:
                 files = {f for f in files if f in explicit or not ignored.match_file(f)}
+    root_text = str(root) + os.sep
     for rel in sorted(files):
         parts = rel.split("/")
         if any(BACKUP_DIR.match(part) for part in parts[:-1]):
@@ -166,29 +169,69 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
         if include_spec is not None and rel not in explicit and (
                 local is None or not include_spec.match_file(local)):
             continue
-        full = root / rel
-        if full.is_symlink() and not _inside(root, full):
-            result.skipped.append((rel, "symlink out of the repository"))
+        got = _read(root, root_text + rel, rel)
+        if isinstance(got, str):
+            if got:
+                result.skipped.append((rel, got))
             continue
-        if not full.is_file():
-            continue
-        suffix = os.path.splitext(rel)[1].lower()
-        if suffix in _BINARY_SUFFIXES:
-            continue
-        try:
-            if full.stat().st_size > MAX_SIZE:
-                if rel.endswith(JOB_SUFFIXES):
-                    result.skipped.append((rel, "larger than 1 MiB"))
-                continue
-            data = full.read_bytes()
-        except OSError as error:
-            result.skipped.append((rel, f"cannot read: {error.strerror}"))
-            continue
+        data = got
         if is_job_script(rel, data):
             result.scripts.append(Candidate(rel, data))
         elif include_spec is not None or rel in explicit or _looks_like_script(rel, data):
             result.skipped.append((rel, "not a job script"))
     return result
+
+
+# no following of symlinks (they are checked first), no blocking on a FIFO
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0))
+# what pathlib's is_file() takes for "not a file": gone, under a file, a symlink loop
+_NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EBADF)
+
+
+def _read(root: Path, full: str, rel: str) -> bytes | str:
+    """The bytes of a candidate file, or why not ("" for: not a file to look at).
+
+    One ``open`` and ``fstat`` a file (discovery does this for every file of
+    the repository; pathlib's is_symlink, is_file, stat and read_bytes cost
+    three more system calls and four objects). A symlink is opened only when
+    it stays inside the repository.
+    """
+    binary = os.path.splitext(rel)[1].lower() in _BINARY_SUFFIXES
+    try:
+        fd = -1 if binary else os.open(full, _OPEN_FLAGS)
+    except OSError as error:
+        if error.errno != errno.ELOOP and error.errno in _NOT_A_FILE:
+            return ""
+        if error.errno not in (errno.ELOOP, errno.EMLINK):  # EMLINK: FreeBSD's ELOOP
+            return f"cannot read: {error.strerror}"
+        fd = -1  # a symlink (or a loop of them)
+    if fd < 0:
+        try:
+            if os.path.islink(full) and not _inside(root, Path(full)):
+                return "symlink out of the repository"
+        except RuntimeError:  # a symlink loop, as resolve() reports it before Python 3.13
+            return ""
+        if binary:
+            return ""
+        try:
+            fd = os.open(full, _OPEN_FLAGS & ~getattr(os, "O_NOFOLLOW", 0))
+        except OSError as error:
+            return "" if error.errno in _NOT_A_FILE else f"cannot read: {error.strerror}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ""
+        if info.st_size > MAX_SIZE:
+            return "larger than 1 MiB" if rel.endswith(JOB_SUFFIXES) else ""
+        chunks = []
+        while chunk := os.read(fd, max(info.st_size, 1 << 16)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        return f"cannot read: {error.strerror}"
+    finally:
+        os.close(fd)
 
 
 def _spec(patterns: tuple[str, ...]):  # type: ignore[no-untyped-def]

@@ -102,3 +102,38 @@ def test_binary_and_huge_files_are_passed_over(tmp_path: Path) -> None:
     names = [c.path for c in found.scripts]
     assert "model.ckpt" not in names and "huge.slurm" not in names
     assert ("huge.slurm", "larger than 1 MiB") in found.skipped
+
+
+def test_special_files_are_passed_over_without_blocking(tmp_path: Path) -> None:
+    # outside git every file is looked at: a FIFO must not block the scan, a folder,
+    # a dangling symlink and a symlink loop are not files
+    folder = tmp_path / "jobs"
+    folder.mkdir()
+    (folder / "a.slurm").write_bytes(JOB)
+    os.mkfifo(folder / "pipe.slurm")
+    (folder / "dir.slurm").mkdir()
+    os.symlink(folder / "missing.slurm", folder / "dangling.slurm")
+    os.symlink(folder / "loop2.slurm", folder / "loop1.slurm")
+    os.symlink(folder / "loop1.slurm", folder / "loop2.slurm")
+    found = discover([folder])
+    assert [c.path for c in found.scripts] == ["a.slurm"]
+    assert found.skipped == []
+
+
+def test_a_symlink_to_a_binary_name_out_of_the_repository_is_reported(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (tmp_path / "weights.ckpt").write_bytes(b"\0" * 10)
+    os.symlink(tmp_path / "weights.ckpt", repo / "weights.ckpt")
+    os.symlink(repo / "scripts" / "b.sh", repo / "inside.ckpt")
+    found = discover([repo])
+    assert ("weights.ckpt", "symlink out of the repository") in found.skipped
+    assert "inside.ckpt" not in [c.path for c in found.scripts]
+    assert not any(path == "inside.ckpt" for path, _ in found.skipped)
+
+
+def test_bytes_are_read_whole(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    big = JOB + b"# padding\n" * 60_000  # 600 kB: more than one read() of a pipe-sized buffer
+    (repo / "big.slurm").write_bytes(big)
+    found = discover([repo])
+    assert next(c.data for c in found.scripts if c.path == "big.slurm") == big
