@@ -1,0 +1,29 @@
+"""The built-in rules' conditions, line paths and templates are valid.
+
+``config.load_config`` does not check them at every start (that would import
+the expression checker and the job model for nothing): this test does, with
+the same checks a user's rules.yaml gets at load.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scriptkeeper import expressions
+from scriptkeeper.config import Rule, builtin_rules
+
+
+@pytest.mark.parametrize("rule", list(builtin_rules().values()), ids=lambda r: r.name)
+def test_builtin_rule_checks_as_a_user_rule_would(rule: Rule) -> None:
+    assert (rule.when is None) != (rule.fact is None)
+    if rule.when is not None:
+        expressions.compile_condition(rule.when, rule.scope)
+    if rule.line is not None:
+        expressions.check_path(rule.line, rule.scope)
+    expressions.check_template(rule.message, rule.scope)
+    expressions.check_template(rule.fix, rule.scope)
+
+
+def test_a_bad_builtin_condition_would_be_caught() -> None:
+    with pytest.raises(expressions.ExpressionError):
+        expressions.compile_condition("job.no_such_field > 1", "job")
