@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from ..scan import ScanReport
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 
 def render(report: ScanReport, color: bool = False) -> str:
