@@ -22,10 +22,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .result import ScriptResult
 from .config import ConfigError
-from .findings import Finding
+
+if TYPE_CHECKING:
+    from .findings import Finding
+    from .result import ScriptResult
 
 BASELINE_NAME = ".scriptkeeper-baseline.json"
 FORMAT = 1

@@ -20,15 +20,16 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import analyze, directives, judge, model, suppress
-from .result import ScriptResult
-from .config import Config
-from .findings import Fact, Finding
-from .model import ScriptInfo
+# The parser, model and judge are imported where a check needs them: ``scan`` imports
+# this module for its options and errors whether or not --sbatch-check is given.
+if TYPE_CHECKING:
+    from .config import Config
+    from .findings import Finding
+    from .result import ScriptResult
 
 RULE = "sbatch-refuses"
 DEFAULT_JOBS = 4
@@ -178,6 +179,8 @@ def run_all(scripts: Sequence[Path], options: SbatchOptions) -> list[Outcome]:
                                 "a machine that can submit to the cluster")
     if not scripts:
         return []
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=max(1, min(options.jobs, len(scripts)))) as pool:
         return list(pool.map(lambda s: run_one(s, options, sbatch), scripts))
 
@@ -213,6 +216,8 @@ def offline_refusals(result: ScriptResult, config: Config,
     """
     if "partition" not in overrides:
         return sorted({f.rule for f in result.findings if f.rule in REFUSAL_RULES})
+    from . import analyze, directives, judge, model, suppress
+
     parsed = directives.parse(result.data, config.slurm_version, config.plugin_options)
     facts = analyze.parse_facts(parsed)
     parsed.directives.append(directives.Directive(
@@ -221,7 +226,7 @@ def offline_refusals(result: ScriptResult, config: Config,
     name = result.path.rsplit("/", 1)[-1]
     job = model.build(parsed, name, config.cluster)
     only = replace(config, rules={n: r for n, r in config.rules.items() if n in REFUSAL_RULES})
-    findings = judge.judge(only, facts, job, [], ScriptInfo(result.path, name))
+    findings = judge.judge(only, facts, job, [], model.ScriptInfo(result.path, name))
     findings = suppress.apply(findings, suppress.read(parsed.lines))
     return sorted({f.rule for f in findings})
 
@@ -260,6 +265,10 @@ def record(result: ScriptResult, outcome: Outcome, config: Config, options: Sbat
         return
     predicted = offline_refusals(result, config, options.overrides())
     if outcome.status == "refused":
+        from . import directives, judge, suppress
+        from .findings import Fact
+        from .model import ScriptInfo
+
         summary.refused += 1
         fact = Fact(RULE, _refusal_line(result, outcome.message),
                     f"sbatch --test-only refuses the job{passed}: {outcome.message}",

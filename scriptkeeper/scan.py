@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, baseline, runner
-from .result import ScriptResult
+from . import __version__, baseline
 from .config import CONFIG_NAME, Config, builtin_text, load_config
 from .discover import Discovery, discover, find_root
 
 if TYPE_CHECKING:
+    from .result import ScriptResult
     from .sbatch_check import CheckSummary, SbatchOptions
 
 
@@ -81,6 +81,10 @@ def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Co
 def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
                     use_baseline: bool = True, use_cache: bool = True,
                     sbatch: SbatchOptions | None = None) -> ScanReport:
+    # the runner on first use: it brings the analysis, which a scan answered from the result
+    # cache may not need, and the report formats import this module for ScanReport
+    from . import runner
+
     report = ScanReport(root=found.root, in_git=found.in_git, config=config,
                         skipped=list(found.skipped))
     report.scripts = runner.analyze_all(found, config, use_cache)

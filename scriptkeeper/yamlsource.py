@@ -6,9 +6,14 @@ rules.yaml says ``file:line``.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML (about 20 ms to import) is imported on the first load, not with this module:
+# the configuration module, and so every command, imports LineDict and YamlError.
 
 
 class LineDict(dict[str, Any]):
@@ -21,11 +26,7 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
@@ -39,7 +40,15 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return _Loader
 
 
 class YamlError(Exception):
@@ -49,8 +58,10 @@ class YamlError(Exception):
 
 
 def load(text: str) -> Any:
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+        return yaml.load(text, Loader=_loader())  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         raise YamlError(str(error.problem or error), (mark.line + 1) if mark else 1) from error
@@ -75,6 +86,8 @@ def load_fast(text: str) -> Any:
     For the built-in rules.yaml, read at every start and tested in the
     repository: its errors are scriptkeeper's own, so speed wins over lines.
     """
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", None)
     if loader is None:
         return load(text)

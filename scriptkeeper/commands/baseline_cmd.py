@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..baseline import write
-from ..discover import find_root
-from ..scan import run_scan
 from .common import fail, guarded
 
 
@@ -24,6 +21,10 @@ def baseline(
     Baselined findings no longer fail 'scan' or the pre-commit hook until the
     line they point at changes; 'scan --no-baseline' still shows them.
     """
+    from ..baseline import write
+    from ..discover import find_root
+    from ..scan import run_scan
+
     if config is not None and not config.is_file():
         fail(f"no such configuration file: {config}")
     if path is not None and not path.is_dir():

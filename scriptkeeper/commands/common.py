@@ -1,4 +1,9 @@
-"""Shared pieces of the commands: colour choice, configuration errors, exit codes."""
+"""Shared pieces of the commands: colour choice, configuration errors, exit codes.
+
+The command modules are all imported to build the command line (``--help``,
+completion): each imports what its command needs inside the command, so that
+a command loads only its own part of the pipeline.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,6 @@ from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
 import typer
-
-from ..config import ConfigError
 
 T = TypeVar("T")
 
@@ -29,6 +32,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def guarded(action: Callable[[], T]) -> T:
     """Run ``action``; a configuration error becomes exit 2 with file and line."""
+    from ..config import ConfigError
+
     try:
         return action()
     except ConfigError as error:

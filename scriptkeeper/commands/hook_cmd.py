@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import typer
 
-from .. import hook
-
 
 def run_hook(ctx: typer.Context) -> None:
     """Check the job scripts about to be committed (see 'scriptkeeper hook --help')."""
+    from .. import hook
+
     raise typer.Exit(hook.main(list(ctx.args)))
 
 

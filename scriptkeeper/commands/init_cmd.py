@@ -19,8 +19,6 @@ from pathlib import Path
 
 import typer
 
-from ..config import CONFIG_NAME
-from ..discover import discover, find_root
 from .common import EXIT_USAGE, fail
 
 _GLOB_SPECIAL = "\\[]*?"
@@ -43,6 +41,8 @@ def _quote(text: str) -> str:
 
 
 def _scripts(root: Path, in_git: bool, include: tuple[str, ...] = ()) -> list[str]:
+    from ..discover import discover
+
     return [c.path for c in discover([root], include, root=root, in_git=in_git).scripts]
 
 
@@ -175,6 +175,9 @@ def init(
                                    help="Print the starter file instead of writing it."),
 ) -> None:
     """Write a commented starter rules.yaml at the top of the current repository."""
+    from ..config import CONFIG_NAME
+    from ..discover import find_root
+
     root, in_git = find_root([Path.cwd()])
     target = root / CONFIG_NAME
     if not to_stdout and (target.exists() or target.is_symlink()):

@@ -11,13 +11,14 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..config import CONFIG_NAME
-from ..discover import find_root
-from ..profile import ClusterProfile
 from .common import fail
+
+if TYPE_CHECKING:
+    from ..profile import ClusterProfile
 
 app = typer.Typer(name="profile", help="The cluster profile in rules.yaml (node limits, "
                                        "partitions, SLURM release).", no_args_is_help=True)
@@ -62,6 +63,8 @@ def import_profile(
     are kept.
     """
     from .. import profile_import, profile_write
+    from ..config import CONFIG_NAME
+    from ..discover import find_root
 
     if (slurm_conf is None) == (not from_scontrol):
         fail("give either a slurm.conf path or --from-scontrol (one of the two)")

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
-from ..config import load_config
-from ..discover import find_root
-from ..scan import config_path_for
 from .common import fail, guarded
 
 
 def _rules(config: Path | None):  # type: ignore[no-untyped-def]
+    from ..config import load_config
+    from ..discover import find_root
+    from ..scan import config_path_for
+
     root, _ = find_root([Path.cwd()])
     return guarded(lambda: load_config(config_path_for(root, config))).rules
 

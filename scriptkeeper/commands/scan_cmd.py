@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..report import FORMATS, renderer
-from ..sbatch_check import SbatchOptions, SbatchUnavailable, find_sbatch
-from ..scan import run_scan
+from ..report import FORMATS
 from .common import EXIT_BROKEN, EXIT_OK, fail, guarded, use_color
+
+if TYPE_CHECKING:
+    from ..sbatch_check import SbatchOptions
 
 
 def scan(
@@ -40,6 +42,10 @@ def scan(
                                    "(the script it is redundant of) instead of the report."),
 ) -> None:
     """Classify every job script as keep, redundant or broken, with reasons."""
+    from ..report import renderer
+    from ..sbatch_check import SbatchUnavailable
+    from ..scan import run_scan
+
     chosen = fmt or ("table" if sys.stdout.isatty() else "concise")
     if chosen not in FORMATS:
         fail(f"unknown format '{chosen}' (choose from {', '.join(FORMATS)})")
@@ -76,6 +82,8 @@ def scan(
 def _sbatch_options(check: bool, partition: str | None,
                     account: str | None) -> SbatchOptions | None:
     """The sbatch check's settings; usage errors (exit 2) when it cannot run."""
+    from ..sbatch_check import SbatchOptions, find_sbatch
+
     if not check:
         if partition is not None or account is not None:
             fail("--partition and --account are passed to sbatch: use them with --sbatch-check")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..scan import ScanReport
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 # format name -> module of this package with a render(report, color) function;
 # imported only when chosen, so a JSON scan never loads rich.

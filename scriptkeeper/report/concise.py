@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..scan import ScanReport
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 
 def render(report: ScanReport, color: bool = False) -> str:

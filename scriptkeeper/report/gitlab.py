@@ -9,10 +9,12 @@ GitLab's scale and ``location.path`` / ``location.lines.begin``. Use it as
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..scan import ScanReport
 from .issues import REDUNDANT, Issue, issues
+
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 SEVERITIES = {"error": "critical", "warning": "major", "info": "info"}
 """scriptkeeper severity -> GitLab's info/minor/major/critical/blocker."""

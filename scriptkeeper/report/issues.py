@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..scan import ScanReport
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 REDUNDANT = "redundant"
 """The rule name under which a redundant script is reported (it is a verdict, not a rule)."""

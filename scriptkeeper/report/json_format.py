@@ -8,9 +8,10 @@ for 10,000 scripts. The text is valid JSON all the same; only the layout differs
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..scan import ScanReport
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 
 def _dumps(value: Any) -> str:

@@ -10,13 +10,15 @@ is a ``note`` under the pseudo-rule ``redundant``.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import __version__
 from ..config import Rule
-from ..scan import ScanReport
 from .issues import REDUNDANT, Issue, issues
+
+if TYPE_CHECKING:
+    from ..scan import ScanReport
 
 SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
           "sarif-schema-2.1.0.json")

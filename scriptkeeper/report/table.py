@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from ..scan import ScanReport
-
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from ..scan import ScanReport
 
 _STYLE = {"broken": "bold red", "redundant": "yellow", "keep": "green"}
 _SEV = {"error": "red", "warning": "yellow", "info": "cyan"}
