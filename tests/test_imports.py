@@ -105,3 +105,43 @@ def test_rules_imports_nothing_heavy(tmp_path: Path) -> None:
 def test_help_imports_none_of_the_pipeline(args: list[str], tmp_path: Path) -> None:
     # typer itself formats the help with rich; scriptkeeper adds nothing heavy
     assert _ours(run_cli(args, tmp_path)) == []
+
+
+def _warm_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "jobs").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    job = "#!/bin/bash\n#SBATCH --nodes=1\n#SBATCH --time=10\nsrun hostname\n"
+    (repo / "jobs" / "a.slurm").write_text(job)
+    (repo / "jobs" / "a_copy.slurm").write_text(job)
+    (repo / "jobs" / "a_v2.slurm").write_text(job.replace("--time=10", "--mem=8G"))
+    (repo / "jobs" / "b.slurm").write_text("#!/bin/bash\n#SBATCH --nodes=x\nsrun hostname\n")
+    return repo
+
+
+@pytest.mark.parametrize("args", [["scan", "--format", "json"], ["scan", "--format", "concise"]])
+def test_a_scan_answered_from_the_cache_runs_no_analysis(tmp_path: Path,
+                                                        args: list[str]) -> None:
+    # the first scan judges and fills the cache; the second takes every result from it,
+    # groups them by their stored keys and reports, without the parser or tree-sitter
+    # (a copy that is not byte-identical would need its job model to say what differs)
+    repo = _warm_repo(tmp_path)
+    cold = run_cli(args, repo)
+    assert "tree_sitter" in cold and "scriptkeeper.directives" in cold
+    warm = run_cli(args, repo)
+    assert not any(m.startswith(("scriptkeeper.directives", "scriptkeeper.model",
+                                 "scriptkeeper.launch", "scriptkeeper.shell", "tree_sitter",
+                                 "rich", "git")) for m in warm), warm
+
+
+def test_the_hook_on_a_cached_repository_runs_no_analysis(tmp_path: Path) -> None:
+    repo = _warm_repo(tmp_path)
+    hook = """
+        from scriptkeeper.hook import main
+        main(["jobs/a.slurm"])
+    """
+    loaded_after(hook, cwd=repo)
+    warm = loaded_after(hook, cwd=repo)
+    assert not any(m.startswith(("scriptkeeper.directives", "scriptkeeper.model",
+                                 "scriptkeeper.launch", "scriptkeeper.shell", "tree_sitter",
+                                 "rich", "git")) for m in warm), warm
