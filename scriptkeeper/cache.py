@@ -40,7 +40,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,8 +47,8 @@ from typing import Any
 
 from . import __version__, cacheentry
 from .config import Config
+from .discover import GIT_LISTING, file_set, present_files
 from .result import Detail, ScriptResult
-from .resultcodec import CodecError
 
 CACHE_DIR = ".scriptkeeper_cache"
 CACHE_FILE = "results.json"
@@ -93,22 +92,17 @@ def _file_list(root: Path, in_git: bool) -> tuple[str, set[str]]:
     names: set[str] = set()
     listed = None
     if in_git:
-        out = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "ls-files", "-z", "-t", "--cached",
-             "--deleted", "--others", "--exclude-standard"],
-            cwd=root, capture_output=True, check=False)
+        out = subprocess.run(GIT_LISTING, cwd=root, capture_output=True, check=False)
         if out.returncode == 0:
             listed = [e for e in out.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
     if listed is not None:
-        deleted = {e[2:] for e in listed if e.startswith("R ")}  # in the index, not on disk
-        names = {e[2:] for e in listed if not e.startswith("R ")} - deleted
+        names = present_files(listed)
     else:
         for folder, dirs, files in os.walk(root):
             dirs[:] = [d for d in dirs if d not in (".git", CACHE_DIR)]
             rel = os.path.relpath(folder, root).replace(os.sep, "/")
             names.update(name if rel == "." else f"{rel}/{name}" for name in files)
-    joined = "\0".join(sorted(names)).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(joined).hexdigest(), names
+    return file_set(names)
 
 
 def reanalysis(root: Path, path: str, data: bytes, config: Config) -> Callable[[], Detail]:
@@ -199,9 +193,12 @@ class ResultCache:
         self.dirty = not loaded
 
     @classmethod
-    def open(cls, root: Path, in_git: bool) -> ResultCache:
+    def open(cls, root: Path, in_git: bool,
+             files: tuple[str, set[str]] | None = None) -> ResultCache:
+        """The cache of ``root``; ``files``: its file set if discovery listed it already."""
         tool = tool_key()
-        files = _file_list(root, in_git)
+        if files is None:
+            files = _file_list(root, in_git)
         loaded = _load(root / CACHE_DIR / CACHE_FILE, tool, files[0])
         if loaded is None:
             return cls(root, tool, files, {}, {}, loaded=False)
@@ -226,7 +223,7 @@ class ResultCache:
         try:
             entry = cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
                                       config_key(config))
-        except CodecError:
+        except cacheentry.EntryError:
             return  # a value the cache cannot hold exactly: judge it again next time
         self.store_entry(result.path, entry)
 
@@ -260,6 +257,8 @@ class ResultCache:
                              "checksum": hashlib.sha256(body).hexdigest()}).encode()
         try:
             _prepare_folder(self.folder)
+            import tempfile
+
             fd, temp = tempfile.mkstemp(prefix=".results-", dir=self.folder)
             try:
                 with os.fdopen(fd, "wb") as out:

@@ -13,9 +13,9 @@ do). The worker processes of a cold scan send their results to the parent
 as entries too: a few strings and lists pickle far faster than the objects.
 
 Everything read is checked against this layout; an entry that does not fit
-is refused (:class:`~scriptkeeper.resultcodec.CodecError`) and the script
-judged again. A detail that fails to decode when it is finally needed is
-not trusted either: the script is analysed again then (``fallback``).
+is refused (:class:`EntryError`) and the script judged again. A detail that
+fails to decode when it is finally needed is not trusted either: the script is
+analysed again then (``fallback``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from typing import Any
 
 from .findings import Finding
 from .result import Detail, ScriptResult
-from .resultcodec import CodecError
 
 Entry = list[Any]
 _FIELDS = ("code", "rule", "severity", "line", "message", "fix")
@@ -35,25 +34,32 @@ _VERDICTS = ("keep", "broken")
 _KEY_HEX = 64  # two 16-byte digests
 
 
+class EntryError(ValueError):
+    """A result the cache cannot hold exactly, or an entry that is not one."""
+
+
 def encode(result: ScriptResult, sha256: str, config_key: str) -> Entry:
-    """``result``, straight from the per-file stage, as an entry; CodecError if it cannot be."""
+    """``result``, straight from the per-file stage, as an entry; EntryError if it cannot be."""
     from . import resultcodec
 
     if result.notes or result.redundant_of is not None or result.digest or result.extra:
-        raise CodecError("only a result straight from the per-file stage is stored")
+        raise EntryError("only a result straight from the per-file stage is stored")
     if result.verdict != ("broken" if result.broken else "keep"):
-        raise CodecError(f"verdict {result.verdict!r} does not follow from the findings")
+        raise EntryError(f"verdict {result.verdict!r} does not follow from the findings")
     findings = [[f.code, f.rule, f.severity, f.line, f.message, f.fix] for f in result.findings]
     for row in findings:
         if not all(map(_is_kind, row, _KINDS)):
-            raise CodecError(f"a finding of unexpected types: {row!r}")
+            raise EntryError(f"a finding of unexpected types: {row!r}")
     keys = None if result.keys is None else (result.keys[0] + result.keys[1]).hex()
     if keys is not None and len(keys) != _KEY_HEX:
-        raise CodecError("grouping keys of the wrong size")
+        raise EntryError("grouping keys of the wrong size")
     job = result.job
-    detail = json.dumps([None if job is None else resultcodec.encode(job),
-                         [resultcodec.encode(step) for step in result.steps]],
-                        separators=(",", ":"), ensure_ascii=False)
+    try:
+        detail = json.dumps([None if job is None else resultcodec.encode(job),
+                             [resultcodec.encode(step) for step in result.steps]],
+                            separators=(",", ":"), ensure_ascii=False)
+    except resultcodec.CodecError as error:
+        raise EntryError(str(error)) from error
     return [sha256, config_key, result.verdict, findings, keys, detail]
 
 
@@ -69,26 +75,26 @@ def matches(entry: object, sha256: str, config_key: str) -> bool:
 
 def decode(path: str, data: bytes, entry: Entry, fallback: Callable[[], Detail]
            ) -> ScriptResult:
-    """The result an entry holds (its detail decoded on first use); CodecError if malformed."""
+    """The result an entry holds (its detail decoded on first use); EntryError if malformed."""
     verdict, rows, keys, detail = entry[2], entry[3], entry[4], entry[5]
     if type(rows) is not list or type(detail) is not str:
-        raise CodecError("malformed entry")
+        raise EntryError("malformed entry")
     findings = []
     broken = False
     new = object.__new__
     for row in rows:
         if type(row) is not list or len(row) != 6 or not all(map(_is_kind, row, _KINDS)):
-            raise CodecError(f"malformed finding {row!r}")
+            raise EntryError(f"malformed finding {row!r}")
         finding: Any = new(Finding)  # frozen: fill its fields as pickle would
         finding.__dict__.update(zip(_FIELDS, row, strict=True))
         findings.append(finding)
         broken = broken or row[2] == "error"
     if verdict not in _VERDICTS or (verdict == "broken") != broken:
-        raise CodecError(f"verdict {verdict!r} does not follow from the findings")
+        raise EntryError(f"verdict {verdict!r} does not follow from the findings")
     grouping = None
     if keys is not None:
         if type(keys) is not str or len(keys) != _KEY_HEX:
-            raise CodecError("malformed grouping keys")
+            raise EntryError("malformed grouping keys")
         raw = bytes.fromhex(keys)
         grouping = (raw[:16], raw[16:])
     return ScriptResult.deferred(path, findings, verdict, data, grouping,
@@ -102,7 +108,7 @@ def _detail(text: str, fallback: Callable[[], Detail]) -> Detail:
     try:
         job, steps = json.loads(text)
         if type(steps) is not list:
-            raise CodecError("steps are not a list")
+            raise resultcodec.CodecError("steps are not a list")
         return (None if job is None else resultcodec.decode(JobModel, job),
                 [resultcodec.decode(LaunchStep, step) for step in steps])
     except Exception:  # whatever fails to decode is not trusted: judge the script again

@@ -12,6 +12,7 @@ followed out of the repository.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -47,6 +48,26 @@ class Discovery:
     in_git: bool
     scripts: list[Candidate] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # the repository's file set (:func:`file_set`) when the whole of it was listed: the
+    # result cache keys on it, and need not ask git again
+    files: tuple[str, set[str]] | None = None
+
+
+# every file git tracks or would track, tagged: "R " for the tracked ones deleted on disk
+GIT_LISTING = ["git", "-c", "core.quotepath=off", "ls-files", "-z", "-t", "--cached",
+               "--deleted", "--others", "--exclude-standard"]
+
+
+def file_set(names: set[str]) -> tuple[str, set[str]]:
+    """A hash of a set of repository paths, and the set."""
+    joined = "\0".join(sorted(names)).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(joined).hexdigest(), names
+
+
+def present_files(listed: list[str]) -> set[str]:
+    """The files that exist, from the entries :data:`GIT_LISTING` prints."""
+    deleted = {e[2:] for e in listed if e.startswith("R ")}  # in the index, not on disk
+    return {e[2:] for e in listed if not e.startswith("R ")} - deleted
 
 
 def git_toplevel(start: Path) -> Path | None:
@@ -70,14 +91,15 @@ def find_root(paths: Iterable[Path]) -> tuple[Path, bool]:
     return (first if first.is_dir() else first.parent), False
 
 
-def _git_files(root: Path, under: list[str]) -> list[str]:
-    out = subprocess.run(
-        ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
-         "--exclude-standard", "--", *(under or ["."])],
-        cwd=root, capture_output=True, check=False)
+def _git_files(root: Path, under: list[str]) -> tuple[set[str], list[str] | None]:
+    """The files git tracks or would track below ``under`` (default: all), and, for all,
+    the tagged listing (:data:`GIT_LISTING`)."""
+    out = subprocess.run([*GIT_LISTING, "--", *(under or ["."])], cwd=root,
+                         capture_output=True, check=False)
     if out.returncode != 0:
-        return []
-    return sorted({p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+        return set(), None
+    listed = [e for e in out.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
+    return {e[2:] for e in listed}, (None if under else listed)
 
 
 def _walk(root: Path, start: Path) -> list[str]:
@@ -145,8 +167,11 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
     files: set[str] = set(explicit)
     if folders:
         if in_git:
-            files.update(_git_files(root, [f for f in folders if f != "."]
-                                    if "." not in folders else []))
+            listed, tagged = _git_files(root, [f for f in folders if f != "."]
+                                        if "." not in folders else [])
+            files.update(listed)
+            if tagged is not None:
+                result.files = file_set(present_files(tagged))
         else:
             for folder in folders:
                 files.update(_walk(root, root / folder if folder != "." else root))

@@ -84,7 +84,7 @@ def _merge(checked: Discovery, rest: Discovery | None) -> Discovery:
         return checked
     mine = {c.path for c in checked.scripts}
     scripts = checked.scripts + [c for c in rest.scripts if c.path not in mine]
-    return Discovery(checked.root, checked.in_git, scripts, checked.skipped)
+    return Discovery(checked.root, checked.in_git, scripts, checked.skipped, rest.files)
 
 
 def run(files: Sequence[str], config_file: Path | None = None, staged: bool = False,

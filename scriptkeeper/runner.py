@@ -10,7 +10,6 @@ on standard error when it is a terminal and the scan is large.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -22,7 +21,6 @@ from . import cacheentry
 from .config import Config
 from .discover import Candidate, Discovery
 from .result import ScriptResult
-from .resultcodec import CodecError
 
 # Scripts to judge before worker processes pay for their start. Measured on 2 CPUs
 # (bench/bench_scan.py; ~0.85 ms a script): 200 scripts 166 ms alone, 106 ms with 2
@@ -71,7 +69,7 @@ def _as_entry(result: ScriptResult, data: bytes, config: Config) -> Judged:
     try:
         return cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
                                  result_cache.config_key(config))
-    except CodecError:
+    except cacheentry.EntryError:
         result.data = b""  # the parent has the bytes: do not send them back
         return result
 
@@ -90,6 +88,8 @@ def _judged(root: Path, config: Config, scripts: list[Candidate], record: bool,
     """
     if workers is None:
         workers = min(_cpus(), len(scripts) // CHUNK) if len(scripts) >= POOL_MIN else 1
+    if workers >= 2:
+        import multiprocessing  # 6 ms of imports a one-file hook run does without
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for start in range(0, len(scripts), CHUNK):
             results, reads = _judge(root, config, scripts[start:start + CHUNK], record)
@@ -136,7 +136,7 @@ def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
     scripts = found.scripts
     store = None
     if use_cache and scripts and not result_cache.disabled_by_environment():
-        store = result_cache.ResultCache.open(found.root, found.in_git)
+        store = result_cache.ResultCache.open(found.root, found.in_git, found.files)
     results: list[ScriptResult | None] = [None] * len(scripts)
     todo: list[int] = []
     for index, candidate in enumerate(scripts):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..result import ScriptResult
 from ..options import option_table
+from ..result import ScriptResult
 from .body import HEREDOC_MARK, Body
 
 LaunchKey = tuple[tuple[bool, str, str], ...]

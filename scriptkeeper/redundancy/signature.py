@@ -31,8 +31,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..result import ScriptResult
 from ..directives import parse
+from ..result import ScriptResult
 from ..validate import last_values
 from ..values import (
     GpuCount,

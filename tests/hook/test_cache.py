@@ -312,3 +312,20 @@ def test_outside_git_the_cache_lives_in_the_scanned_folder(tmp_path: Path) -> No
     os.utime(tmp_path / "a.slurm")  # a touched but unchanged script is still a hit
     scan(tmp_path)
     assert all(hits(tmp_path).values())
+
+
+def test_discovery_lists_the_same_file_set_the_cache_keys_on(tmp_path: Path) -> None:
+    # a scan of the whole repository hands its git listing to the cache instead of asking
+    # git again: tracked, untracked, ignored and deleted files must come out the same
+    repo = Repo(tmp_path / "r", {"a.slurm": GOOD, "b.slurm": BROKEN, "gone.slurm": GOOD,
+                                 ".gitignore": "ignored.slurm\n"})
+    repo.commit()
+    repo.write("new.slurm", GOOD)
+    repo.write("ignored.slurm", GOOD)
+    (repo.path / "gone.slurm").unlink()
+    found = discover([repo.path])
+    assert found.files is not None
+    assert found.files == cache._file_list(repo.path, True)
+    assert "gone.slurm" not in found.files[1] and "new.slurm" in found.files[1]
+    assert "ignored.slurm" not in found.files[1]
+    assert discover([repo.path / "b.slurm"]).files is None  # not the whole repository

@@ -126,7 +126,7 @@ def test_a_malformed_cache_entry_is_refused(example_results: list[ScriptResult],
                                             tamper: Any) -> None:
     result = next(r for r in example_results if r.findings)
     entry = json.loads(json.dumps(cacheentry.encode(result, "sha", "config")))
-    with pytest.raises((resultcodec.CodecError, IndexError)):
+    with pytest.raises((cacheentry.EntryError, IndexError)):
         cacheentry.decode(result.path, result.data, tamper(entry), _never)
 
 
@@ -135,7 +135,7 @@ def test_a_verdict_that_does_not_follow_from_the_findings_is_refused(
     broken = next(r for r in example_results if r.verdict == "broken")
     entry = json.loads(json.dumps(cacheentry.encode(broken, "sha", "config")))
     entry[2] = "keep"
-    with pytest.raises(resultcodec.CodecError):
+    with pytest.raises(cacheentry.EntryError):
         cacheentry.decode(broken.path, broken.data, entry, _never)
 
 
