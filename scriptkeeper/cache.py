@@ -10,7 +10,10 @@ What is stored is the per-file result before redundancy: verdict, findings,
 the redundancy grouping keys, the job model and the launch steps (grouping is
 across files, so it is recomputed every run from these), one entry a script
 (``scriptkeeper.cacheentry``). It is JSON, never pickle, so a planted cache
-cannot run code.
+cannot run code. The job models and steps, which a warm scan seldom needs,
+live apart in ``details.json`` (the JSON texts one after the other, each
+entry naming its offset and length), read and checked only when one is
+first needed.
 
 A script's result can depend on other files of the repository: the entry
 point it runs, the pins giving a framework version, whether a file exists.
@@ -52,7 +55,8 @@ from .result import Detail, ScriptResult
 
 CACHE_DIR = ".scriptkeeper_cache"
 CACHE_FILE = "results.json"
-FORMAT = 2
+DETAILS_FILE = "details.json"
+FORMAT = 3
 MAX_BYTES = 1 << 30
 _GITIGNORE = "# Automatically created by scriptkeeper.\n*\n"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -178,12 +182,53 @@ def recording(root: Path) -> Iterator[dict[str, list[int]]]:
         _EVER_READ.setdefault(str(root.resolve()), set()).update(recorder.seen)
 
 
+class _Details:
+    """The details file of a loaded cache: read, and checked against its checksum, on first use."""
+
+    def __init__(self, path: Path, checksum: object) -> None:
+        self.path = path
+        self.checksum = checksum
+        self.blob: bytes | None = None
+        self.read = False
+
+    def _load(self) -> bytes | None:
+        if not self.read:
+            self.read = True
+            try:
+                blob = self.path.read_bytes() if not self.path.is_symlink() else b""
+            except OSError:
+                blob = b""
+            if hashlib.sha256(blob).hexdigest() == self.checksum:
+                self.blob = blob
+        return self.blob
+
+    @property
+    def lost(self) -> bool:
+        """Whether the file was needed and failed its check (its entries must go)."""
+        return self.read and self.blob is None
+
+    def text(self, ref: object) -> str | None:
+        """The detail text an entry refers to: its own (a new entry) or a part of the file."""
+        if type(ref) is str:
+            return ref
+        if type(ref) is not list or len(ref) != 2 or not all(type(n) is int for n in ref):
+            return None
+        blob = self._load()
+        start, size = ref
+        if blob is None or start < 0 or size < 0 or start + size > len(blob):
+            return None
+        try:
+            return blob[start:start + size].decode("ascii")
+        except UnicodeDecodeError:
+            return None
+
+
 class ResultCache:
     """The cached per-file results of one root; load with :meth:`open`, then :meth:`save`."""
 
     def __init__(self, root: Path, tool: str, files: tuple[str, set[str]],
                  entries: dict[str, list[Any]], reads: dict[str, list[int]],
-                 loaded: bool) -> None:
+                 loaded: bool, details: _Details | None = None) -> None:
         self.root = root
         self.folder = root / CACHE_DIR
         self.tool = tool
@@ -191,6 +236,7 @@ class ResultCache:
         self.entries = entries
         self.reads = reads
         self.dirty = not loaded
+        self.details = details or _Details(self.folder / DETAILS_FILE, None)
 
     @classmethod
     def open(cls, root: Path, in_git: bool,
@@ -202,8 +248,9 @@ class ResultCache:
         loaded = _load(root / CACHE_DIR / CACHE_FILE, tool, files[0])
         if loaded is None:
             return cls(root, tool, files, {}, {}, loaded=False)
-        entries, reads = loaded
-        return cls(root, tool, files, entries, reads, loaded=True)
+        entries, reads, checksum = loaded
+        return cls(root, tool, files, entries, reads, loaded=True,
+                   details=_Details(root / CACHE_DIR / DETAILS_FILE, checksum))
 
     def lookup(self, path: str, data: bytes, config: Config) -> ScriptResult | None:
         """The stored result for these exact bytes at ``path``, or None."""
@@ -213,7 +260,8 @@ class ResultCache:
         assert isinstance(entry, list)
         try:
             return cacheentry.decode(path, data, entry,
-                                     reanalysis(self.root, path, data, config))
+                                     reanalysis(self.root, path, data, config),
+                                     self.details.text)
         except Exception:  # whatever fails to decode is not trusted
             del self.entries[path]
             self.dirty = True
@@ -248,28 +296,50 @@ class ResultCache:
         for path in _EVER_READ.get(str(self.root.resolve()), set()) - set(self.reads):
             self.reads[path] = _fingerprint(str(self.root / path))
             self.dirty = True
+        if self.details.lost:
+            self.dirty = True  # drop the entries whose details are gone, judge them again
         if not self.dirty:
             return
-        body = json.dumps({"reads": self.reads, "entries": self.entries},
-                          separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        parts: list[bytes] = []
+        entries: dict[str, list[Any]] = {}
+        at = 0
+        for path, entry in self.entries.items():
+            text = self.details.text(entry[5])
+            if text is None:
+                continue  # its detail was lost with a damaged details file: judge it again
+            raw = text.encode("ascii")
+            parts.append(raw)
+            entries[path] = [*entry[:5], [at, len(raw)]]
+            at += len(raw)
+        details = b"".join(parts)
+        body = json.dumps({"reads": self.reads, "entries": entries},
+                          separators=(",", ":")).encode("ascii")
         header = json.dumps({"scriptkeeper_cache": FORMAT, "tool": self.tool,
                              "files": self.files,
-                             "checksum": hashlib.sha256(body).hexdigest()}).encode()
+                             "checksum": hashlib.sha256(body).hexdigest(),
+                             "details": hashlib.sha256(details).hexdigest()}).encode()
         try:
             _prepare_folder(self.folder)
-            import tempfile
-
-            fd, temp = tempfile.mkstemp(prefix=".results-", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(header + b"\n" + body)
-                os.replace(temp, self.folder / CACHE_FILE)
-            except BaseException:
-                os.unlink(temp)
-                raise
+            # the details first: results that name other details fail their checksum
+            _write(self.folder, DETAILS_FILE, details)
+            _write(self.folder, CACHE_FILE, header + b"\n" + body)
         except OSError:
             return  # a read-only checkout: no cache, same results
         self.dirty = False
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    """Replace ``folder/name`` with ``data`` at once (a temporary file, then rename)."""
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temp, folder / name)
+    except BaseException:
+        os.unlink(temp)
+        raise
 
 
 def _prepare_folder(folder: Path) -> None:
@@ -286,8 +356,9 @@ def _prepare_folder(folder: Path) -> None:
 
 
 def _load(path: Path, tool: str, files: str
-          ) -> tuple[dict[str, list[Any]], dict[str, list[int]]] | None:
-    """Entries and recorded reads of a cache that is intact and still valid, else None."""
+          ) -> tuple[dict[str, list[Any]], dict[str, list[int]], object] | None:
+    """Entries, recorded reads and the details' checksum of a cache that is intact and
+    still valid, else None."""
     try:
         if path.is_symlink() or path.stat().st_size > MAX_BYTES:
             return None
@@ -313,4 +384,4 @@ def _load(path: Path, tool: str, files: str
     for rel, fingerprint in reads.items():
         if _fingerprint(str(root / rel)) != fingerprint:
             return None  # a file some analysis read has changed: every result may be stale
-    return entries, reads
+    return entries, reads, header.get("details")

@@ -6,11 +6,12 @@ An entry is a JSON list::
 
 ``findings`` is a list of ``[code, rule, severity, line, message, fix]``;
 ``grouping keys`` the hex of the two redundancy keys (or null); ``detail``
-the job model and launch steps as a JSON *text* (``scriptkeeper.resultcodec``),
-so that loading the cache parses it as one string and a result decodes it
-only when its job model is first used (a report and a warm grouping never
-do). The worker processes of a cold scan send their results to the parent
-as entries too: a few strings and lists pickle far faster than the objects.
+the job model and launch steps as an ASCII JSON *text*
+(``scriptkeeper.resultcodec``), or where the cache keeps that text (its
+details file), so that a result decodes it only when its job model is
+first used (a report and a warm grouping seldom do). The worker processes
+of a cold scan send their results to the parent as entries too: a few
+strings and lists pickle far faster than the objects.
 
 Everything read is checked against this layout; an entry that does not fit
 is refused (:class:`EntryError`) and the script judged again. A detail that
@@ -57,7 +58,7 @@ def encode(result: ScriptResult, sha256: str, config_key: str) -> Entry:
     try:
         detail = json.dumps([None if job is None else resultcodec.encode(job),
                              [resultcodec.encode(step) for step in result.steps]],
-                            separators=(",", ":"), ensure_ascii=False)
+                            separators=(",", ":"))
     except resultcodec.CodecError as error:
         raise EntryError(str(error)) from error
     return [sha256, config_key, result.verdict, findings, keys, detail]
@@ -73,11 +74,19 @@ def matches(entry: object, sha256: str, config_key: str) -> bool:
             and entry[1] == config_key)
 
 
-def decode(path: str, data: bytes, entry: Entry, fallback: Callable[[], Detail]
-           ) -> ScriptResult:
-    """The result an entry holds (its detail decoded on first use); EntryError if malformed."""
-    verdict, rows, keys, detail = entry[2], entry[3], entry[4], entry[5]
-    if type(rows) is not list or type(detail) is not str:
+def _own_text(ref: object) -> str | None:
+    return ref if type(ref) is str else None
+
+
+def decode(path: str, data: bytes, entry: Entry, fallback: Callable[[], Detail],
+           text: Callable[[object], str | None] = _own_text) -> ScriptResult:
+    """The result an entry holds; EntryError if malformed.
+
+    Its detail is decoded on first use: ``text`` gives the JSON text the entry's
+    detail field stands for (None: lost), ``fallback`` the model if that fails.
+    """
+    verdict, rows, keys, ref = entry[2], entry[3], entry[4], entry[5]
+    if type(rows) is not list:
         raise EntryError("malformed entry")
     findings = []
     broken = False
@@ -98,13 +107,15 @@ def decode(path: str, data: bytes, entry: Entry, fallback: Callable[[], Detail]
         raw = bytes.fromhex(keys)
         grouping = (raw[:16], raw[16:])
     return ScriptResult.deferred(path, findings, verdict, data, grouping,
-                                 lambda: _detail(detail, fallback))
+                                 lambda: _detail(text(ref), fallback))
 
 
-def _detail(text: str, fallback: Callable[[], Detail]) -> Detail:
+def _detail(text: str | None, fallback: Callable[[], Detail]) -> Detail:
     from . import resultcodec
     from .model import JobModel, LaunchStep
 
+    if text is None:
+        return fallback()
     try:
         job, steps = json.loads(text)
         if type(steps) is not list:

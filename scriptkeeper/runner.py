@@ -126,12 +126,16 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[int], None]]:
 
 
 def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
-                progress: bool | None = None, workers: int | None = None
+                progress: bool | None = None, workers: int | None = None,
+                then: Callable[[list[ScriptResult]], None] | None = None
                 ) -> list[ScriptResult]:
     """The per-file result of every script ``found``, in order.
 
     ``workers``: processes judging the scripts the cache does not hold (default:
-    one a CPU when there are at least ``POOL_MIN`` of them, else none).
+    one a CPU when there are at least ``POOL_MIN`` of them, else none). ``then``
+    runs on the results before the cache is saved: the stages that read a
+    cached result's job model (grouping), so that one found damaged then is
+    dropped from the cache.
     """
     scripts = found.scripts
     store = None
@@ -170,8 +174,10 @@ def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
             if store is not None:
                 store.record_reads(reads)
             advance(len(chunk))
-    if store is not None:
-        store.save()
     done = [r for r in results if r is not None]
     assert len(done) == len(scripts)
+    if then is not None:
+        then(done)
+    if store is not None:
+        store.save()
     return done

@@ -87,18 +87,22 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
 
     report = ScanReport(root=found.root, in_git=found.in_git, config=config,
                         skipped=list(found.skipped))
-    report.scripts = runner.analyze_all(found, config, use_cache)
-    accepted = baseline.load(found.root) if use_baseline else None
-    if accepted is not None:
-        report.baselined = baseline.apply(report.scripts, accepted)
-    if sbatch is not None:  # the cluster's answer, before redundancy picks the keepers
-        from . import sbatch_check
 
-        report.sbatch_check = sbatch_check.apply(report.scripts, found.root, config, sbatch)
-    if redundancy:
-        from . import redundancy as grouping
+    def after_analysis(scripts: list[ScriptResult]) -> None:
+        report.scripts = scripts
+        accepted = baseline.load(found.root) if use_baseline else None
+        if accepted is not None:
+            report.baselined = baseline.apply(scripts, accepted)
+        if sbatch is not None:  # the cluster's answer, before redundancy picks the keepers
+            from . import sbatch_check
 
-        grouping.apply(report.scripts, config, found.root, found.in_git)
+            report.sbatch_check = sbatch_check.apply(scripts, found.root, config, sbatch)
+        if redundancy:
+            from . import redundancy as grouping
+
+            grouping.apply(scripts, config, found.root, found.in_git)
+
+    runner.analyze_all(found, config, use_cache, then=after_analysis)
     return report
 
 

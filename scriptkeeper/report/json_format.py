@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from ..scan import ScanReport
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+# one encoder for every line: json.dumps with a keyword argument builds a new one each call
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _member(key: str, value: Any) -> str:

@@ -271,6 +271,37 @@ def test_a_damaged_job_model_is_judged_again_when_it_is_needed(tmp_path: Path,
     assert any(r.verdict == "redundant" for r in again.scripts)
 
 
+@pytest.mark.parametrize("damage", ["missing", "truncated", "changed", "symlink"])
+def test_a_damaged_details_file_is_not_trusted(tmp_path: Path, damage: str) -> None:
+    # the job models live in details.json, checked by its checksum when first needed
+    repo = Repo(tmp_path / "r", {"a.slurm": BROKEN, "b.slurm": GOOD,
+                                 "b_copy.slurm": GOOD.replace("#!/bin/bash\n",
+                                                              "#!/bin/bash\n# a copy\n")})
+    repo.commit()
+    truth = scan(repo.path, use_cache=False)
+    scan(repo.path)
+    details = repo.path / cache.CACHE_DIR / cache.DETAILS_FILE
+    raw = details.read_bytes()
+    details.unlink()
+    if damage == "truncated":
+        details.write_bytes(raw[: len(raw) // 2])
+    elif damage == "changed":
+        details.write_bytes(raw.replace(b'"', b"'", 1))
+    elif damage == "symlink":
+        (tmp_path / "elsewhere.json").write_bytes(raw)
+        details.symlink_to(tmp_path / "elsewhere.json")
+    assert all(hits(repo.path).values())  # findings and verdicts are intact
+    again = scan(repo.path)
+    assert same(again, truth)
+    assert [r.job for r in again.scripts] == [r.job for r in truth.scripts]
+    assert any(r.verdict == "redundant" for r in again.scripts)
+    # the scripts whose details were needed and lost are judged again and stored anew
+    assert not all(hits(repo.path).values())
+    assert same(scan(repo.path), truth)
+    assert all(hits(repo.path).values())
+    assert not details.is_symlink()
+
+
 def test_a_symlinked_cache_folder_is_not_written_through(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r", {"a.slurm": GOOD})
     repo.commit()

@@ -120,7 +120,6 @@ def test_a_cache_entry_whose_job_model_does_not_decode_is_analysed_again(
     lambda e: [*e[:3], [["SK1", "r", "error", 4, "m"]], *e[4:]],
     lambda e: [*e[:3], "findings", *e[4:]],
     lambda e: [*e[:4], "00ff", e[5]],
-    lambda e: [*e[:5], ["not", "text"]],
 ])
 def test_a_malformed_cache_entry_is_refused(example_results: list[ScriptResult],
                                             tamper: Any) -> None:
@@ -128,6 +127,17 @@ def test_a_malformed_cache_entry_is_refused(example_results: list[ScriptResult],
     entry = json.loads(json.dumps(cacheentry.encode(result, "sha", "config")))
     with pytest.raises((cacheentry.EntryError, IndexError)):
         cacheentry.decode(result.path, result.data, tamper(entry), _never)
+
+
+@pytest.mark.parametrize("ref", [["not", "text"], 42, None, [0, 10]])
+def test_a_detail_that_names_no_text_is_analysed_again(example_results: list[ScriptResult],
+                                                       ref: Any) -> None:
+    result = next(r for r in example_results if r.job is not None)
+    entry = json.loads(json.dumps(cacheentry.encode(result, "sha", "config")))
+    entry[5] = ref  # [0, 10]: a part of a details file this entry has none of
+    decoded = cacheentry.decode(result.path, result.data, entry,
+                                lambda: (result.job, result.steps))
+    assert decoded.job == result.job and decoded.steps == result.steps
 
 
 def test_a_verdict_that_does_not_follow_from_the_findings_is_refused(
