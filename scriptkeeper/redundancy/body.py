@@ -145,6 +145,17 @@ def _expansion(text: str, i: int) -> tuple[str | None, int]:
 _quote = functools.lru_cache(maxsize=1 << 16)(shlex.quote)
 
 
+# What reading one physical line did to the lexer, by the line and the state it
+# was read from (see _Lexer._state): the tokens it ended a logical line with, or
+# None; the tokens it left pending; the command state after it. A line read from
+# the same state reads the same in any script, and scripts of one repository
+# share most of their lines.
+_LineKey = tuple[str, bool, bool, bool, "bool | None"]
+_LineEffect = tuple["tuple[str, ...] | None", tuple[str, ...], bool, bool, bool]
+_SEEN: dict[bool, dict[_LineKey, _LineEffect]] = {True: {}, False: {}}
+_SEEN_MAX = 1 << 15
+
+
 class _Lexer:
     def __init__(self, text: str, bash: bool) -> None:
         self.text = text
@@ -252,14 +263,72 @@ class _Lexer:
         self.heredocs = []
         return pos
 
+    # --- lines already seen --------------------------------------------------
+    def _state(self, line: str) -> _LineKey:
+        """What a line's reading depends on, at a line start between words.
+
+        Outside a word, with no here-document or delimiter pending, the
+        lexer's state is the command state and the tokens so far, of which
+        only whether the last one continues the line (``&&``, ``|``, ...) is
+        ever read again.
+        """
+        tokens = self.tokens
+        return (line, self.command_position, self.declaring, self.after_redirect,
+                tokens[-1] in _CONTINUES if tokens else None)
+
+    def _learn(self, known: dict[_LineKey, _LineEffect], key: _LineKey, mark: int,
+               tokens_before: int) -> None:
+        """Remember what reading the line of ``key`` did (since ``mark`` lines and
+        ``tokens_before`` tokens), now that it was read to its end, between words."""
+        added = len(self.lines) - mark
+        if added == 0:
+            effect: _LineEffect = (None, tuple(self.tokens[tokens_before:]),
+                                   self.command_position, self.declaring, self.after_redirect)
+        elif added == 1 and not self.tokens:
+            effect = (self.lines[mark][tokens_before:], (), self.command_position,
+                      self.declaring, self.after_redirect)
+        else:  # a here-document read to the end of the text: depends on what follows
+            return
+        if len(known) >= _SEEN_MAX:
+            known.clear()
+        known[key] = effect
+
+    def _replay(self, effect: _LineEffect) -> None:
+        head, tail, self.command_position, self.declaring, self.after_redirect = effect
+        if head is not None:
+            self.lines.append(head if not self.tokens else (*self.tokens, *head))
+            self.tokens = []
+        else:
+            self.tokens.extend(tail)
+
     # --- the scanner ---------------------------------------------------------
     def run(self) -> Body:
         text = self.text
         n = len(text)
+        known = _SEEN[self.bash]
+        start_key: _LineKey | None = None  # the line being read, if it may be remembered
+        start = mark = tokens_before = 0
         i = 0
         while i < n:
             if not self.in_word and self.want_delimiter is None:
                 if (i == 0 or text[i - 1] == "\n") and not self.heredocs:
+                    # between lines, between words: a line read the same way before
+                    # (from the same state) is replayed, one just read is remembered
+                    if start_key is not None and text.find("\n", start) == i - 1:
+                        self._learn(known, start_key, mark, tokens_before)
+                    end = text.find("\n", i) + 1
+                    if end:
+                        key = self._state(text[i:end])
+                        seen = known.get(key)
+                        if seen is not None:
+                            self._replay(seen)
+                            i = end
+                            start_key = None
+                            continue
+                        start_key, start = key, i
+                        mark, tokens_before = len(self.lines), len(self.tokens)
+                    else:
+                        start_key = None
                     line = _PLAIN_LINE.match(text, i)
                     if line:  # a whole line of plain words: the most common case
                         for word in line.group(1).split():
@@ -322,6 +391,9 @@ class _Lexer:
                 i += 1
             else:
                 i = self._operator(i)
+        if (start_key is not None and i == n and text.find("\n", start) == n - 1
+                and not self.in_word and self.want_delimiter is None and not self.heredocs):
+            self._learn(known, start_key, mark, tokens_before)  # the last line
         self._end_line(n)
         return Body(tuple(self.lines))
 
