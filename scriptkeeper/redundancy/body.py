@@ -44,6 +44,10 @@ _SPECIAL_PARAMS = "@*#?$!-0123456789"
 _CONTINUES = frozenset({"&&", "||", "|", "|&"})
 _SIMPLE_WORD = re.compile(r"[^ \t\n'\"\\$`|&;()<>#*?\[\]{}~]+(?=[ \t\n;|&()]|$)")
 _PLAIN_LINE = re.compile(r"([^'\"\\$`|&;()<>#*?\[\]{}~\n]*)(?:\n|$)")
+# a line of blank-separated words, each plain characters or an unquoted $NAME
+_WORD = r"(?:[^ \t\n'\"\\$`|&;()<>#*?\[\]{}~]+|\$[A-Za-z_][A-Za-z0-9_]*)"
+_WORDS_LINE = re.compile(rf"([ \t]*(?:{_WORD}(?:[ \t]+{_WORD})*)?[ \t]*)\n")
+_NOT_BLANK = re.compile(r"[^ \t]+")
 _ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 _RESERVED = frozenset({"!", "{", "then", "do", "else", "elif", "if", "while", "until", "time"})
 _DECLARATIONS = frozenset({"export", "declare", "local", "readonly", "typeset"})
@@ -293,13 +297,33 @@ class _Lexer:
             known.clear()
         known[key] = effect
 
-    def _replay(self, effect: _LineEffect) -> None:
-        head, tail, self.command_position, self.declaring, self.after_redirect = effect
-        if head is not None:
-            self.lines.append(head if not self.tokens else (*self.tokens, *head))
-            self.tokens = []
-        else:
-            self.tokens.extend(tail)
+    def _replay(self, known: dict[_LineKey, _LineEffect], i: int) -> int:
+        """Replay the lines from ``i`` on read before from the same state (see
+        :meth:`_state`); where the first line not read before starts."""
+        text = self.text
+        lines = self.lines
+        tokens = self.tokens
+        position, declaring, redirect = self.command_position, self.declaring, self.after_redirect
+        while True:
+            end = text.find("\n", i) + 1
+            if not end:
+                break
+            seen = known.get((text[i:end], position, declaring, redirect,
+                              tokens[-1] in _CONTINUES if tokens else None))
+            if seen is None:
+                break
+            head, tail, position, declaring, redirect = seen
+            if head is None:
+                tokens.extend(tail)
+            elif tokens:
+                lines.append((*tokens, *head))
+                tokens = []
+            else:
+                lines.append(head)
+            i = end
+        self.tokens = tokens
+        self.command_position, self.declaring, self.after_redirect = position, declaring, redirect
+        return i
 
     # --- the scanner ---------------------------------------------------------
     def run(self) -> Body:
@@ -316,25 +340,30 @@ class _Lexer:
                     # (from the same state) is replayed, one just read is remembered
                     if start_key is not None and text.find("\n", start) == i - 1:
                         self._learn(known, start_key, mark, tokens_before)
+                    start_key = None
+                    i = self._replay(known, i)
+                    if i >= n:
+                        break
                     end = text.find("\n", i) + 1
                     if end:
-                        key = self._state(text[i:end])
-                        seen = known.get(key)
-                        if seen is not None:
-                            self._replay(seen)
-                            i = end
-                            start_key = None
-                            continue
-                        start_key, start = key, i
+                        start_key, start = self._state(text[i:end]), i
                         mark, tokens_before = len(self.lines), len(self.tokens)
-                    else:
-                        start_key = None
                     line = _PLAIN_LINE.match(text, i)
                     if line:  # a whole line of plain words: the most common case
                         for word in line.group(1).split():
                             self._word_done(_quote(word), self._may_assign() and
                                             _ASSIGN.match(word) is not None)
                         i = self._end_line(line.end(1)) if line.end(1) < n else n
+                        continue
+                    line = _WORDS_LINE.match(text, i)
+                    if line:  # plain words and expansions of names: the next most common
+                        for word in _NOT_BLANK.findall(line.group(1)):
+                            if word[0] == "$":
+                                self._word_done("${" + word[1:] + "}", False)
+                            else:
+                                self._word_done(_quote(word), self._may_assign() and
+                                                _ASSIGN.match(word) is not None)
+                        i = self._end_line(line.end(1))
                         continue
                 simple = _SIMPLE_WORD.match(text, i)
                 if simple:  # a whole word of plain characters: the common case
