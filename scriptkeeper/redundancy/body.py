@@ -63,7 +63,7 @@ class Body:
 
     @property
     def text(self) -> str:
-        return "\n".join(" ".join(line) for line in self.lines)
+        return "\n".join(map(" ".join, self.lines))
 
 
 def _matching(text: str, i: int, open_ch: str, close_ch: str) -> int:
@@ -235,6 +235,23 @@ class _Lexer:
             self.command_position = False
             self.declaring = self.bash and word in _DECLARATIONS
 
+    def _words(self, words: list[str]) -> None:
+        """Whole words, each plain characters or a ``$NAME``, one after the other."""
+        k = 0
+        while k < len(words) and (self.command_position or self.declaring or
+                                  self.after_redirect):
+            word = words[k]
+            if word[0] == "$":
+                self._word_done("${" + word[1:] + "}", False)
+            else:
+                self._word_done(_quote(word), self._may_assign() and
+                                _ASSIGN.match(word) is not None)
+            k += 1
+        # past the command name, its assignments and redirections nothing changes
+        # the state: the words are only tokens
+        self.tokens.extend(["${" + word[1:] + "}" if word[0] == "$" else _quote(word)
+                            for word in words[k:]])
+
     def _command_boundary(self) -> None:
         self.command_position = True
         self.declaring = False
@@ -350,19 +367,12 @@ class _Lexer:
                         mark, tokens_before = len(self.lines), len(self.tokens)
                     line = _PLAIN_LINE.match(text, i)
                     if line:  # a whole line of plain words: the most common case
-                        for word in line.group(1).split():
-                            self._word_done(_quote(word), self._may_assign() and
-                                            _ASSIGN.match(word) is not None)
+                        self._words(line.group(1).split())
                         i = self._end_line(line.end(1)) if line.end(1) < n else n
                         continue
                     line = _WORDS_LINE.match(text, i)
                     if line:  # plain words and expansions of names: the next most common
-                        for word in _NOT_BLANK.findall(line.group(1)):
-                            if word[0] == "$":
-                                self._word_done("${" + word[1:] + "}", False)
-                            else:
-                                self._word_done(_quote(word), self._may_assign() and
-                                                _ASSIGN.match(word) is not None)
+                        self._words(_NOT_BLANK.findall(line.group(1)))
                         i = self._end_line(line.end(1))
                         continue
                 simple = _SIMPLE_WORD.match(text, i)
