@@ -172,7 +172,8 @@ def interpreter(data: bytes) -> str:
     """The ``#!`` line's program (its file name) and arguments."""
     if not data.startswith(b"#!"):
         return ""
-    first = data.split(b"\n", 1)[0][2:].decode("utf-8", errors="replace").split()
+    end = data.find(b"\n")
+    first = data[2:end if end >= 0 else len(data)].decode("utf-8", errors="replace").split()
     if not first:
         return ""
     program = first[0].rsplit("/", 1)[-1]
