@@ -268,6 +268,8 @@ class _Lexer:
             self.lines.append(tuple(self.tokens))
             self.tokens = []
         pos += 1
+        if not self.heredocs:
+            return pos
         for delimiter, strip_tabs in self.heredocs:
             body: list[str] = []
             while pos < len(self.text):
@@ -528,6 +530,8 @@ def canonical(text: str, bash: bool = True) -> Body:
 
 
 _FIRST_COMMAND = re.compile(r"^[ \t\r\v\f]*[^# \t\r\v\f\n]", re.MULTILINE)
+# the lines before it: blank, or blanks and a comment, each ended by a newline
+_HEADER = re.compile(r"(?:[ \t\r\v\f]*(?:#[^\n]*)?\n)*")
 
 
 def body_text(data: bytes) -> str:
@@ -537,5 +541,7 @@ def body_text(data: bytes) -> str:
     blank lines) is a comment to bash.
     """
     text = data.decode("utf-8", errors="replace")
-    first = _FIRST_COMMAND.search(text)
-    return text[first.start():] if first else ""
+    # the first line after the header is the first command, or the last line
+    # (blank or a comment) without its newline
+    start = _HEADER.match(text).end()  # type: ignore[union-attr]
+    return text[start:] if _FIRST_COMMAND.match(text, start) else ""
