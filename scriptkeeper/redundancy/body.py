@@ -157,7 +157,7 @@ _quote = functools.lru_cache(maxsize=1 << 16)(shlex.quote)
 _LineKey = tuple[str, bool, bool, bool, "bool | None"]
 _LineEffect = tuple["tuple[str, ...] | None", tuple[str, ...], bool, bool, bool]
 _SEEN: dict[bool, dict[_LineKey, _LineEffect]] = {True: {}, False: {}}
-_SEEN_MAX = 1 << 15
+_SEEN_MAX = 1 << 14  # about 8 MB at most; 11,000 lines for 10,000 scripts
 
 
 class _Lexer:
@@ -543,5 +543,6 @@ def body_text(data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")
     # the first line after the header is the first command, or the last line
     # (blank or a comment) without its newline
-    start = _HEADER.match(text).end()  # type: ignore[union-attr]
+    header = _HEADER.match(text)
+    start = header.end() if header else 0
     return text[start:] if _FIRST_COMMAND.match(text, start) else ""
