@@ -44,6 +44,10 @@ _SPECIAL_PARAMS = "@*#?$!-0123456789"
 _CONTINUES = frozenset({"&&", "||", "|", "|&"})
 _SIMPLE_WORD = re.compile(r"[^ \t\n'\"\\$`|&;()<>#*?\[\]{}~]+(?=[ \t\n;|&()]|$)")
 _PLAIN_LINE = re.compile(r"([^'\"\\$`|&;()<>#*?\[\]{}~\n]*)(?:\n|$)")
+# a line of blank-separated words, each plain characters or an unquoted $NAME
+_WORD = r"(?:[^ \t\n'\"\\$`|&;()<>#*?\[\]{}~]+|\$[A-Za-z_][A-Za-z0-9_]*)"
+_WORDS_LINE = re.compile(rf"([ \t]*(?:{_WORD}(?:[ \t]+{_WORD})*)?[ \t]*)\n")
+_NOT_BLANK = re.compile(r"[^ \t]+")
 _ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 _RESERVED = frozenset({"!", "{", "then", "do", "else", "elif", "if", "while", "until", "time"})
 _DECLARATIONS = frozenset({"export", "declare", "local", "readonly", "typeset"})
@@ -59,7 +63,7 @@ class Body:
 
     @property
     def text(self) -> str:
-        return "\n".join(" ".join(line) for line in self.lines)
+        return "\n".join(map(" ".join, self.lines))
 
 
 def _matching(text: str, i: int, open_ch: str, close_ch: str) -> int:
@@ -145,6 +149,17 @@ def _expansion(text: str, i: int) -> tuple[str | None, int]:
 _quote = functools.lru_cache(maxsize=1 << 16)(shlex.quote)
 
 
+# What reading one physical line did to the lexer, by the line and the state it
+# was read from (see _Lexer._state): the tokens it ended a logical line with, or
+# None; the tokens it left pending; the command state after it. A line read from
+# the same state reads the same in any script, and scripts of one repository
+# share most of their lines.
+_LineKey = tuple[str, bool, bool, bool, "bool | None"]
+_LineEffect = tuple["tuple[str, ...] | None", tuple[str, ...], bool, bool, bool]
+_SEEN: dict[bool, dict[_LineKey, _LineEffect]] = {True: {}, False: {}}
+_SEEN_MAX = 1 << 14  # about 8 MB at most; 11,000 lines for 10,000 scripts
+
+
 class _Lexer:
     def __init__(self, text: str, bash: bool) -> None:
         self.text = text
@@ -220,6 +235,23 @@ class _Lexer:
             self.command_position = False
             self.declaring = self.bash and word in _DECLARATIONS
 
+    def _words(self, words: list[str]) -> None:
+        """Whole words, each plain characters or a ``$NAME``, one after the other."""
+        k = 0
+        while k < len(words) and (self.command_position or self.declaring or
+                                  self.after_redirect):
+            word = words[k]
+            if word[0] == "$":
+                self._word_done("${" + word[1:] + "}", False)
+            else:
+                self._word_done(_quote(word), self._may_assign() and
+                                _ASSIGN.match(word) is not None)
+            k += 1
+        # past the command name, its assignments and redirections nothing changes
+        # the state: the words are only tokens
+        self.tokens.extend(["${" + word[1:] + "}" if word[0] == "$" else _quote(word)
+                            for word in words[k:]])
+
     def _command_boundary(self) -> None:
         self.command_position = True
         self.declaring = False
@@ -236,6 +268,8 @@ class _Lexer:
             self.lines.append(tuple(self.tokens))
             self.tokens = []
         pos += 1
+        if not self.heredocs:
+            return pos
         for delimiter, strip_tabs in self.heredocs:
             body: list[str] = []
             while pos < len(self.text):
@@ -252,20 +286,96 @@ class _Lexer:
         self.heredocs = []
         return pos
 
+    # --- lines already seen --------------------------------------------------
+    def _state(self, line: str) -> _LineKey:
+        """What a line's reading depends on, at a line start between words.
+
+        Outside a word, with no here-document or delimiter pending, the
+        lexer's state is the command state and the tokens so far, of which
+        only whether the last one continues the line (``&&``, ``|``, ...) is
+        ever read again.
+        """
+        tokens = self.tokens
+        return (line, self.command_position, self.declaring, self.after_redirect,
+                tokens[-1] in _CONTINUES if tokens else None)
+
+    def _learn(self, known: dict[_LineKey, _LineEffect], key: _LineKey, mark: int,
+               tokens_before: int) -> None:
+        """Remember what reading the line of ``key`` did (since ``mark`` lines and
+        ``tokens_before`` tokens), now that it was read to its end, between words."""
+        added = len(self.lines) - mark
+        if added == 0:
+            effect: _LineEffect = (None, tuple(self.tokens[tokens_before:]),
+                                   self.command_position, self.declaring, self.after_redirect)
+        elif added == 1 and not self.tokens:
+            effect = (self.lines[mark][tokens_before:], (), self.command_position,
+                      self.declaring, self.after_redirect)
+        else:  # a here-document read to the end of the text: depends on what follows
+            return
+        if len(known) >= _SEEN_MAX:
+            known.clear()
+        known[key] = effect
+
+    def _replay(self, known: dict[_LineKey, _LineEffect], i: int) -> int:
+        """Replay the lines from ``i`` on read before from the same state (see
+        :meth:`_state`); where the first line not read before starts."""
+        text = self.text
+        lines = self.lines
+        tokens = self.tokens
+        position, declaring, redirect = self.command_position, self.declaring, self.after_redirect
+        while True:
+            end = text.find("\n", i) + 1
+            if not end:
+                break
+            seen = known.get((text[i:end], position, declaring, redirect,
+                              tokens[-1] in _CONTINUES if tokens else None))
+            if seen is None:
+                break
+            head, tail, position, declaring, redirect = seen
+            if head is None:
+                tokens.extend(tail)
+            elif tokens:
+                lines.append((*tokens, *head))
+                tokens = []
+            else:
+                lines.append(head)
+            i = end
+        self.tokens = tokens
+        self.command_position, self.declaring, self.after_redirect = position, declaring, redirect
+        return i
+
     # --- the scanner ---------------------------------------------------------
     def run(self) -> Body:
         text = self.text
         n = len(text)
+        known = _SEEN[self.bash]
+        start_key: _LineKey | None = None  # the line being read, if it may be remembered
+        start = mark = tokens_before = 0
         i = 0
         while i < n:
             if not self.in_word and self.want_delimiter is None:
                 if (i == 0 or text[i - 1] == "\n") and not self.heredocs:
+                    # between lines, between words: a line read the same way before
+                    # (from the same state) is replayed, one just read is remembered
+                    if start_key is not None and text.find("\n", start) == i - 1:
+                        self._learn(known, start_key, mark, tokens_before)
+                    start_key = None
+                    i = self._replay(known, i)
+                    if i >= n:
+                        break
+                    end = text.find("\n", i) + 1
+                    if end:
+                        start_key, start = self._state(text[i:end]), i
+                        mark, tokens_before = len(self.lines), len(self.tokens)
                     line = _PLAIN_LINE.match(text, i)
                     if line:  # a whole line of plain words: the most common case
-                        for word in line.group(1).split():
-                            self._word_done(_quote(word), self._may_assign() and
-                                            _ASSIGN.match(word) is not None)
+                        self._words(line.group(1).split())
                         i = self._end_line(line.end(1)) if line.end(1) < n else n
+                        continue
+                    line = _WORDS_LINE.match(text, i)
+                    if line:  # plain words and expansions of names: the next most common
+                        self._words(_NOT_BLANK.findall(line.group(1)))
+                        i = self._end_line(line.end(1))
                         continue
                 simple = _SIMPLE_WORD.match(text, i)
                 if simple:  # a whole word of plain characters: the common case
@@ -322,6 +432,9 @@ class _Lexer:
                 i += 1
             else:
                 i = self._operator(i)
+        if (start_key is not None and i == n and text.find("\n", start) == n - 1
+                and not self.in_word and self.want_delimiter is None and not self.heredocs):
+            self._learn(known, start_key, mark, tokens_before)  # the last line
         self._end_line(n)
         return Body(tuple(self.lines))
 
@@ -417,6 +530,8 @@ def canonical(text: str, bash: bool = True) -> Body:
 
 
 _FIRST_COMMAND = re.compile(r"^[ \t\r\v\f]*[^# \t\r\v\f\n]", re.MULTILINE)
+# the lines before it: blank, or blanks and a comment, each ended by a newline
+_HEADER = re.compile(r"(?:[ \t\r\v\f]*(?:#[^\n]*)?\n)*")
 
 
 def body_text(data: bytes) -> str:
@@ -426,5 +541,8 @@ def body_text(data: bytes) -> str:
     blank lines) is a comment to bash.
     """
     text = data.decode("utf-8", errors="replace")
-    first = _FIRST_COMMAND.search(text)
-    return text[first.start():] if first else ""
+    # the first line after the header is the first command, or the last line
+    # (blank or a comment) without its newline
+    header = _HEADER.match(text)
+    start = header.end() if header else 0
+    return text[start:] if _FIRST_COMMAND.match(text, start) else ""

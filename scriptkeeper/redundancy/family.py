@@ -70,21 +70,43 @@ def _trailing(markers: tuple[str, ...]) -> re.Pattern[str]:
         re.IGNORECASE)
 
 
+_last: tuple[tuple[str, ...] | None, re.Pattern[str]] = (None, re.compile("(?!)"))
+_EXTENSIONS = frozenset(SCRIPT_EXTENSIONS)
+
+
+def _remember_markers(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of ``markers``, kept for the next call with the same tuple (one scan)."""
+    global _last
+    _last = (markers, _trailing(markers))
+    return _last[1]
+
+
+def _extension(name: str) -> int:
+    """The length of the script extension ``name`` ends with, in any case (0: none).
+
+    Every extension is one dot and letters, so it is what follows the last dot.
+    """
+    lowered = name.lower()
+    dot = lowered.rfind(".")
+    if dot < 0 or lowered[dot:] not in _EXTENSIONS:
+        return 0
+    size = len(lowered) - dot
+    return size if len(name) > size else 0
+
+
 def split_name(path: str, markers: tuple[str, ...]) -> Name:
     """The family, markers and version of the script at ``path``."""
     folder, _, name = path.rpartition("/")
     folder = sys.intern(folder)  # shared by the scripts of one folder
-    pattern = _trailing(markers)
+    pattern = _last[1] if markers is _last[0] else _remember_markers(markers)
     found: list[str] = []
     extension = ""
     while True:
         if not extension:
-            lowered = name.lower()
-            ext = next((e for e in SCRIPT_EXTENSIONS if lowered.endswith(e) and
-                        len(name) > len(e)), None)
-            if ext is not None:
-                extension = name[-len(ext):]
-                name = name[:-len(ext)]
+            ext = _extension(name)
+            if ext:
+                extension = name[-ext:]
+                name = name[:-ext]
                 continue
         match = pattern.match(name)
         if match is None:

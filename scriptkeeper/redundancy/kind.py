@@ -147,6 +147,6 @@ def _launch(words: list[str]) -> tuple[bool, str, str] | None:
 def launch_key(result: ScriptResult, body: Body) -> LaunchKey:
     """(srun?, launcher, entry point) of each launch step, in order."""
     if result.steps:
-        return tuple((s.srun, s.launcher, s.entry or "") for s in result.steps)
+        return tuple([(s.srun, s.launcher, s.entry or "") for s in result.steps])
     found = (_launch(words) for words in _commands(body))
     return tuple(k for k in found if k is not None)

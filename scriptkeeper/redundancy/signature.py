@@ -112,6 +112,8 @@ def _gres_items(value: str) -> dict[str, GpuCount] | None:
 
 def _fold_gpus(result: dict[str, str], options: Options) -> None:
     """Write every equivalent form of a per-node GPU request as ``gpus-per-node``."""
+    if "gres" not in result and "gpus-per-node" not in result and "gpus" not in result:
+        return  # no GPU request at all
     forms: list[tuple[str, str]] = []
     gres_rest: list[str] = []
     raw_gres = options.get("gres")
@@ -172,7 +174,8 @@ def interpreter(data: bytes) -> str:
     """The ``#!`` line's program (its file name) and arguments."""
     if not data.startswith(b"#!"):
         return ""
-    first = data.split(b"\n", 1)[0][2:].decode("utf-8", errors="replace").split()
+    end = data.find(b"\n")
+    first = data[2:end if end >= 0 else len(data)].decode("utf-8", errors="replace").split()
     if not first:
         return ""
     program = first[0].rsplit("/", 1)[-1]
@@ -199,8 +202,8 @@ def signature(result: ScriptResult, ignore: Iterable[str], release: str | None =
               plugin_options: tuple[str, ...] = ()) -> Signature:
     ignored = tuple(ignore)
     fold = b"SLURM_GPUS" not in result.data
-    res = tuple(tuple(sorted(resources(opts, ignored, fold).items()))
-                for opts in components(result, release, plugin_options))
+    res = tuple([tuple(sorted(resources(opts, ignored, fold).items()))
+                 for opts in components(result, release, plugin_options)])
     shebang = interpreter(result.data)
     body = canonical(body_text(result.data), bash=shebang.split(" ", 1)[0] == "bash")
     text = repr((shebang, res)) + "\0" + body.text
