@@ -60,4 +60,8 @@ app.command("hook", context_settings=hook_cmd.SETTINGS, add_help_option=False)(h
 
 
 def main() -> None:
+    """The console script (and ``python -m scriptkeeper``)."""
+    from .process import for_batch_work
+
+    for_batch_work()
     app()

@@ -174,5 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def console() -> int:
+    """The ``scriptkeeper-hook`` console script (what .pre-commit-hooks.yaml runs)."""
+    from .process import for_batch_work
+
+    for_batch_work()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())
