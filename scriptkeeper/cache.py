@@ -275,6 +275,17 @@ class ResultCache:
             return  # a value the cache cannot hold exactly: judge it again next time
         self.store_entry(result.path, entry)
 
+    def complete(self, results: list[ScriptResult]) -> None:
+        """Keep the details that had not been kept and that this run has since worked out."""
+        for result in results:
+            entry = self.entries.get(result.path)
+            if entry is not None and entry[5] is None and result.detail_known:
+                try:
+                    entry[5] = cacheentry.encode_detail(result)
+                except cacheentry.EntryError:
+                    continue
+                self.dirty = True
+
     def store_entry(self, path: str, entry: cacheentry.Entry) -> None:
         """Keep an entry :func:`scriptkeeper.cacheentry.encode` made (in a worker process)."""
         self.entries[path] = entry
@@ -304,6 +315,9 @@ class ResultCache:
         entries: dict[str, list[Any]] = {}
         at = 0
         for path, entry in self.entries.items():
+            if entry[5] is None:  # no detail kept: analysed again when one is needed
+                entries[path] = entry
+                continue
             text = self.details.text(entry[5])
             if text is None:
                 continue  # its detail was lost with a damaged details file: judge it again

@@ -9,9 +9,12 @@ An entry is a JSON list::
 the job model and launch steps as an ASCII JSON *text*
 (``scriptkeeper.resultcodec``), or where the cache keeps that text (its
 details file), so that a result decodes it only when its job model is
-first used (a report and a warm grouping seldom do). The worker processes
-of a cold scan send their results to the parent as entries too: a few
-strings and lists pickle far faster than the objects.
+first used (a report and a warm grouping seldom do), or null when it was
+not kept. The worker processes of a cold scan send their results to the
+parent as entries without the detail: a few strings and lists pickle far
+faster than the objects, and the few scripts whose job model the parent
+then needs (the members of a redundancy group) are analysed again there and
+their detail stored.
 
 Everything read is checked against this layout; an entry that does not fit
 is refused (:class:`EntryError`) and the script judged again. A detail that
@@ -39,10 +42,12 @@ class EntryError(ValueError):
     """A result the cache cannot hold exactly, or an entry that is not one."""
 
 
-def encode(result: ScriptResult, sha256: str, config_key: str) -> Entry:
-    """``result``, straight from the per-file stage, as an entry; EntryError if it cannot be."""
-    from . import resultcodec
+def encode(result: ScriptResult, sha256: str, config_key: str, detail: bool = True) -> Entry:
+    """``result``, straight from the per-file stage, as an entry; EntryError if it cannot be.
 
+    Without ``detail`` the entry holds no job model (null): whoever needs it
+    later analyses the script again, and :func:`encode_detail` may fill it in.
+    """
     if result.notes or result.redundant_of is not None or result.digest or result.extra:
         raise EntryError("only a result straight from the per-file stage is stored")
     if result.verdict != ("broken" if result.broken else "keep"):
@@ -54,14 +59,22 @@ def encode(result: ScriptResult, sha256: str, config_key: str) -> Entry:
     keys = None if result.keys is None else (result.keys[0] + result.keys[1]).hex()
     if keys is not None and len(keys) != _KEY_HEX:
         raise EntryError("grouping keys of the wrong size")
+    return [sha256, config_key, result.verdict, findings, keys,
+            encode_detail(result) if detail else None]
+
+
+def encode_detail(result: ScriptResult) -> str:
+    """The job model and launch steps of ``result`` as an ASCII JSON text; EntryError if the
+    codec cannot hold them exactly."""
+    from . import resultcodec
+
     job = result.job
     try:
-        detail = json.dumps([None if job is None else resultcodec.encode(job),
-                             [resultcodec.encode(step) for step in result.steps]],
-                            separators=(",", ":"))
+        return json.dumps([None if job is None else resultcodec.encode(job),
+                           [resultcodec.encode(step) for step in result.steps]],
+                          separators=(",", ":"))
     except resultcodec.CodecError as error:
         raise EntryError(str(error)) from error
-    return [sha256, config_key, result.verdict, findings, keys, detail]
 
 
 def _is_kind(value: object, kind: type) -> bool:

@@ -96,6 +96,11 @@ class ScriptResult:
         self._steps = value
 
     @property
+    def detail_known(self) -> bool:
+        """Whether the job model and steps are decoded (or were never deferred)."""
+        return self._detail is None
+
+    @property
     def broken(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
 

@@ -53,7 +53,7 @@ def judge_one(root: Path, config: Config, candidate: Candidate) -> ScriptResult:
 
 
 # What the forked workers judge: set before the pool starts, inherited, never pickled.
-_WORK: tuple[Path, Config, list[Candidate], bool] | None = None
+_WORK: tuple[Path, Config, list[Candidate], bool, bool] | None = None
 
 
 def _judge(root: Path, config: Config, scripts: list[Candidate], record: bool
@@ -65,10 +65,10 @@ def _judge(root: Path, config: Config, scripts: list[Candidate], record: bool
     return results, dict(reads)
 
 
-def _as_entry(result: ScriptResult, data: bytes, config: Config) -> Judged:
+def _as_entry(result: ScriptResult, data: bytes, config: Config, detail: bool) -> Judged:
     try:
         return cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
-                                 result_cache.config_key(config))
+                                 result_cache.config_key(config), detail)
     except cacheentry.EntryError:
         result.data = b""  # the parent has the bytes: do not send them back
         return result
@@ -76,14 +76,15 @@ def _as_entry(result: ScriptResult, data: bytes, config: Config) -> Judged:
 
 def _judge_chunk(bounds: tuple[int, int]) -> tuple[list[Judged], Reads]:
     assert _WORK is not None
-    root, config, scripts, record = _WORK
+    root, config, scripts, record, detail = _WORK
     chunk = scripts[bounds[0]:bounds[1]]
     results, reads = _judge(root, config, chunk, record)
-    return [_as_entry(r, c.data, config) for r, c in zip(results, chunk, strict=True)], reads
+    return [_as_entry(r, c.data, config, detail) for r, c in zip(results, chunk, strict=True)
+            ], reads
 
 
 def _judged(root: Path, config: Config, scripts: list[Candidate], record: bool,
-            workers: int | None) -> Iterator[tuple[list[Judged], Reads]]:
+            workers: int | None, detail: bool) -> Iterator[tuple[list[Judged], Reads]]:
     """Results (or their entries) in order, a chunk at a time; in worker processes when that pays.
     """
     if workers is None:
@@ -96,7 +97,7 @@ def _judged(root: Path, config: Config, scripts: list[Candidate], record: bool,
             yield list(results), reads
         return
     global _WORK
-    _WORK = (root, config, scripts, record)
+    _WORK = (root, config, scripts, record, detail)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             bounds = [(s, min(s + CHUNK, len(scripts))) for s in range(0, len(scripts), CHUNK)]
@@ -127,15 +128,18 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[int], None]]:
 
 def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
                 progress: bool | None = None, workers: int | None = None,
-                then: Callable[[list[ScriptResult]], None] | None = None
-                ) -> list[ScriptResult]:
+                then: Callable[[list[ScriptResult]], None] | None = None,
+                details: bool = False) -> list[ScriptResult]:
     """The per-file result of every script ``found``, in order.
 
     ``workers``: processes judging the scripts the cache does not hold (default:
     one a CPU when there are at least ``POOL_MIN`` of them, else none). ``then``
     runs on the results before the cache is saved: the stages that read a
     cached result's job model (grouping), so that one found damaged then is
-    dropped from the cache.
+    dropped from the cache, and one worked out then is kept. ``details``: the
+    worker processes send every job model too (for a stage that reads them
+    all); by default the parent analyses again the few scripts whose model
+    it needs (encoding 10,000 models costs a tenth of the analysis).
     """
     scripts = found.scripts
     store = None
@@ -155,7 +159,7 @@ def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
         advance(len(scripts) - len(todo))
         pending = iter(todo)
         for chunk, reads in _judged(found.root, config, [scripts[i] for i in todo],
-                                    store is not None, workers):
+                                    store is not None, workers, details):
             for judged in chunk:
                 index = next(pending)
                 candidate = scripts[index]
@@ -179,5 +183,6 @@ def analyze_all(found: Discovery, config: Config, use_cache: bool = True,
     if then is not None:
         then(done)
     if store is not None:
+        store.complete(done)
         store.save()
     return done

@@ -102,7 +102,9 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
 
             grouping.apply(scripts, config, found.root, found.in_git)
 
-    runner.analyze_all(found, config, use_cache, then=after_analysis)
+    # the sbatch check reads every job model: the workers send them all then
+    runner.analyze_all(found, config, use_cache, then=after_analysis,
+                       details=sbatch is not None)
     return report
 
 

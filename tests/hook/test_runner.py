@@ -53,6 +53,40 @@ def test_worker_processes_give_the_same_results_in_the_same_order(tmp_path: Path
     assert any(r.verdict == "broken" for r in alone) and any(r.steps for r in alone)
 
 
+def test_the_workers_send_no_job_models_and_the_parent_keeps_those_it_worked_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a cold scan's workers send entries without job models; grouping needs the models
+    # of the duplicates (to say what differs), analysed again in the parent and then kept
+    # in the cache, so that the next scan answers everything from it
+    from scriptkeeper import analyze, cache
+    from scriptkeeper.scan import run_scan
+
+    monkeypatch.delenv("SCRIPTKEEPER_NO_CACHE", raising=False)
+    repo = many(tmp_path, 240)
+    for i in (1, 2, 3):  # copies that are not byte-identical (of a broken one: a note)
+        text = (repo.path / f"jobs/j{i:04d}.slurm").read_text()
+        repo.write(f"jobs/j{i:04d}_copy.slurm", text.replace("\n", "\n# a copy\n", 1))
+    repo.commit()
+    monkeypatch.setattr(runner, "POOL_MIN", 10)
+    truth = run_scan([repo.path], use_cache=False)
+    cold = run_scan([repo.path])
+    assert cold.as_json() == truth.as_json()
+    copies = {r.path for r in cold.scripts if r.verdict == "redundant"}
+    assert len(copies) >= 2 and all(p.endswith("_copy.slurm") for p in copies)
+    store = cache.ResultCache.open(repo.path, True)
+    kept = {path for path, entry in store.entries.items() if entry[5] is not None}
+    assert copies <= kept and len(kept) < len(store.entries) // 2
+
+    def no_analysis(*args: object) -> None:
+        raise AssertionError("a warm scan analysed a script")
+
+    monkeypatch.setattr(analyze, "analyze_script", no_analysis)
+    warm = run_scan([repo.path])
+    assert warm.as_json() == truth.as_json()
+    assert [r.job for r in warm.scripts if r.path in copies] == \
+        [r.job for r in truth.scripts if r.path in copies]
+
+
 def _stderr_on_a_terminal(command: list[str], cwd: Path) -> str:
     main, other = pty.openpty()
     try:
