@@ -37,6 +37,7 @@ UNKNOWN = "\x00"
 RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
 
 _PLACEHOLDER = "__sk_unknown__"
+_PLACEHOLDER_BYTES = _PLACEHOLDER.encode()
 # Variables from the environment that are one word when unknown (numbers, names, paths);
 # any other unknown variable written unquoted may be several words, or none.
 ONE_WORD = frozenset({
@@ -191,9 +192,11 @@ class _State:
     def merge(self, others: Iterable[_State]) -> None:
         """Become what is certain after any one of ``self`` (unchanged) and ``others`` ran."""
         for other in others:
-            for name in set(self.env) | set(other.env):
-                mine, theirs = self.env.get(name), other.env.get(name)
-                if mine == theirs:
+            env, other_env = self.env, other.env
+            for name in env.keys() | other_env.keys():
+                mine, theirs = env.get(name), other_env.get(name)
+                # copies share their Var objects: most names are the very same object
+                if mine is theirs or mine == theirs:
                     continue
                 if mine is not None and theirs is not None and (
                         mine.value == theirs.value and mine.is_set == theirs.is_set):
@@ -226,6 +229,8 @@ SourceReader = Callable[[str, str | None], "tuple[str, bytes] | None"]
 class _Walker:
     def __init__(self, src: bytes, line_offset: int, positional: list[str] | None,
                  source_reader: SourceReader | None) -> None:
+        self._src = b""
+        self._plain: str | None = None
         self.src = src
         self.line_offset = line_offset
         self.positional = positional
@@ -237,11 +242,29 @@ class _Walker:
         self.depth = 0
 
     # --- text helpers --------------------------------------------------------------
+    @property
+    def src(self) -> bytes:
+        return self._src
+
+    @src.setter
+    def src(self, data: bytes) -> None:
+        self._src = data
+        # ASCII text without the placeholder: byte offsets are string offsets, and a slice
+        # of the decoded text is what decoding the slice of bytes gives
+        plain = data.isascii() and _PLACEHOLDER_BYTES not in data
+        self._plain = data.decode("ascii") if plain else None
+
     def decode(self, start: int, end: int) -> str:
-        text = self.src[start:end].decode("utf-8", "replace")
+        plain = self._plain
+        if plain is not None:
+            return plain[start:end]
+        text = self._src[start:end].decode("utf-8", "replace")
         return text.replace(_PLACEHOLDER, UNKNOWN) if _PLACEHOLDER in text else text
 
     def text(self, node: tree_sitter.Node) -> str:
+        plain = self._plain
+        if plain is not None:
+            return plain[node.start_byte:node.end_byte]
         return self.decode(node.start_byte, node.end_byte)
 
     def line(self, node: tree_sitter.Node) -> int:
