@@ -15,8 +15,8 @@ problem. Problems are never exceptions: any bytes give a ParsedScript.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .findings import Fact
 from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_table
@@ -24,7 +24,8 @@ from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_
 MAGIC = "#SBATCH"
 _WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unicode space
 # '#sbatch', '# SBATCH', an indented '#SBATCH' (not '##SBATCH'), as whole lines
-_LOOKALIKE = re.compile(r"^[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b[^\n]*", re.IGNORECASE | re.MULTILINE)
+# (tested on each line that is not an #SBATCH line)
+_LOOKALIKE_LINE = re.compile(r"[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b", re.IGNORECASE)
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
 
 
@@ -39,8 +40,7 @@ class Directive:
     component: int = 0
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str
     line: int
 
@@ -122,7 +122,7 @@ def _is_command(line: str) -> bool:
 
 def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
     """Split the rest of a directive line the way sbatch's _get_argument does."""
-    if not any(c in text for c in "\"'\\#"):  # the common case: plain words
+    if not ('"' in text or "'" in text or "\\" in text or "#" in text):  # plain words
         return [Token(word, line) for word in _WORD.findall(text)], None
     tokens: list[Token] = []
     i, n = 0, len(text)
@@ -305,14 +305,11 @@ class _Getopt:
             return
 
 
-def _directive_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
-    """(line number, text after the magic word, is it before the first command)."""
-    before = True
+def _first_command(lines: list[str]) -> int | None:
     for number, line in enumerate(lines, start=1):
-        if line.startswith(MAGIC):
-            yield number, line[len(MAGIC):], before
-        elif before and _is_command(line):
-            before = False
+        if line[:1] != "#" and _is_command(line):
+            return number
+    return None
 
 
 def parse(data: bytes, release: str | None = None,
@@ -329,20 +326,27 @@ def parse(data: bytes, release: str | None = None,
         for f in script.facts)
     table = option_table(release, tuple(sorted(plugin_options)))
 
+    first_cmd = script.first_command_line = _first_command(lines)
+    header_end = len(lines) if first_cmd is None else first_cmd - 1
+    # one pass: the #SBATCH lines, and the comments that look like one (in text order)
+    magic: list[tuple[int, str]] = []
+    lookalikes: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        if _is_command(line):
-            script.first_command_line = number
-            break
+        if line.startswith(MAGIC):
+            magic.append((number, line[len(MAGIC):]))
+        elif "#" in line and _LOOKALIKE_LINE.match(line):
+            lookalikes.append((number, line))
+    has_foreign = any(line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
 
     component = 0
     tokens: list[Token] = []
     groups: list[tuple[int, list[Token]]] = []
     late: list[tuple[int, str]] = []
-    for number, rest, before in _directive_lines(lines):
-        if not before:
+    for number, rest in magic:
+        if number > header_end:
             late.append((number, rest))
             continue
-        if _HETJOB.match(rest):
+        if ("hetjob" in rest or "packjob" in rest) and _HETJOB.match(rest):
             groups.append((component, tokens))
             component += 1
             tokens = []
@@ -358,14 +362,13 @@ def parse(data: bytes, release: str | None = None,
         getopt.run()
         script.directives.extend(getopt.directives)
         script.facts.extend(getopt.facts)
-    if not any(d.option == "ignore-pbs" for d in script.directives):
+    if has_foreign and not any(d.option == "ignore-pbs" for d in script.directives):
         from . import wrappers  # sbatch applies #PBS/#BSUB lines after #SBATCH ones
 
         foreign, foreign_facts = wrappers.read(lines, script.first_command_line)
         script.directives.extend(foreign)
         script.facts.extend(foreign_facts)
 
-    first_cmd = script.first_command_line
     for number, rest in late:
         found, _ = tokenize(rest, number)
         getopt = _Getopt(table, found, component)
@@ -380,11 +383,7 @@ def parse(data: bytes, release: str | None = None,
             "move every #SBATCH line above the first command",
             data={"options": [d.option for d in getopt.directives]}))
 
-    for match in _LOOKALIKE.finditer(text):
-        line = match.group(0)
-        if line.startswith(MAGIC):
-            continue
-        number = text.count("\n", 0, match.start()) + 1
+    for number, line in lookalikes:
         script.facts.append(Fact(
             "ignored-directive-lookalike", number,
             f"'{line.strip()}' looks like a directive but is a plain comment to sbatch "
