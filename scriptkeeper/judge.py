@@ -43,6 +43,7 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
     for fact in facts:
         by_kind.setdefault(fact.kind, []).append(fact)
     base: dict[str, Any] = {"job": job, "cluster": config.cluster, "script": script}
+    step_names: list[dict[str, Any]] | None = None  # read-only: shared by the step rules
     for rule in config.rules.values():
         if not rule.enabled:
             continue
@@ -54,8 +55,9 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
         if job is None or rule.when is None:
             continue
         if rule.scope == "step":
-            for step in steps:
-                names = dict(base, step=step)
+            if step_names is None:
+                step_names = [dict(base, step=step) for step in steps]
+            for step, names in zip(steps, step_names, strict=True):
                 if expressions.evaluate(rule.when, "step", names):
                     findings.append(_finding(rule, _line(rule, names, step.line), names))
         else:
