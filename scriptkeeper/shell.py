@@ -303,9 +303,10 @@ class _Walker:
         return self.lookup(name, st, exp)
 
     def value(self, node: tree_sitter.Node, st: _State, exp: _Expansion,
-              quoted: bool = False) -> str:
+              quoted: bool = False, kind: str | None = None) -> str:
         """The string a word node expands to (no splitting), with UNKNOWN parts."""
-        kind = node.type
+        if kind is None:
+            kind = node.type
         if kind == "word":
             text = self.text(node)
             if text.startswith("~"):
@@ -429,10 +430,13 @@ class _Walker:
         except (ValueError, SyntaxError, ZeroDivisionError, RecursionError):
             return UNKNOWN
 
-    def fields(self, node: tree_sitter.Node, st: _State, exp: _Expansion
-               ) -> list[tuple[str, bool]]:
+    def fields(self, node: tree_sitter.Node, st: _State, exp: _Expansion,
+               kind: str | None = None) -> list[tuple[str, bool]]:
         """The words one argument node becomes: (value, wild) pairs."""
-        kind = node.type
+        if kind is None:
+            kind = node.type
+        if kind == "word":
+            return [(self.value(node, st, exp, kind=kind), False)]
         if kind in ("simple_expansion", "expansion"):
             name = self.text(node).strip().lstrip("$").strip("{}")
             if name in ("@", "*"):
@@ -469,18 +473,35 @@ class _Walker:
             return [(value, False)]
         if kind in ("command_substitution", "brace_expression"):
             return [(UNKNOWN, True)]
-        return [(self.value(node, st, exp), False)]
+        return [(self.value(node, st, exp, kind=kind), False)]
 
     # --- statements ----------------------------------------------------------------
-    def block(self, nodes: list[tree_sitter.Node], st: _State) -> None:
+    def block(self, nodes: list[tree_sitter.Node], st: _State,
+              kinds: list[str] | None = None) -> None:
+        if kinds is None:
+            kinds = [n.type for n in nodes]
+        last = len(nodes) - 1
         for index, node in enumerate(nodes):
             if len(self.commands) > _MAX_COMMANDS:
                 return
-            background = index + 1 < len(nodes) and nodes[index + 1].type == "&"
-            self.statement(node, st, background)
+            background = index < last and kinds[index + 1] == "&"
+            self.statement(node, st, background, kinds[index])
 
-    def statement(self, node: tree_sitter.Node, st: _State, background: bool = False) -> None:
-        kind = node.type
+    def _block_without(self, node: tree_sitter.Node, st: _State, skip: tuple[str, ...]) -> None:
+        """Walk the children of ``node`` but those of the kinds in ``skip``."""
+        nodes: list[tree_sitter.Node] = []
+        kinds: list[str] = []
+        for child in node.children:
+            kind = child.type
+            if kind not in skip:
+                nodes.append(child)
+                kinds.append(kind)
+        self.block(nodes, st, kinds)
+
+    def statement(self, node: tree_sitter.Node, st: _State, background: bool = False,
+                  kind: str | None = None) -> None:
+        if kind is None:
+            kind = node.type
         if kind == "command":
             self.command(node, st, background)
         elif kind == "variable_assignment":
@@ -516,11 +537,11 @@ class _Walker:
             self.list_statement(node, st, background)
         elif kind == "subshell":
             sub = st.copy()
-            self.block([c for c in node.children if c.type not in ("(", ")")], sub)
+            self._block_without(node, sub, ("(", ")"))
             st.produced |= sub.produced
             st.files_unknown = st.files_unknown or sub.files_unknown
         elif kind in ("compound_statement", "do_group", "program"):
-            self.block([c for c in node.children if c.type not in ("{", "}", "do", "done")], st)
+            self._block_without(node, st, ("{", "}", "do", "done"))
         elif kind == "redirected_statement":
             body = node.child_by_field_name("body")
             self.redirects(node, st)
@@ -716,7 +737,7 @@ class _Walker:
     # --- commands ------------------------------------------------------------------
     def command(self, node: tree_sitter.Node, st: _State, background: bool) -> None:
         named = node.child_by_field_name("name")
-        if named is not None and named.child_count == 1:
+        if named is not None and len(named.children) == 1:
             first_word = named.children[0]
             if first_word.type == "word":
                 name = self.text(first_word)
@@ -725,6 +746,7 @@ class _Walker:
         prefix_nodes: list[tree_sitter.Node] = []
         name_node: tree_sitter.Node | None = None
         arg_nodes: list[tree_sitter.Node] = []
+        arg_kinds: list[str] = []
         redirected = False
         for child in node.children:
             kind = child.type
@@ -736,6 +758,7 @@ class _Walker:
                 redirected = True
             elif name_node is not None and child.is_named:
                 arg_nodes.append(child)
+                arg_kinds.append(kind)
         if redirected:
             self.redirects(node, st)
         if name_node is None:
@@ -743,7 +766,8 @@ class _Walker:
                 self.assign(child, st, export=st.allexport)
             return
         first = name_node.children[0] if name_node.children else name_node
-        if first.type == "word":
+        first_kind = first.type
+        if first_kind == "word":
             name = self.text(first)
             if name not in self.functions and not interesting(name):
                 return  # echo, module, mkdir, ...: nothing the analysis needs
@@ -753,8 +777,8 @@ class _Walker:
         exp = _Expansion()
         argv: list[str] = []
         wild: set[int] = set()
-        for part in [first, *arg_nodes]:
-            for value, is_wild in self.fields(part, st, exp):
+        for part, part_kind in zip([first, *arg_nodes], [first_kind, *arg_kinds], strict=True):
+            for value, is_wild in self.fields(part, st, exp, part_kind):
                 if is_wild:
                     wild.add(len(argv))
                 argv.append(value)
