@@ -14,6 +14,7 @@ problem. Problems are never exceptions: any bytes give a ParsedScript.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -122,15 +123,30 @@ def _is_command(line: str) -> bool:
 
 def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
     """Split the rest of a directive line the way sbatch's _get_argument does."""
+    words, quote = _split(text)
+    tokens = [Token(word, line) for word in words]
+    if quote:
+        return tokens, Fact("invalid-directive", line,
+                            f"unmatched {quote} in the directive: sbatch stops with "
+                            f"'Unmatched `{quote}`'", "close the quote")
+    return tokens, None
+
+
+@functools.lru_cache(maxsize=8192)
+def _split(text: str) -> tuple[tuple[str, ...], str]:
+    """The words of a directive line, and the quote left open ('' when none).
+
+    Memoised: the same directive lines come back in script after script.
+    """
     if not ('"' in text or "'" in text or "\\" in text or "#" in text):  # plain words
-        return [Token(word, line) for word in _WORD.findall(text)], None
-    tokens: list[Token] = []
+        return tuple(_WORD.findall(text)), ""
+    words: list[str] = []
     i, n = 0, len(text)
     while True:
         while i < n and text[i] in " \t\n\r\v\f":
             i += 1
         if i >= n or text[i] == "#":
-            return tokens, None
+            return tuple(words), ""
         out: list[str] = []
         quote = ""
         escape = False
@@ -156,12 +172,10 @@ def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
             out.append(ch)
             i += 1
         if quote:
-            return tokens, Fact("invalid-directive", line,
-                                f"unmatched {quote} in the directive: sbatch stops with "
-                                f"'Unmatched `{quote}`'", "close the quote")
-        tokens.append(Token("".join(out), line))
+            return tuple(words), quote
+        words.append("".join(out))
         if i < n and text[i] == "#":
-            return tokens, None
+            return tuple(words), ""
 
 
 class _Getopt:

@@ -119,6 +119,13 @@ def _task_env(outer: Env, lay: srun.Layout) -> Env:
     return env
 
 
+@functools.lru_cache(maxsize=1024)
+def _bases(base: str | None, root: str, script_dir: str) -> tuple[str, ...]:
+    """The folders relative paths may start from: the configured base, the root, the script's."""
+    bases = [b for b in (base, root, script_dir) if b is not None]
+    return tuple(dict.fromkeys(os.path.normpath(b) for b in bases))
+
+
 def _fill(step: LaunchStep, **values: object) -> LaunchStep:
     """Set facts on a step this module is still building; it is frozen once returned.
 
@@ -145,8 +152,8 @@ class _Analysis:
         self.config = config
         self.release = config.slurm_version
         script_dir = os.path.dirname(os.path.join(root, script_path))
-        bases = [str(b) for b in (config.base, root, script_dir) if b is not None]
-        self.bases = list(dict.fromkeys(os.path.normpath(b) for b in bases))
+        base = str(config.base) if config.base is not None else None
+        self.bases = list(_bases(base, str(root), script_dir))
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None

@@ -88,6 +88,7 @@ def _below(version: tuple[int, ...]) -> tuple[int, ...]:
     return (*items, _TOP)
 
 
+@functools.lru_cache(maxsize=4096)
 def version_of_spec(spec: str, newest: tuple[int, ...] | None) -> tuple[tuple[int, ...] | None,
                                                                          bool]:
     """(the version pip installs for a specifier, whether the specifier fixes it)."""
