@@ -27,7 +27,7 @@ from .config import Config
 from .directives import ParsedScript
 from .findings import Fact
 from .launchers import Entry, Invocation
-from .model import JobModel, LaunchStep
+from .model import JobModel, LaunchStep, new_frozen
 from .shell import UNKNOWN, Command, Env, Var
 
 _LIGHTNING = frozenset({"lightning", "pytorch_lightning", "fabric"})
@@ -276,8 +276,9 @@ class _Analysis:
         if inv.srun is not None and "chdir" in inv.srun.options:
             cwd = shell._chdir(cwd, inv.srun.options["chdir"]) if cwd is not None else None
         words = inv.srun.command if inv.srun is not None else inv.argv
-        step = LaunchStep(
-            line=command.line, end_line=command.end_line, text=command.text.split("\n")[0][:200],
+        step = new_frozen(
+            LaunchStep, line=command.line, end_line=command.end_line,
+            text=command.text.split("\n")[0][:200],
             srun=inv.srun is not None,
             srun_options=dict(inv.srun.options) if inv.srun is not None else {},
             launcher=inv.launcher, command=_short(words, 3),

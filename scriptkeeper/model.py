@@ -10,14 +10,59 @@ this model through the names ``job``, ``step`` and ``cluster``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .directives import Directive, ParsedScript
 from .profile import ClusterProfile, PartitionProfile
 from .validate import last_values
 from .values import ValueProblem, parse_gpus, parse_gres, parse_memory, parse_nodes, parse_time
+
+_T = TypeVar("_T")
+
+
+_Plan = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], tuple[str, ...]]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _init_plan(cls: type) -> _Plan:
+    defaults: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    required: list[str] = []
+    for f in dataclasses.fields(cls):
+        defaults[f.name] = None if f.default is dataclasses.MISSING else f.default
+        if f.default_factory is not dataclasses.MISSING:
+            factories.append((f.name, f.default_factory))
+        elif f.default is dataclasses.MISSING:
+            required.append(f.name)
+    return defaults, tuple(factories), tuple(required)
+
+
+def new_frozen(cls: type[_T], **values: Any) -> _T:
+    """``cls(**values)`` for a frozen dataclass of this module, with its instance dict filled
+    at once.
+
+    A frozen dataclass's generated ``__init__`` sets each field through
+    ``object.__setattr__``: ~10 us for the 58 fields of a LaunchStep. The result is the
+    same object (same fields, defaults and fresh default factories, in field order).
+    """
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _init_plan(cls)
+    defaults, factories, required = plan
+    state = dict(defaults)
+    for name, factory in factories:
+        if name not in values:
+            state[name] = factory()
+    state.update(values)
+    if len(state) != len(defaults) or any(name not in values for name in required):
+        raise TypeError(f"{cls.__name__}() got unknown or missing fields: {sorted(values)}")
+    obj: _T = object.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
 
 
 def _int(d: Directive | None) -> int | None:
@@ -398,7 +443,8 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
             over(f"{one_node_mem} MB of memory per node but a node has "
                  f"{part_profile.mem_per_node_mb} MB", "mem", "mem-per-cpu", "mem-per-gpu")
 
-    return JobModel(
+    return new_frozen(
+        JobModel,
         name=name or "",
         options=options,
         lines=lines,
