@@ -30,7 +30,7 @@ _LOOKALIKE_LINE = re.compile(r"[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b", re.IGNORECASE
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Directive:
     """One option occurrence sbatch reads, in canonical long form."""
 
@@ -39,6 +39,13 @@ class Directive:
     line: int
     written: str
     component: int = 0
+
+    def __init__(self, option: str, value: str | None, line: int, written: str,
+                 component: int = 0) -> None:
+        # written out: the generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__, three times slower (~10 directives a script)
+        self.__dict__.update(option=option, value=value, line=line, written=written,
+                             component=component)
 
 
 class Token(NamedTuple):
