@@ -53,6 +53,9 @@ class Token(NamedTuple):
     line: int
 
 
+_new_token = tuple.__new__  # Token(text, line) without the Python-level __new__ of NamedTuple
+
+
 @dataclass
 class ParsedScript:
     """Everything the parse stage knows about one script."""
@@ -131,7 +134,7 @@ def _is_command(line: str) -> bool:
 def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
     """Split the rest of a directive line the way sbatch's _get_argument does."""
     words, quote = _split(text)
-    tokens = [Token(word, line) for word in words]
+    tokens = [_new_token(Token, (word, line)) for word in words]
     if quote:
         return tokens, Fact("invalid-directive", line,
                             f"unmatched {quote} in the directive: sbatch stops with "
