@@ -200,7 +200,8 @@ class _State:
         """Become what is certain after any one of ``self`` (unchanged) and ``others`` ran."""
         for other in others:
             env, other_env = self.env, other.env
-            for name in env.keys() | other_env.keys():
+            # equal dicts (the usual case: a branch that set nothing) change nothing below
+            for name in (env.keys() | other_env.keys()) if env != other_env else ():
                 mine, theirs = env.get(name), other_env.get(name)
                 # copies share their Var objects: most names are the very same object
                 if mine is theirs or mine == theirs:
@@ -686,19 +687,19 @@ class _Walker:
             st.env[name.split("[", 1)[0]] = Var(None, exported=export, line=self.line(node))
             return
         value_node = node.child_by_field_name("value")
+        value_kind = "" if value_node is None else value_node.type
         exp = _Expansion()
-        value = "" if value_node is None else self.value(value_node, st, exp)
-        if value_node is not None and value_node.type == "array":
+        value = "" if value_node is None else self.value(value_node, st, exp, kind=value_kind)
+        if value_kind == "array":
             value = UNKNOWN
-        appending = any(c.type == "+=" for c in node.children)
+        appending = "+=" in [c.type for c in node.children]
         env = st.env if target is None else target
         old = env.get(name) or st.env.get(name)
         if appending:
             base = self.lookup(name, st, exp) if old is not None else UNKNOWN
             value = base + value
         exported = export or bool(old and old.exported and old.is_set)
-        single = value_node is not None and value_node.type in (
-            "command_substitution", "arithmetic_expansion")
+        single = value_kind in ("command_substitution", "arithmetic_expansion")
         env[name] = Var(value, exported=exported,
                         line=self.line(node), rank=bool(exp.rank_vars), single=single)
 
@@ -785,6 +786,11 @@ class _Walker:
         argv: list[str] = []
         wild: set[int] = set()
         for part, part_kind in zip([first, *arg_nodes], [first_kind, *arg_kinds], strict=True):
+            if part_kind == "word":  # most words: plain text, one field, never wild
+                text = self.text(part)
+                if "\\" not in text and not text.startswith("~"):
+                    argv.append(text)
+                    continue
             for value, is_wild in self.fields(part, st, exp, part_kind):
                 if is_wild:
                     wild.add(len(argv))
