@@ -218,12 +218,16 @@ def compile_condition(text: str, scope: str) -> Evaluator:
     return _Compiler(scope).build(tree.body)
 
 
+# None compared with a number and the like: the rule does not apply
+EVALUATION_ERRORS = (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError,
+                     IndexError)
+
+
 def evaluate(text: str, scope: str, names: dict[str, Any]) -> Any:
     function = compile_condition(text, scope)
     try:
         return function(names)
-    except (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError, IndexError):
-        # None compared with a number and the like: the rule does not apply
+    except EVALUATION_ERRORS:
         return False
 
 

@@ -47,21 +47,30 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
     for rule in config.rules.values():
         if not rule.enabled:
             continue
-        if rule.fact is not None:
-            for fact in by_kind.get(rule.fact, []):
+        fact_kind = rule.fact
+        if fact_kind is not None:
+            for fact in by_kind.get(fact_kind, ()):
                 names = dict(base, fact=fact)
                 findings.append(_finding(rule, fact.line, names))
             continue
-        if job is None or rule.when is None:
+        when = rule.when
+        if job is None or when is None:
             continue
         if rule.scope == "step":
+            if not steps:
+                continue
+            condition = expressions.compile_condition(when, "step")  # as evaluate() does
             if step_names is None:
                 step_names = [dict(base, step=step) for step in steps]
             for step, names in zip(steps, step_names, strict=True):
-                if expressions.evaluate(rule.when, "step", names):
+                try:
+                    hit = condition(names)
+                except expressions.EVALUATION_ERRORS:
+                    hit = False
+                if hit:
                     findings.append(_finding(rule, _line(rule, names, step.line), names))
         else:
-            if expressions.evaluate(rule.when, "job", base):
+            if expressions.evaluate(when, "job", base):
                 findings.append(_finding(rule, _line(rule, base, 1), base))
     findings.sort(key=lambda f: (f.line, _SEVERITY_ORDER.get(f.severity, 3), f.rule))
     return _dedupe(findings)
