@@ -24,7 +24,7 @@ from .values import ValueProblem, parse_gpus, parse_gres, parse_memory, parse_no
 _T = TypeVar("_T")
 
 
-_Plan = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], tuple[str, ...]]
+_Plan = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], frozenset[str]]
 _PLANS: dict[type, _Plan] = {}
 
 
@@ -38,7 +38,7 @@ def _init_plan(cls: type) -> _Plan:
             factories.append((f.name, f.default_factory))
         elif f.default is dataclasses.MISSING:
             required.append(f.name)
-    return defaults, tuple(factories), tuple(required)
+    return defaults, tuple(factories), frozenset(required)
 
 
 def new_frozen(cls: type[_T], **values: Any) -> _T:
@@ -58,7 +58,7 @@ def new_frozen(cls: type[_T], **values: Any) -> _T:
         if name not in values:
             state[name] = factory()
     state.update(values)
-    if len(state) != len(defaults) or any(name not in values for name in required):
+    if len(state) != len(defaults) or not values.keys() >= required:
         raise TypeError(f"{cls.__name__}() got unknown or missing fields: {sorted(values)}")
     obj: _T = object.__new__(cls)
     obj.__dict__.update(state)
