@@ -9,7 +9,6 @@ this model through the names ``job``, ``step`` and ``cluster``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 from collections.abc import Callable
@@ -292,7 +291,7 @@ def _gpus_one_node_needs(final: dict[str, Directive], nodes_max: int,
     not; ``--gpus-per-task`` comes with each task a node holds.
     """
     need = 0
-    with contextlib.suppress(ValueProblem):
+    try:  # not contextlib.suppress: a context manager object for every script
         gres = final.get("gres")
         if gres is not None and gres.value is not None:
             gpu = parse_gres(gres.value).get("gpu")
@@ -307,6 +306,8 @@ def _gpus_one_node_needs(final: dict[str, Directive], nodes_max: int,
         d = final.get("gpus-per-task")
         if d is not None and d.value is not None:
             need = max(need, parse_gpus(d.value).count * tasks_on_one_node)
+    except ValueProblem:
+        pass
     return need
 
 
@@ -319,8 +320,10 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
 
     nodes, nodes_max = 1, 1
     if "nodes" in final and final["nodes"].value:
-        with contextlib.suppress(ValueProblem):
+        try:  # not contextlib.suppress: a context manager object for every script
             nodes, nodes_max = parse_nodes(final["nodes"].value)
+        except ValueProblem:
+            nodes, nodes_max = 1, 1
     nodes = max(nodes, 1)  # --nodes=0 is accepted and runs on one node
     n = _int(final.get("ntasks"))
     t = _int(final.get("ntasks-per-node"))
@@ -395,12 +398,14 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) 
     one_node_cpus = one_node_tasks * cpus_per_task
     one_node_mem = mem
     if final.get("mem") is None or final["mem"].value is None:
-        with contextlib.suppress(ValueProblem):
+        try:  # not contextlib.suppress: a context manager object for every script
             if final.get("mem-per-cpu") is not None and final["mem-per-cpu"].value is not None:
                 one_node_mem = (parse_memory(final["mem-per-cpu"].value) * cpus_per_task
                                 * one_node_tasks)
             elif final.get("mem-per-gpu") is not None and final["mem-per-gpu"].value is not None:
                 one_node_mem = parse_memory(final["mem-per-gpu"].value) * max(one_node_gpus, 1)
+        except ValueProblem:
+            pass
 
     if part_profile is not None:
         if part_profile.cpus_per_node and one_node_cpus > part_profile.cpus_per_node:
