@@ -132,8 +132,7 @@ def _fill(step: LaunchStep, **values: object) -> LaunchStep:
     (``dataclasses.replace`` would copy all of LaunchStep's fields each time: it was
     most of the body analysis' time.)
     """
-    for name, value in values.items():
-        object.__setattr__(step, name, value)
+    step.__dict__.update(values)  # what object.__setattr__ would do for each (plain fields)
     return step
 
 
