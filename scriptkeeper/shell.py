@@ -256,6 +256,8 @@ class _Walker:
 
     @src.setter
     def src(self, data: bytes) -> None:
+        if data is self._src:
+            return  # a function of the same text, or back from it: nothing to redo
         self._src = data
         # ASCII text without the placeholder: byte offsets are string offsets, and a slice
         # of the decoded text is what decoding the slice of bytes gives
