@@ -28,6 +28,8 @@ _PLANS: dict[type, _Plan] = {}
 
 
 def _init_plan(cls: type) -> _Plan:
+    if hasattr(cls, "__post_init__") or any(not f.init for f in dataclasses.fields(cls)):
+        raise TypeError(f"new_frozen() cannot build {cls.__name__}: it has more than fields")
     defaults: dict[str, Any] = {}
     factories: list[tuple[str, Callable[[], Any]]] = []
     required: list[str] = []
