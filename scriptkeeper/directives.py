@@ -14,9 +14,10 @@ problem. Problems are never exceptions: any bytes give a ParsedScript.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .findings import Fact
 from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_table
@@ -24,11 +25,12 @@ from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_
 MAGIC = "#SBATCH"
 _WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unicode space
 # '#sbatch', '# SBATCH', an indented '#SBATCH' (not '##SBATCH'), as whole lines
-_LOOKALIKE = re.compile(r"^[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b[^\n]*", re.IGNORECASE | re.MULTILINE)
+# (tested on each line that is not an #SBATCH line)
+_LOOKALIKE_LINE = re.compile(r"[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b", re.IGNORECASE)
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Directive:
     """One option occurrence sbatch reads, in canonical long form."""
 
@@ -38,11 +40,20 @@ class Directive:
     written: str
     component: int = 0
 
+    def __init__(self, option: str, value: str | None, line: int, written: str,
+                 component: int = 0) -> None:
+        # written out: the generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__, three times slower (~10 directives a script)
+        self.__dict__.update(option=option, value=value, line=line, written=written,
+                             component=component)
 
-@dataclass(frozen=True)
-class Token:
+
+class Token(NamedTuple):
     text: str
     line: int
+
+
+_new_token = tuple.__new__  # Token(text, line) without the Python-level __new__ of NamedTuple
 
 
 @dataclass
@@ -122,15 +133,30 @@ def _is_command(line: str) -> bool:
 
 def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
     """Split the rest of a directive line the way sbatch's _get_argument does."""
-    if not any(c in text for c in "\"'\\#"):  # the common case: plain words
-        return [Token(word, line) for word in _WORD.findall(text)], None
-    tokens: list[Token] = []
+    words, quote = _split(text)
+    tokens = [_new_token(Token, (word, line)) for word in words]
+    if quote:
+        return tokens, Fact("invalid-directive", line,
+                            f"unmatched {quote} in the directive: sbatch stops with "
+                            f"'Unmatched `{quote}`'", "close the quote")
+    return tokens, None
+
+
+@functools.lru_cache(maxsize=8192)
+def _split(text: str) -> tuple[tuple[str, ...], str]:
+    """The words of a directive line, and the quote left open ('' when none).
+
+    Memoised: the same directive lines come back in script after script.
+    """
+    if not ('"' in text or "'" in text or "\\" in text or "#" in text):  # plain words
+        return tuple(_WORD.findall(text)), ""
+    words: list[str] = []
     i, n = 0, len(text)
     while True:
         while i < n and text[i] in " \t\n\r\v\f":
             i += 1
         if i >= n or text[i] == "#":
-            return tokens, None
+            return tuple(words), ""
         out: list[str] = []
         quote = ""
         escape = False
@@ -156,12 +182,10 @@ def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
             out.append(ch)
             i += 1
         if quote:
-            return tokens, Fact("invalid-directive", line,
-                                f"unmatched {quote} in the directive: sbatch stops with "
-                                f"'Unmatched `{quote}`'", "close the quote")
-        tokens.append(Token("".join(out), line))
+            return tuple(words), quote
+        words.append("".join(out))
         if i < n and text[i] == "#":
-            return tokens, None
+            return tuple(words), ""
 
 
 class _Getopt:
@@ -305,14 +329,11 @@ class _Getopt:
             return
 
 
-def _directive_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
-    """(line number, text after the magic word, is it before the first command)."""
-    before = True
+def _first_command(lines: list[str]) -> int | None:
     for number, line in enumerate(lines, start=1):
-        if line.startswith(MAGIC):
-            yield number, line[len(MAGIC):], before
-        elif before and _is_command(line):
-            before = False
+        if line[:1] != "#" and _is_command(line):
+            return number
+    return None
 
 
 def parse(data: bytes, release: str | None = None,
@@ -329,20 +350,27 @@ def parse(data: bytes, release: str | None = None,
         for f in script.facts)
     table = option_table(release, tuple(sorted(plugin_options)))
 
+    first_cmd = script.first_command_line = _first_command(lines)
+    header_end = len(lines) if first_cmd is None else first_cmd - 1
+    # one pass: the #SBATCH lines, and the comments that look like one (in text order)
+    magic: list[tuple[int, str]] = []
+    lookalikes: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        if _is_command(line):
-            script.first_command_line = number
-            break
+        if line.startswith(MAGIC):
+            magic.append((number, line[len(MAGIC):]))
+        elif "#" in line and _LOOKALIKE_LINE.match(line):
+            lookalikes.append((number, line))
+    has_foreign = any(line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
 
     component = 0
     tokens: list[Token] = []
     groups: list[tuple[int, list[Token]]] = []
     late: list[tuple[int, str]] = []
-    for number, rest, before in _directive_lines(lines):
-        if not before:
+    for number, rest in magic:
+        if number > header_end:
             late.append((number, rest))
             continue
-        if _HETJOB.match(rest):
+        if ("hetjob" in rest or "packjob" in rest) and _HETJOB.match(rest):
             groups.append((component, tokens))
             component += 1
             tokens = []
@@ -358,14 +386,13 @@ def parse(data: bytes, release: str | None = None,
         getopt.run()
         script.directives.extend(getopt.directives)
         script.facts.extend(getopt.facts)
-    if not any(d.option == "ignore-pbs" for d in script.directives):
+    if has_foreign and not any(d.option == "ignore-pbs" for d in script.directives):
         from . import wrappers  # sbatch applies #PBS/#BSUB lines after #SBATCH ones
 
         foreign, foreign_facts = wrappers.read(lines, script.first_command_line)
         script.directives.extend(foreign)
         script.facts.extend(foreign_facts)
 
-    first_cmd = script.first_command_line
     for number, rest in late:
         found, _ = tokenize(rest, number)
         getopt = _Getopt(table, found, component)
@@ -380,11 +407,7 @@ def parse(data: bytes, release: str | None = None,
             "move every #SBATCH line above the first command",
             data={"options": [d.option for d in getopt.directives]}))
 
-    for match in _LOOKALIKE.finditer(text):
-        line = match.group(0)
-        if line.startswith(MAGIC):
-            continue
-        number = text.count("\n", 0, match.start()) + 1
+    for number, line in lookalikes:
         script.facts.append(Fact(
             "ignored-directive-lookalike", number,
             f"'{line.strip()}' looks like a directive but is a plain comment to sbatch "

@@ -311,11 +311,23 @@ def _candidates(bases: Sequence[str | Path], cwd: str | None) -> list[str]:
     return [str(b) for b in bases]
 
 
-def _rel(path: str, root: Path) -> str:
+def _rel(path: str, root: str | Path) -> str:
     text = str(root)
     if path.startswith(text + os.sep):
         return path[len(text) + 1:].replace(os.sep, "/")
     return path.replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=4096)
+def _entry_paths(bases: tuple[str, ...], cwd: str | None, options: tuple[str, ...],
+                 root: str) -> tuple[tuple[str, str], ...]:
+    """The files an entry point may be, in the order they are tried, and how each is shown."""
+    paths = []
+    for directory in _candidates(bases, cwd):
+        for option in options:
+            path = os.path.normpath(os.path.join(directory, option))
+            paths.append((path, _rel(path, root)))
+    return tuple(paths)
 
 
 def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Path,
@@ -334,12 +346,11 @@ def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Pat
         relative = "/".join(parts)
         folder = "/".join(parts[:-1])
         options = [relative + ".py", relative + "/__main__.py"]
+    for path, shown in _entry_paths(tuple(str(b) for b in bases), cwd, tuple(options),
+                                    str(root)):
+        if os.path.isfile(path):
+            return Located(path=path, shown=shown, exists=True)
     dirs = _candidates(bases, cwd)
-    for directory in dirs:
-        for option in options:
-            path = os.path.normpath(os.path.join(directory, option))
-            if os.path.isfile(path):
-                return Located(path=path, shown=_rel(path, root), exists=True)
     # missing? only when its folder is there to look in, and the script did not make it
     if not folder or files_unknown:
         return Located()

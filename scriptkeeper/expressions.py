@@ -110,6 +110,9 @@ class _Compiler:
             return either
         if isinstance(node, ast.Compare):
             return self._compare(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            negated = self.build(node.operand)
+            return lambda names: not negated(names)
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             unary, operand = _UNARY[type(node.op)], self.build(node.operand)
             return lambda names: unary(operand(names))
@@ -160,6 +163,13 @@ class _Compiler:
             if attr not in known:
                 raise ExpressionError(f"'{base.id}' has no attribute '{attr}' (it has: "
                                       f"{', '.join(sorted(known))})")
+        if isinstance(base, ast.Name) and base.id in self.allowed and base.id not in _CONSTANTS:
+            key = base.id  # the common ``step.x``: one closure instead of two
+
+            def get_named(names: dict[str, Any]) -> Any:
+                obj = names.get(key)
+                return None if obj is None else getattr(obj, attr)
+            return get_named
         value = self.build(base)
 
         def get(names: dict[str, Any]) -> Any:
@@ -174,6 +184,18 @@ class _Compiler:
             if type(op) not in _COMPARE:
                 raise ExpressionError(f"comparison '{type(op).__name__}' is not allowed")
             steps.append((_COMPARE[type(op)], self.build(right)))
+        if len(steps) == 1:
+            function, right_side = steps[0]
+            if isinstance(node.comparators[0], ast.Constant):
+                constant: Any = node.comparators[0].value
+
+                def compare_constant(names: dict[str, Any]) -> Any:
+                    return bool(function(left(names), constant))
+                return compare_constant
+
+            def compare_one(names: dict[str, Any]) -> Any:
+                return bool(function(left(names), right_side(names)))
+            return compare_one
 
         def compare(names: dict[str, Any]) -> Any:
             current = left(names)
@@ -196,12 +218,16 @@ def compile_condition(text: str, scope: str) -> Evaluator:
     return _Compiler(scope).build(tree.body)
 
 
+# None compared with a number and the like: the rule does not apply
+EVALUATION_ERRORS = (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError,
+                     IndexError)
+
+
 def evaluate(text: str, scope: str, names: dict[str, Any]) -> Any:
     function = compile_condition(text, scope)
     try:
         return function(names)
-    except (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError, IndexError):
-        # None compared with a number and the like: the rule does not apply
+    except EVALUATION_ERRORS:
         return False
 
 

@@ -36,6 +36,21 @@ def _line(rule: Rule, names: dict[str, Any], default: int) -> int:
     return default
 
 
+# (rule, fact kind, condition, once per step) of each rule that can report, in rule order
+_Entry = tuple[Rule, str | None, str | None, bool]
+_PLAN: tuple[tuple[Rule, ...], tuple[_Entry, ...]] = ((), ())
+
+
+def _plan(config: Config) -> tuple[_Entry, ...]:
+    """The rules to run, read once per configuration instead of once per script."""
+    global _PLAN
+    rules = tuple(config.rules.values())
+    if rules != _PLAN[0]:  # the same Rule objects compare by identity: cheap
+        _PLAN = (rules, tuple((r, r.fact, r.when, r.scope == "step") for r in rules
+                              if r.enabled and (r.fact is not None or r.when is not None)))
+    return _PLAN[1]
+
+
 def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
           steps: Sequence[LaunchStep], script: ScriptInfo) -> list[Finding]:
     findings: list[Finding] = []
@@ -43,23 +58,30 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
     for fact in facts:
         by_kind.setdefault(fact.kind, []).append(fact)
     base: dict[str, Any] = {"job": job, "cluster": config.cluster, "script": script}
-    for rule in config.rules.values():
-        if not rule.enabled:
-            continue
-        if rule.fact is not None:
-            for fact in by_kind.get(rule.fact, []):
+    step_names: list[dict[str, Any]] | None = None  # read-only: shared by the step rules
+    for rule, fact_kind, when, per_step in _plan(config):
+        if fact_kind is not None:
+            for fact in by_kind.get(fact_kind, ()):
                 names = dict(base, fact=fact)
                 findings.append(_finding(rule, fact.line, names))
             continue
-        if job is None or rule.when is None:
+        if job is None or when is None:
             continue
-        if rule.scope == "step":
-            for step in steps:
-                names = dict(base, step=step)
-                if expressions.evaluate(rule.when, "step", names):
+        if per_step:
+            if not steps:
+                continue
+            condition = expressions.compile_condition(when, "step")  # as evaluate() does
+            if step_names is None:
+                step_names = [dict(base, step=step) for step in steps]
+            for step, names in zip(steps, step_names, strict=True):
+                try:
+                    hit = condition(names)
+                except expressions.EVALUATION_ERRORS:
+                    hit = False
+                if hit:
                     findings.append(_finding(rule, _line(rule, names, step.line), names))
         else:
-            if expressions.evaluate(rule.when, "job", base):
+            if expressions.evaluate(when, "job", base):
                 findings.append(_finding(rule, _line(rule, base, 1), base))
     findings.sort(key=lambda f: (f.line, _SEVERITY_ORDER.get(f.severity, 3), f.rule))
     return _dedupe(findings)

@@ -27,7 +27,7 @@ from .config import Config
 from .directives import ParsedScript
 from .findings import Fact
 from .launchers import Entry, Invocation
-from .model import JobModel, LaunchStep
+from .model import JobModel, LaunchStep, new_frozen
 from .shell import UNKNOWN, Command, Env, Var
 
 _LIGHTNING = frozenset({"lightning", "pytorch_lightning", "fabric"})
@@ -119,14 +119,20 @@ def _task_env(outer: Env, lay: srun.Layout) -> Env:
     return env
 
 
+@functools.lru_cache(maxsize=1024)
+def _bases(base: str | None, root: str, script_dir: str) -> tuple[str, ...]:
+    """The folders relative paths may start from: the configured base, the root, the script's."""
+    bases = [b for b in (base, root, script_dir) if b is not None]
+    return tuple(dict.fromkeys(os.path.normpath(b) for b in bases))
+
+
 def _fill(step: LaunchStep, **values: object) -> LaunchStep:
     """Set facts on a step this module is still building; it is frozen once returned.
 
     (``dataclasses.replace`` would copy all of LaunchStep's fields each time: it was
     most of the body analysis' time.)
     """
-    for name, value in values.items():
-        object.__setattr__(step, name, value)
+    step.__dict__.update(values)  # what object.__setattr__ would do for each (plain fields)
     return step
 
 
@@ -145,8 +151,8 @@ class _Analysis:
         self.config = config
         self.release = config.slurm_version
         script_dir = os.path.dirname(os.path.join(root, script_path))
-        bases = [str(b) for b in (config.base, root, script_dir) if b is not None]
-        self.bases = list(dict.fromkeys(os.path.normpath(b) for b in bases))
+        base = str(config.base) if config.base is not None else None
+        self.bases = list(_bases(base, str(root), script_dir))
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -269,8 +275,9 @@ class _Analysis:
         if inv.srun is not None and "chdir" in inv.srun.options:
             cwd = shell._chdir(cwd, inv.srun.options["chdir"]) if cwd is not None else None
         words = inv.srun.command if inv.srun is not None else inv.argv
-        step = LaunchStep(
-            line=command.line, end_line=command.end_line, text=command.text.split("\n")[0][:200],
+        step = new_frozen(
+            LaunchStep, line=command.line, end_line=command.end_line,
+            text=command.text.split("\n")[0][:200],
             srun=inv.srun is not None,
             srun_options=dict(inv.srun.options) if inv.srun is not None else {},
             launcher=inv.launcher, command=_short(words, 3),

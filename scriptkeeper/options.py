@@ -107,9 +107,16 @@ class OptionTable:
             if short and short not in self.by_short:
                 self.other_short[short] = programs.replace(",", " and ")
         self._names = sorted(self.by_long)
+        self._resolved: dict[str, Resolution] = {}
 
     def resolve(self, name: str) -> Resolution:
         """Resolve a long option name (without ``--``) as getopt_long does."""
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = self._resolve(name)
+        return found
+
+    def _resolve(self, name: str) -> Resolution:
         exact = self.by_long.get(name)
         if exact is not None:
             return Resolution(exact)

@@ -88,6 +88,7 @@ def _below(version: tuple[int, ...]) -> tuple[int, ...]:
     return (*items, _TOP)
 
 
+@functools.lru_cache(maxsize=4096)
 def version_of_spec(spec: str, newest: tuple[int, ...] | None) -> tuple[tuple[int, ...] | None,
                                                                          bool]:
     """(the version pip installs for a specifier, whether the specifier fixes it)."""
@@ -316,9 +317,13 @@ def _pins_in(folder: str) -> list[tuple[str, dict[str, str]]]:
 
 def folders(start: str | Path, root: str | Path, extra: Sequence[str | Path]) -> list[str]:
     """The folders whose pins apply to an entry point in ``start``: nearest first."""
+    return list(_folders(str(start), str(root), tuple(str(folder) for folder in extra)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _folders(start: str, root_text: str, extra: tuple[str, ...]) -> tuple[str, ...]:
     chain: list[str] = []
-    root_text = str(root)
-    current = str(start)
+    current = start
     while True:
         chain.append(current)
         if current == root_text or not current.startswith(root_text):
@@ -328,9 +333,9 @@ def folders(start: str | Path, root: str | Path, extra: Sequence[str | Path]) ->
             break
         current = parent
     for folder in extra:
-        if str(folder) not in chain:
-            chain.append(str(folder))
-    return chain
+        if folder not in chain:
+            chain.append(folder)
+    return tuple(chain)
 
 
 def find(framework: str, search: list[str], root: Path,

@@ -37,6 +37,7 @@ UNKNOWN = "\x00"
 RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
 
 _PLACEHOLDER = "__sk_unknown__"
+_PLACEHOLDER_BYTES = _PLACEHOLDER.encode()
 # Variables from the environment that are one word when unknown (numbers, names, paths);
 # any other unknown variable written unquoted may be several words, or none.
 ONE_WORD = frozenset({
@@ -49,7 +50,7 @@ _MAX_CALL_DEPTH = 8
 _MAX_COMMANDS = 5000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Var:
     """One shell variable as the script leaves it at some point."""
 
@@ -59,6 +60,13 @@ class Var:
     is_set: bool = True
     rank: bool = False  # built from a per-task SLURM variable (SLURM_PROCID, ...)
     single: bool = False  # unknown, but one word: from $(...) or $((...))
+
+    def __init__(self, value: str | None, exported: bool = False, line: int = 0,
+                 is_set: bool = True, rank: bool = False, single: bool = False) -> None:
+        # written out: the generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__, three times slower (several variables a script)
+        self.__dict__.update(value=value, exported=exported, line=line, is_set=is_set,
+                             rank=rank, single=single)
 
 
 Env = dict[str, Var]
@@ -191,9 +199,12 @@ class _State:
     def merge(self, others: Iterable[_State]) -> None:
         """Become what is certain after any one of ``self`` (unchanged) and ``others`` ran."""
         for other in others:
-            for name in set(self.env) | set(other.env):
-                mine, theirs = self.env.get(name), other.env.get(name)
-                if mine == theirs:
+            env, other_env = self.env, other.env
+            # equal dicts (the usual case: a branch that set nothing) change nothing below
+            for name in (env.keys() | other_env.keys()) if env != other_env else ():
+                mine, theirs = env.get(name), other_env.get(name)
+                # copies share their Var objects: most names are the very same object
+                if mine is theirs or mine == theirs:
                     continue
                 if mine is not None and theirs is not None and (
                         mine.value == theirs.value and mine.is_set == theirs.is_set):
@@ -226,6 +237,8 @@ SourceReader = Callable[[str, str | None], "tuple[str, bytes] | None"]
 class _Walker:
     def __init__(self, src: bytes, line_offset: int, positional: list[str] | None,
                  source_reader: SourceReader | None) -> None:
+        self._src = b""
+        self._plain: str | None = None
         self.src = src
         self.line_offset = line_offset
         self.positional = positional
@@ -237,11 +250,31 @@ class _Walker:
         self.depth = 0
 
     # --- text helpers --------------------------------------------------------------
+    @property
+    def src(self) -> bytes:
+        return self._src
+
+    @src.setter
+    def src(self, data: bytes) -> None:
+        if data is self._src:
+            return  # a function of the same text, or back from it: nothing to redo
+        self._src = data
+        # ASCII text without the placeholder: byte offsets are string offsets, and a slice
+        # of the decoded text is what decoding the slice of bytes gives
+        plain = data.isascii() and _PLACEHOLDER_BYTES not in data
+        self._plain = data.decode("ascii") if plain else None
+
     def decode(self, start: int, end: int) -> str:
-        text = self.src[start:end].decode("utf-8", "replace")
+        plain = self._plain
+        if plain is not None:
+            return plain[start:end]
+        text = self._src[start:end].decode("utf-8", "replace")
         return text.replace(_PLACEHOLDER, UNKNOWN) if _PLACEHOLDER in text else text
 
     def text(self, node: tree_sitter.Node) -> str:
+        plain = self._plain
+        if plain is not None:
+            return plain[node.start_byte:node.end_byte]
         return self.decode(node.start_byte, node.end_byte)
 
     def line(self, node: tree_sitter.Node) -> int:
@@ -280,9 +313,10 @@ class _Walker:
         return self.lookup(name, st, exp)
 
     def value(self, node: tree_sitter.Node, st: _State, exp: _Expansion,
-              quoted: bool = False) -> str:
+              quoted: bool = False, kind: str | None = None) -> str:
         """The string a word node expands to (no splitting), with UNKNOWN parts."""
-        kind = node.type
+        if kind is None:
+            kind = node.type
         if kind == "word":
             text = self.text(node)
             if text.startswith("~"):
@@ -406,10 +440,13 @@ class _Walker:
         except (ValueError, SyntaxError, ZeroDivisionError, RecursionError):
             return UNKNOWN
 
-    def fields(self, node: tree_sitter.Node, st: _State, exp: _Expansion
-               ) -> list[tuple[str, bool]]:
+    def fields(self, node: tree_sitter.Node, st: _State, exp: _Expansion,
+               kind: str | None = None) -> list[tuple[str, bool]]:
         """The words one argument node becomes: (value, wild) pairs."""
-        kind = node.type
+        if kind is None:
+            kind = node.type
+        if kind == "word":
+            return [(self.value(node, st, exp, kind=kind), False)]
         if kind in ("simple_expansion", "expansion"):
             name = self.text(node).strip().lstrip("$").strip("{}")
             if name in ("@", "*"):
@@ -446,18 +483,35 @@ class _Walker:
             return [(value, False)]
         if kind in ("command_substitution", "brace_expression"):
             return [(UNKNOWN, True)]
-        return [(self.value(node, st, exp), False)]
+        return [(self.value(node, st, exp, kind=kind), False)]
 
     # --- statements ----------------------------------------------------------------
-    def block(self, nodes: list[tree_sitter.Node], st: _State) -> None:
+    def block(self, nodes: list[tree_sitter.Node], st: _State,
+              kinds: list[str] | None = None) -> None:
+        if kinds is None:
+            kinds = [n.type for n in nodes]
+        last = len(nodes) - 1
         for index, node in enumerate(nodes):
             if len(self.commands) > _MAX_COMMANDS:
                 return
-            background = index + 1 < len(nodes) and nodes[index + 1].type == "&"
-            self.statement(node, st, background)
+            background = index < last and kinds[index + 1] == "&"
+            self.statement(node, st, background, kinds[index])
 
-    def statement(self, node: tree_sitter.Node, st: _State, background: bool = False) -> None:
-        kind = node.type
+    def _block_without(self, node: tree_sitter.Node, st: _State, skip: tuple[str, ...]) -> None:
+        """Walk the children of ``node`` but those of the kinds in ``skip``."""
+        nodes: list[tree_sitter.Node] = []
+        kinds: list[str] = []
+        for child in node.children:
+            kind = child.type
+            if kind not in skip:
+                nodes.append(child)
+                kinds.append(kind)
+        self.block(nodes, st, kinds)
+
+    def statement(self, node: tree_sitter.Node, st: _State, background: bool = False,
+                  kind: str | None = None) -> None:
+        if kind is None:
+            kind = node.type
         if kind == "command":
             self.command(node, st, background)
         elif kind == "variable_assignment":
@@ -493,11 +547,11 @@ class _Walker:
             self.list_statement(node, st, background)
         elif kind == "subshell":
             sub = st.copy()
-            self.block([c for c in node.children if c.type not in ("(", ")")], sub)
+            self._block_without(node, sub, ("(", ")"))
             st.produced |= sub.produced
             st.files_unknown = st.files_unknown or sub.files_unknown
         elif kind in ("compound_statement", "do_group", "program"):
-            self.block([c for c in node.children if c.type not in ("{", "}", "do", "done")], st)
+            self._block_without(node, st, ("{", "}", "do", "done"))
         elif kind == "redirected_statement":
             body = node.child_by_field_name("body")
             self.redirects(node, st)
@@ -635,19 +689,19 @@ class _Walker:
             st.env[name.split("[", 1)[0]] = Var(None, exported=export, line=self.line(node))
             return
         value_node = node.child_by_field_name("value")
+        value_kind = "" if value_node is None else value_node.type
         exp = _Expansion()
-        value = "" if value_node is None else self.value(value_node, st, exp)
-        if value_node is not None and value_node.type == "array":
+        value = "" if value_node is None else self.value(value_node, st, exp, kind=value_kind)
+        if value_kind == "array":
             value = UNKNOWN
-        appending = any(c.type == "+=" for c in node.children)
+        appending = "+=" in [c.type for c in node.children]
         env = st.env if target is None else target
         old = env.get(name) or st.env.get(name)
         if appending:
             base = self.lookup(name, st, exp) if old is not None else UNKNOWN
             value = base + value
         exported = export or bool(old and old.exported and old.is_set)
-        single = value_node is not None and value_node.type in (
-            "command_substitution", "arithmetic_expansion")
+        single = value_kind in ("command_substitution", "arithmetic_expansion")
         env[name] = Var(value, exported=exported,
                         line=self.line(node), rank=bool(exp.rank_vars), single=single)
 
@@ -693,7 +747,7 @@ class _Walker:
     # --- commands ------------------------------------------------------------------
     def command(self, node: tree_sitter.Node, st: _State, background: bool) -> None:
         named = node.child_by_field_name("name")
-        if named is not None and named.child_count == 1:
+        if named is not None and len(named.children) == 1:
             first_word = named.children[0]
             if first_word.type == "word":
                 name = self.text(first_word)
@@ -702,6 +756,7 @@ class _Walker:
         prefix_nodes: list[tree_sitter.Node] = []
         name_node: tree_sitter.Node | None = None
         arg_nodes: list[tree_sitter.Node] = []
+        arg_kinds: list[str] = []
         redirected = False
         for child in node.children:
             kind = child.type
@@ -713,6 +768,7 @@ class _Walker:
                 redirected = True
             elif name_node is not None and child.is_named:
                 arg_nodes.append(child)
+                arg_kinds.append(kind)
         if redirected:
             self.redirects(node, st)
         if name_node is None:
@@ -720,7 +776,8 @@ class _Walker:
                 self.assign(child, st, export=st.allexport)
             return
         first = name_node.children[0] if name_node.children else name_node
-        if first.type == "word":
+        first_kind = first.type
+        if first_kind == "word":
             name = self.text(first)
             if name not in self.functions and not interesting(name):
                 return  # echo, module, mkdir, ...: nothing the analysis needs
@@ -730,8 +787,13 @@ class _Walker:
         exp = _Expansion()
         argv: list[str] = []
         wild: set[int] = set()
-        for part in [first, *arg_nodes]:
-            for value, is_wild in self.fields(part, st, exp):
+        for part, part_kind in zip([first, *arg_nodes], [first_kind, *arg_kinds], strict=True):
+            if part_kind == "word":  # most words: plain text, one field, never wild
+                text = self.text(part)
+                if "\\" not in text and not text.startswith("~"):
+                    argv.append(text)
+                    continue
+            for value, is_wild in self.fields(part, st, exp, part_kind):
                 if is_wild:
                     wild.add(len(argv))
                 argv.append(value)

@@ -111,6 +111,7 @@ EXCLUSIVE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("cpus-per-task", "cpus-per-gpu"),
 )
 
+_EXCLUSIVE_OPTIONS = frozenset(o for group in EXCLUSIVE_GROUPS for o in group)
 _GPU_OPTIONS = ("gpus", "gpus-per-node", "gpus-per-task", "gpus-per-socket")
 
 
@@ -164,7 +165,8 @@ def conflict_facts(directives: list[Directive], components: int) -> list[Fact]:
     facts = []
     for comp in range(components):
         final = last_values(directives, comp)
-        for group in EXCLUSIVE_GROUPS:
+        # a group needs two of its options: most scripts have at most one of each
+        for group in EXCLUSIVE_GROUPS if len(_EXCLUSIVE_OPTIONS.intersection(final)) > 1 else ():
             present = [final[o] for o in group if o in final]
             if len(present) >= 2:
                 later = max(present, key=lambda d: d.line)

@@ -7,6 +7,7 @@ the controller) gives. Normalised units: time in minutes, memory in MB.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ _TIME_FORMS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(text: str) -> int:
     """Minutes of a SLURM time string (``INFINITE`` is -1); seconds round up."""
     value = text.strip()
@@ -50,6 +52,7 @@ _MEM = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGTkmgt]?)[Bb]?$")
 _MEM_FACTORS = {"": 1.0, "K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0 * 1024}
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_memory(text: str) -> int:
     """Megabytes of a SLURM memory size (``0`` means the whole node)."""
     match = _MEM.match(text.strip())
@@ -61,6 +64,7 @@ def parse_memory(text: str) -> int:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_positive_int(text: str) -> int:
     value = text.strip()
     if not re.fullmatch(r"\d+", value) or int(value) <= 0:
@@ -68,6 +72,7 @@ def parse_positive_int(text: str) -> int:
     return int(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_nonnegative_int(text: str) -> int:
     value = text.strip()
     if not re.fullmatch(r"\d+", value):
@@ -78,6 +83,7 @@ def parse_nonnegative_int(text: str) -> int:
 _NODES = re.compile(r"^(?P<min>\d+)(?:-(?P<max>\d+))?$")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_nodes(text: str) -> tuple[int, int]:
     """``N`` or ``MIN-MAX`` node counts."""
     match = _NODES.match(text.strip())
@@ -106,10 +112,15 @@ def parse_gres(text: str) -> dict[str, GpuCount]:
 
     Only GPU requests matter to the model; other gres are validated for form.
     """
+    return dict(_gres(text))  # a new dict each time: the caller may change it
+
+
+@functools.lru_cache(maxsize=4096)
+def _gres(text: str) -> tuple[tuple[str, GpuCount], ...]:
     requests: dict[str, GpuCount] = {}
     value = text.strip()
     if value.lower() == "none":
-        return requests
+        return ()
     for item in value.split(","):
         parts = item.split(":")
         if not parts[0] or not re.fullmatch(_NAME, parts[0]):
@@ -128,9 +139,10 @@ def parse_gres(text: str) -> dict[str, GpuCount]:
         if rest:
             gtype = rest[0]
         requests[name] = GpuCount(count, gtype)  # a count of 0 is accepted: none
-    return requests
+    return tuple(requests.items())
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_gpus(text: str) -> GpuCount:
     """``[type:]count`` of ``--gpus``, ``--gpus-per-node``, ``--gpus-per-task``."""
     parts = text.strip().split(":")
