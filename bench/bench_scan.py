@@ -28,6 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
+# The package as installed: pip compiles a wheel's modules to bytecode, and an editable
+# install writes it on first import, unless PYTHONDONTWRITEBYTECODE is set (as on the
+# project's machines, where every start would then compile the whole package again).
+subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0",
+                str(Path(__file__).resolve().parent.parent / "scriptkeeper")], check=True)
+
 SCAN = [sys.executable, "-m", "scriptkeeper", "scan", "--format", "json", "."]
 
 

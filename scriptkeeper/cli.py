@@ -61,7 +61,7 @@ app.command("hook", context_settings=hook_cmd.SETTINGS, add_help_option=False)(h
 
 def main() -> None:
     """The console script (and ``python -m scriptkeeper``)."""
-    from .process import for_batch_work
+    from .process import for_batch_work, run_and_exit
 
     for_batch_work()
-    app()
+    run_and_exit(app)

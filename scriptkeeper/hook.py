@@ -174,13 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def console() -> int:
+def console() -> None:
     """The ``scriptkeeper-hook`` console script (what .pre-commit-hooks.yaml runs)."""
-    from .process import for_batch_work
+    from .process import for_batch_work, run_and_exit
 
     for_batch_work()
-    return main()
+    run_and_exit(main)
 
 
 if __name__ == "__main__":
-    sys.exit(console())
+    console()
