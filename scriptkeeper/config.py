@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -348,6 +348,16 @@ class _BuiltinRules(Mapping[str, Rule]):
 
     def __len__(self) -> int:
         return len(builtin_rules())
+
+    # the dict's own views: judging reads every rule of every script through these
+    def keys(self) -> KeysView[str]:
+        return builtin_rules().keys()
+
+    def values(self) -> ValuesView[Rule]:
+        return builtin_rules().values()
+
+    def items(self) -> ItemsView[str, Rule]:
+        return builtin_rules().items()
 
 
 def load_config(path: Path | None) -> Config:

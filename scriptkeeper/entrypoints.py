@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import fsview
 from .launchers import Entry
 from .shell import UNKNOWN
 
@@ -295,7 +296,7 @@ def _facts(path: str, mtime: int, size: int) -> SourceFacts:
 
 def facts(path: str | Path) -> SourceFacts:
     try:
-        st = os.stat(path)
+        st = fsview.stat(str(path))
     except OSError:
         return SourceFacts(syntax_ok=False)
     return _facts(str(path), st.st_mtime_ns, st.st_size)
@@ -348,7 +349,7 @@ def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Pat
         options = [relative + ".py", relative + "/__main__.py"]
     for path, shown in _entry_paths(tuple(str(b) for b in bases), cwd, tuple(options),
                                     str(root)):
-        if os.path.isfile(path):
+        if fsview.isfile(path):
             return Located(path=path, shown=shown, exists=True)
     dirs = _candidates(bases, cwd)
     # missing? only when its folder is there to look in, and the script did not make it
@@ -361,7 +362,7 @@ def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Pat
         return Located()
     for directory in dirs:
         where = os.path.normpath(os.path.join(directory, folder))
-        if os.path.isdir(where):
+        if fsview.isdir(where):
             return Located(exists=False, folder=_rel(where, root),
                            tried=tuple(_rel(os.path.normpath(os.path.join(directory, o)), root)
                                        for o in options))
@@ -377,6 +378,6 @@ def module_file(name: str, roots: Sequence[str | Path]) -> str | None:
     for root in roots:
         for option in (relative + ".py", os.path.join(relative, "__init__.py")):
             path = os.path.join(root, option)
-            if os.path.isfile(path):
+            if fsview.isfile(path):
                 return path
     return None

@@ -27,6 +27,8 @@ from types import ModuleType
 
 import yaml
 
+from . import fsview
+
 _toml: ModuleType | None = None
 if sys.version_info >= (3, 11):
     import tomllib as _toml
@@ -302,13 +304,13 @@ def _folder_files(folder: str, mtime: int) -> tuple[str, ...]:
 
 def _pins_in(folder: str) -> list[tuple[str, dict[str, str]]]:
     try:
-        mtime = os.stat(folder).st_mtime_ns
+        mtime = fsview.stat(folder).st_mtime_ns
     except OSError:
         return []
     result = []
     for path in _folder_files(folder, mtime):
         try:
-            st = os.stat(path)
+            st = fsview.stat(path)
         except OSError:
             continue
         result.append((path, _read(path, st.st_mtime_ns, st.st_size)))

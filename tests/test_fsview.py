@@ -1,0 +1,39 @@
+"""fsview: stat answers kept for one scan only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scriptkeeper import fsview
+
+
+def test_outside_a_scan_every_call_looks_again(tmp_path: Path) -> None:
+    path = str(tmp_path / "train.py")
+    assert not fsview.isfile(path)
+    Path(path).write_text("print()\n")
+    assert fsview.isfile(path) and not fsview.isdir(path)
+    assert fsview.stat(path).st_size == 8
+
+
+def test_inside_a_scan_the_first_answer_holds_until_the_scan_ends(tmp_path: Path) -> None:
+    path = str(tmp_path / "train.py")
+    with fsview.one_scan():
+        assert not fsview.isfile(path)
+        Path(path).write_text("print()\n")
+        assert not fsview.isfile(path)  # as the scan first saw it
+        with fsview.one_scan():  # nested: the same view
+            assert not fsview.isfile(path)
+        with pytest.raises(OSError):
+            fsview.stat(path)
+    assert fsview.isfile(path)  # the next scan looks again
+    os.unlink(path)
+    with fsview.one_scan():
+        assert not fsview.isfile(path)
+
+
+def test_folders_and_odd_paths(tmp_path: Path) -> None:
+    assert fsview.isdir(str(tmp_path)) and not fsview.isfile(str(tmp_path))
+    assert not fsview.isfile(str(tmp_path / "a\0b")) and not fsview.isdir("")
