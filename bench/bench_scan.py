@@ -75,10 +75,12 @@ def stages(root: Path, use_cache: bool, workers: int | None = None) -> dict[str,
     """One scan in this process, timed stage by stage (wall time)."""
     from scriptkeeper import baseline, redundancy, runner
     from scriptkeeper.discover import Discovery, discover
+    from scriptkeeper.process import for_batch_work
     from scriptkeeper.report import renderer
     from scriptkeeper.scan import ScanReport, prepare
 
     times: dict[str, float] = {}
+    for_batch_work()  # the collector settings of the console script
 
     def step(name: str, action: Callable[[], object]) -> object:
         start = time.perf_counter()
