@@ -245,17 +245,24 @@ def test_a_corrupt_or_foreign_cache_is_discarded_never_trusted(tmp_path: Path,
     assert all(hits(repo.path).values())  # and a good cache was written in its place
 
 
-@pytest.mark.parametrize("detail", ["[1, 2]", "not json", '[null, [["x"]]]', "[[], []]"])
-def test_a_damaged_job_model_is_judged_again_when_it_is_needed(tmp_path: Path,
-                                                               detail: str) -> None:
-    # the job model and steps are decoded only when used (redundancy, --diff): a stored
-    # detail that does not decode then is not trusted either, the script is analysed again
+def _cached_repo_with_a_copy(tmp_path: Path) -> tuple[Repo, ScanReport]:
+    """A repository whose cache is warm, with a copy that is not byte-identical (grouping
+    reads its job model to say what differs), and its report without the cache."""
     repo = Repo(tmp_path / "r", {"a.slurm": BROKEN, "b.slurm": GOOD,
                                  "b_copy.slurm": GOOD.replace("#!/bin/bash\n",
                                                               "#!/bin/bash\n# a copy\n")})
     repo.commit()
     truth = scan(repo.path, use_cache=False)
     scan(repo.path)
+    return repo, truth
+
+
+@pytest.mark.parametrize("detail", ["[1, 2]", "not json", '[null, [["x"]]]', "[[], []]"])
+def test_a_damaged_job_model_is_judged_again_when_it_is_needed(tmp_path: Path,
+                                                               detail: str) -> None:
+    # the job model and steps are decoded only when used (redundancy, --diff): a stored
+    # detail that does not decode then is not trusted either, the script is analysed again
+    repo, truth = _cached_repo_with_a_copy(tmp_path)
     header, body = _valid_parts(repo.path)
     content = json.loads(body)
     for entry in content["entries"].values():
@@ -274,12 +281,7 @@ def test_a_damaged_job_model_is_judged_again_when_it_is_needed(tmp_path: Path,
 @pytest.mark.parametrize("damage", ["missing", "truncated", "changed", "symlink"])
 def test_a_damaged_details_file_is_not_trusted(tmp_path: Path, damage: str) -> None:
     # the job models live in details.json, checked by its checksum when first needed
-    repo = Repo(tmp_path / "r", {"a.slurm": BROKEN, "b.slurm": GOOD,
-                                 "b_copy.slurm": GOOD.replace("#!/bin/bash\n",
-                                                              "#!/bin/bash\n# a copy\n")})
-    repo.commit()
-    truth = scan(repo.path, use_cache=False)
-    scan(repo.path)
+    repo, truth = _cached_repo_with_a_copy(tmp_path)
     details = repo.path / cache.CACHE_DIR / cache.DETAILS_FILE
     raw = details.read_bytes()
     details.unlink()
