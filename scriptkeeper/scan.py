@@ -36,11 +36,12 @@ class ScanReport:
             counts[s.verdict] = counts.get(s.verdict, 0) + 1
         return counts
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, scripts: bool = True) -> dict[str, Any]:
+        """The report in DESIGN.md's schema (``scripts=False``: with an empty script list)."""
         return {
             "scriptkeeper": __version__,
             "root": str(self.root),
-            "scripts": [s.as_json() for s in self.scripts],
+            "scripts": [s.as_json() for s in self.scripts] if scripts else [],
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "summary": self.summary,
         }

@@ -1,0 +1,57 @@
+"""The JSON report: DESIGN.md's schema, each script's line exactly as json.dumps writes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scriptkeeper.findings import Finding
+from scriptkeeper.report.json_format import render, script_line
+from scriptkeeper.result import ScriptResult
+from scriptkeeper.scan import ScanReport, run_scan
+from tests.hook.repo import example_repo
+
+DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> ScanReport:
+    return run_scan([example_repo(tmp_path_factory.mktemp("json") / "ws").path],
+                    use_cache=False)
+
+
+def test_the_report_reads_back_as_the_schema(example: ScanReport) -> None:
+    assert json.loads(render(example)) == example.as_json()
+    assert {r.verdict for r in example.scripts} == {"keep", "redundant", "broken"}
+    assert any(r.notes for r in example.scripts)
+
+
+def test_one_line_a_script(example: ScanReport) -> None:
+    lines = render(example).splitlines()
+    for result in example.scripts:
+        assert "    " + DUMPS(result.as_json()) + "," in lines or \
+            "    " + DUMPS(result.as_json()) in lines
+
+
+def test_an_empty_scan(tmp_path: Path) -> None:
+    report = run_scan([tmp_path], use_cache=False)
+    assert json.loads(render(report)) == report.as_json() and report.as_json()["scripts"] == []
+
+
+text = st.text(alphabet=st.characters(), max_size=30)  # any code point, lone surrogates too
+
+
+@settings(max_examples=300)
+@given(path=text, verdict=st.sampled_from(["keep", "broken", "redundant"]),
+       keeper=st.none() | text, notes=st.lists(text, max_size=3),
+       findings=st.lists(st.tuples(text, text, text, st.integers(0, 10**9), text, text),
+                         max_size=3))
+def test_a_script_line_is_what_json_dumps_writes(
+        path: str, verdict: str, keeper: str | None, notes: list[str],
+        findings: list[tuple[str, str, str, int, str, str]]) -> None:
+    result = ScriptResult(path, [Finding(*f) for f in findings], verdict, keeper, notes)
+    assert script_line(result) == DUMPS(result.as_json())
