@@ -112,10 +112,11 @@ def _walk(root: Path, start: Path) -> list[str]:
     return sorted(files)
 
 
-def is_job_script(name: str, data: bytes) -> bool:
+def is_job_script(name: str, data: bytes, suffix: str | None = None) -> bool:
+    """``suffix``: the name's extension in lower case, when the caller has it."""
     if name.endswith(JOB_SUFFIXES):
         return True
-    if os.path.splitext(name)[1].lower() in _PROSE_SUFFIXES:
+    if (os.path.splitext(name)[1].lower() if suffix is None else suffix) in _PROSE_SUFFIXES:
         return False
     return data.startswith(b"#SBATCH") or b"\n#SBATCH" in data
 
@@ -194,13 +195,14 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
         if include_spec is not None and rel not in explicit and (
                 local is None or not include_spec.match_file(local)):
             continue
-        got = _read(root, root_text + rel, rel)
+        suffix = os.path.splitext(rel)[1].lower()
+        got = _read(root, root_text + rel, rel, suffix in _BINARY_SUFFIXES)
         if isinstance(got, str):
             if got:
                 result.skipped.append((rel, got))
             continue
         data = got
-        if is_job_script(rel, data):
+        if is_job_script(rel, data, suffix):
             result.scripts.append(Candidate(rel, data))
         elif include_spec is not None or rel in explicit or _looks_like_script(rel, data):
             result.skipped.append((rel, "not a job script"))
@@ -214,7 +216,7 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBL
 _NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EBADF)
 
 
-def _read(root: Path, full: str, rel: str) -> bytes | str:
+def _read(root: Path, full: str, rel: str, binary: bool) -> bytes | str:
     """The bytes of a candidate file, or why not ("" for: not a file to look at).
 
     One ``open`` and ``fstat`` a file (discovery does this for every file of
@@ -222,7 +224,6 @@ def _read(root: Path, full: str, rel: str) -> bytes | str:
     three more system calls and four objects). A symlink is opened only when
     it stays inside the repository.
     """
-    binary = os.path.splitext(rel)[1].lower() in _BINARY_SUFFIXES
     try:
         fd = -1 if binary else os.open(full, _OPEN_FLAGS)
     except OSError as error:

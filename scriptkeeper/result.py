@@ -63,7 +63,17 @@ class ScriptResult:
                  keys: tuple[bytes, bytes] | None, detail: Callable[[], Detail]
                  ) -> ScriptResult:
         """A result whose job model and steps ``detail()`` gives when first asked for."""
-        made = cls(path, findings, verdict, data=data)
+        made = object.__new__(cls)  # what __init__ does, without its argument handling:
+        made.path = path            # a warm scan makes 10,000 of these
+        made.findings = findings
+        made.verdict = verdict
+        made.redundant_of = None
+        made.notes = []
+        made._job = None
+        made._steps = []
+        made.digest = ""
+        made.data = data
+        made.extra = {}
         made.keys = keys
         made._detail = detail
         return made
