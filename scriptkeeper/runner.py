@@ -101,6 +101,8 @@ def _judged(root: Path, config: Config, scripts: list[Candidate], record: bool,
     # already imported and its memos (option tables, grammars, lexed lines) already warm.
     results, reads = _judge(root, config, scripts[:FIRST], record)
     yield list(results), reads
+    if len(scripts) <= FIRST:
+        return
     global _WORK
     _WORK = (root, config, scripts, record, detail)
     try:

@@ -148,6 +148,7 @@ def test_files_read_while_judging_are_recorded_also_in_worker_processes(
         return real(root, path, data, config)  # type: ignore[arg-type]
 
     monkeypatch.setattr(analyze, "analyze_script", reading_the_entry_point)
+    monkeypatch.setattr(runner, "FIRST", 1)  # the parent judges one, the workers the rest
     found = discover([repo.path])
     runner.analyze_all(found, load_config(None), workers=workers)
     _, body = _valid_parts(repo.path)
