@@ -41,7 +41,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,7 +49,7 @@ from typing import Any
 
 from . import __version__, cacheentry
 from .config import Config
-from .discover import GIT_LISTING, file_set, present_files
+from .discover import file_set, git_listing, present_files
 from .result import Detail, ScriptResult
 
 CACHE_DIR = ".scriptkeeper_cache"
@@ -94,11 +93,7 @@ def _file_list(root: Path, in_git: bool) -> tuple[str, set[str]]:
     Only existence counts: staging a file or changing it does not change the hash.
     """
     names: set[str] = set()
-    listed = None
-    if in_git:
-        out = subprocess.run(GIT_LISTING, cwd=root, capture_output=True, check=False)
-        if out.returncode == 0:
-            listed = [e for e in out.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
+    listed = git_listing(root) if in_git else None
     if listed is not None:
         names = present_files(listed)
     else:
@@ -107,6 +102,14 @@ def _file_list(root: Path, in_git: bool) -> tuple[str, set[str]]:
             rel = os.path.relpath(folder, root).replace(os.sep, "/")
             names.update(name if rel == "." else f"{rel}/{name}" for name in files)
     return file_set(names)
+
+
+def entry_for(result: ScriptResult, data: bytes, config: Config,
+              detail: bool = True) -> cacheentry.Entry:
+    """``result``'s cache entry for these bytes under this configuration; EntryError if the
+    cache cannot hold it exactly."""
+    return cacheentry.encode(result, hashlib.sha256(data).hexdigest(), config_key(config),
+                             detail)
 
 
 def reanalysis(root: Path, path: str, data: bytes, config: Config) -> Callable[[], Detail]:
@@ -269,8 +272,7 @@ class ResultCache:
 
     def store(self, result: ScriptResult, data: bytes, config: Config) -> None:
         try:
-            entry = cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
-                                      config_key(config))
+            entry = entry_for(result, data, config)
         except cacheentry.EntryError:
             return  # a value the cache cannot hold exactly: judge it again next time
         self.store_entry(result.path, entry)

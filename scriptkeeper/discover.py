@@ -91,15 +91,14 @@ def find_root(paths: Iterable[Path]) -> tuple[Path, bool]:
     return (first if first.is_dir() else first.parent), False
 
 
-def _git_files(root: Path, under: list[str]) -> tuple[set[str], list[str] | None]:
-    """The files git tracks or would track below ``under`` (default: all), and, for all,
-    the tagged listing (:data:`GIT_LISTING`)."""
+def git_listing(root: Path, under: list[str] | None = None) -> list[str] | None:
+    """The entries :data:`GIT_LISTING` prints below ``under`` (default: all), or None if git
+    fails."""
     out = subprocess.run([*GIT_LISTING, "--", *(under or ["."])], cwd=root,
                          capture_output=True, check=False)
     if out.returncode != 0:
-        return set(), None
-    listed = [e for e in out.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
-    return {e[2:] for e in listed}, (None if under else listed)
+        return None
+    return [e for e in out.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
 
 
 def _walk(root: Path, start: Path) -> list[str]:
@@ -168,11 +167,12 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
     files: set[str] = set(explicit)
     if folders:
         if in_git:
-            listed, tagged = _git_files(root, [f for f in folders if f != "."]
-                                        if "." not in folders else [])
-            files.update(listed)
+            under = [f for f in folders if f != "."] if "." not in folders else []
+            tagged = git_listing(root, under)
             if tagged is not None:
-                result.files = file_set(present_files(tagged))
+                files.update(e[2:] for e in tagged)
+                if not under:
+                    result.files = file_set(present_files(tagged))
         else:
             for folder in folders:
                 files.update(_walk(root, root / folder if folder != "." else root))

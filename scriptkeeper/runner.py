@@ -9,7 +9,6 @@ on standard error when it is a terminal and the scan is large.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -68,8 +67,7 @@ def _judge(root: Path, config: Config, scripts: list[Candidate], record: bool
 
 def _as_entry(result: ScriptResult, data: bytes, config: Config, detail: bool) -> Judged:
     try:
-        return cacheentry.encode(result, hashlib.sha256(data).hexdigest(),
-                                 result_cache.config_key(config), detail)
+        return result_cache.entry_for(result, data, config, detail)
     except cacheentry.EntryError:
         result.data = b""  # the parent has the bytes: do not send them back
         return result
