@@ -227,12 +227,13 @@ def _read(root: Path, full: str, rel: str, binary: bool) -> bytes | str:
     try:
         fd = -1 if binary else os.open(full, _OPEN_FLAGS)
     except OSError as error:
-        if error.errno != errno.ELOOP and error.errno in _NOT_A_FILE:
+        if error.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW met a symlink (EMLINK:
+            fd = -1                                     # FreeBSD), or a loop of them
+        elif error.errno in _NOT_A_FILE:
             return ""
-        if error.errno not in (errno.ELOOP, errno.EMLINK):  # EMLINK: FreeBSD's ELOOP
+        else:
             return f"cannot read: {error.strerror}"
-        fd = -1  # a symlink (or a loop of them)
-    if fd < 0:
+    if fd < 0:  # a symlink or a binary name: out of the repository is said either way
         try:
             if os.path.islink(full) and not _inside(root, Path(full)):
                 return "symlink out of the repository"
