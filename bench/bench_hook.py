@@ -31,12 +31,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
-# The package as installed: pip compiles a wheel's modules to bytecode, and an editable
-# install writes it on first import, unless PYTHONDONTWRITEBYTECODE is set (as on the
-# project's machines, where every start would then compile the whole package again).
-subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0",
-                str(Path(__file__).resolve().parent.parent / "scriptkeeper")], check=True)
-
 HOOK = str(Path(sys.executable).parent / "scriptkeeper-hook")
 
 
@@ -80,6 +74,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=50, help="job scripts in the repository")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
+    synthetic.compile_package()
     temp = Path(tempfile.mkdtemp(prefix="sk-bench-hook-"))
     try:
         root = temp / "repo"

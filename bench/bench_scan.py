@@ -28,12 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
-# The package as installed: pip compiles a wheel's modules to bytecode, and an editable
-# install writes it on first import, unless PYTHONDONTWRITEBYTECODE is set (as on the
-# project's machines, where every start would then compile the whole package again).
-subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0",
-                str(Path(__file__).resolve().parent.parent / "scriptkeeper")], check=True)
-
 SCAN = [sys.executable, "-m", "scriptkeeper", "scan", "--format", "json", "."]
 
 
@@ -111,6 +105,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="also profile one cold scan in process (cProfile, top 25)")
     args = parser.parse_args()
+    synthetic.compile_package()
 
     temp = None
     if args.keep is None:
