@@ -107,6 +107,11 @@ def test_help_imports_none_of_the_pipeline(args: list[str], tmp_path: Path) -> N
     assert _ours(run_cli(args, tmp_path)) == []
 
 
+# what judging a script needs, and what a run answered from the cache must not load
+ANALYSIS = ("scriptkeeper.directives", "scriptkeeper.model", "scriptkeeper.launch",
+            "scriptkeeper.shell", "tree_sitter", "rich", "git")
+
+
 def _warm_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     (repo / "jobs").mkdir(parents=True)
@@ -129,9 +134,7 @@ def test_a_scan_answered_from_the_cache_runs_no_analysis(tmp_path: Path,
     cold = run_cli(args, repo)
     assert "tree_sitter" in cold and "scriptkeeper.directives" in cold
     warm = run_cli(args, repo)
-    assert not any(m.startswith(("scriptkeeper.directives", "scriptkeeper.model",
-                                 "scriptkeeper.launch", "scriptkeeper.shell", "tree_sitter",
-                                 "rich", "git")) for m in warm), warm
+    assert not any(m.startswith(ANALYSIS) for m in warm), warm
 
 
 def test_the_hook_on_a_cached_repository_runs_no_analysis(tmp_path: Path) -> None:
@@ -142,6 +145,4 @@ def test_the_hook_on_a_cached_repository_runs_no_analysis(tmp_path: Path) -> Non
     """
     loaded_after(hook, cwd=repo)
     warm = loaded_after(hook, cwd=repo)
-    assert not any(m.startswith(("scriptkeeper.directives", "scriptkeeper.model",
-                                 "scriptkeeper.launch", "scriptkeeper.shell", "tree_sitter",
-                                 "rich", "git")) for m in warm), warm
+    assert not any(m.startswith(ANALYSIS) for m in warm), warm
