@@ -546,3 +546,26 @@ def body_text(data: bytes) -> str:
     header = _HEADER.match(text)
     start = header.end() if header else 0
     return text[start:] if _FIRST_COMMAND.match(text, start) else ""
+
+
+def interpreter(data: bytes) -> str:
+    """The ``#!`` line's program (its file name) and arguments."""
+    if not data.startswith(b"#!"):
+        return ""
+    end = data.find(b"\n")
+    first = data[2:end if end >= 0 else len(data)].decode("utf-8", errors="replace").split()
+    if not first:
+        return ""
+    program = first[0].rsplit("/", 1)[-1]
+    args = first[1:]
+    if program == "env" and args:
+        while args and args[0].startswith("-"):
+            args = args[1:]
+        if args:
+            program, args = args[0].rsplit("/", 1)[-1], args[1:]
+    return " ".join([program, *args])
+
+
+def canonical_body(data: bytes, shebang: str) -> Body:
+    """The canonical body of a script whose ``#!`` line runs ``shebang``."""
+    return canonical(body_text(data), bash=shebang.split(" ", 1)[0] == "bash")

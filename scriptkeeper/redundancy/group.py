@@ -1,8 +1,9 @@
 """Group scripts into duplicates and families and pick each group's keeper (group stage).
 
-Sub-quadratic: scripts are bucketed by signature digest (duplicates) and by
-(family, kind of job) (superseded); only buckets with more than one script
-are looked at, and only their scripts need dates.
+Sub-quadratic: scripts are bucketed by job key (the signature but for the
+body, and the launch), then by canonical body (duplicates), and by (family,
+kind of job) (superseded); only buckets with more than one script are looked
+at, and only their scripts need dates (and bodies).
 
 - duplicates: the keeper is the first by: pinned, not broken, a name without
   markers, the oldest (first commit), the shortest path. Every other healthy,
@@ -36,8 +37,9 @@ from .history import UNKNOWN, Dates, dates
 class Member:
     """One script as grouping sees it: small, as there may be 100,000 of them.
 
-    ``family`` is a digest of (family, kind of job); ``name`` and ``dates``
-    are filled only for the scripts of groups with more than one member.
+    ``digest`` is the job key (:func:`keys`: resources, interpreter, launch),
+    ``family`` a digest of (family, kind of job); ``name`` and ``dates`` are
+    filled only for the scripts of groups with more than one member.
     """
 
     index: int
@@ -81,23 +83,39 @@ DatesFor = Callable[[list[str]], dict[str, Dates]]
 
 def keys(result: ScriptResult, settings: RedundancySettings, release: str | None = None,
          plugin_options: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
-    """A script's grouping keys: its job (duplicates) and its (family, kind of job).
+    """A script's grouping keys: its job but for the body, and its (family, kind of job).
 
     Per file, so the per-file stage computes them (in its worker processes) and
-    the result cache keeps them: a warm grouping only buckets these.
+    the result cache keeps them: a warm grouping only buckets these. The first
+    key leaves the canonical body out: scripts with the same resources and
+    launch are rare enough that only they are worth canonicalising, at
+    grouping (:func:`_same_job`).
     """
     from . import kind
-    from .signature import signature
+    from .body import canonical_body, interpreter
+    from .signature import job_resources
 
-    sig = signature(result, settings.ignore, release, plugin_options)
-    launch = kind.launch_key(result, sig.body)
+    res = job_resources(result, settings.ignore, release, plugin_options)
+    shebang = interpreter(result.data)
+    # a script the launch analysis found no step in: its launch is read from its body
+    body = None if result.steps else canonical_body(result.data, shebang)
+    launch = kind.launch_key(result, body)
     # the same text may run another file: the entry points as the launch analysis
     # found them (exp1/train.py and exp2/train.py for two copies of "python train.py")
-    digest = hashlib.blake2b(sig.digest + _encode(launch), digest_size=16).digest()
+    job = hashlib.blake2b(_encode((shebang, res, launch)), digest_size=16).digest()
     key = split_name(result.path, settings.markers).key
     family = hashlib.blake2b(_encode((key, *kind.resource_kind(result), launch)),
                              digest_size=16).digest()
-    return digest, family
+    return job, family
+
+
+def _same_job(m: Member) -> bytes:
+    """The job key of ``m`` with its canonical body: equal for scripts of the same signature
+    (:mod:`.signature`) and launch."""
+    from .body import canonical_body, interpreter
+
+    body = canonical_body(m.result.data, interpreter(m.result.data))
+    return m.digest + body.text.encode("utf-8", "surrogatepass")
 
 
 def members(results: list[ScriptResult], settings: RedundancySettings,
@@ -186,7 +204,9 @@ def _superseded(buckets: list[list[Member]], outcome: Outcome) -> None:
 def group(found: list[Member], settings: RedundancySettings, dates_for: DatesFor) -> Outcome:
     """Decide duplicates and superseded versions among ``found``."""
     outcome = Outcome()
-    dup_groups = _buckets(found, lambda m: m.digest) if settings.duplicates else []
+    # the same job: the same job key, then the same canonical body
+    dup_groups = [same for bucket in _buckets(found, lambda m: m.digest)
+                  for same in _buckets(bucket, _same_job)] if settings.duplicates else []
     fam_buckets = _buckets(found, lambda m: m.family) if settings.superseded else []
     need = {m.path: m for g in (*dup_groups, *fam_buckets) for m in g}
     if need:

@@ -144,9 +144,14 @@ def _launch(words: list[str]) -> tuple[bool, str, str] | None:
     return None
 
 
-def launch_key(result: ScriptResult, body: Body) -> LaunchKey:
-    """(srun?, launcher, entry point) of each launch step, in order."""
+def launch_key(result: ScriptResult, body: Body | None) -> LaunchKey:
+    """(srun?, launcher, entry point) of each launch step, in order.
+
+    ``body`` (the canonical body) is read only for a script without launch steps.
+    """
     if result.steps:
         return tuple([(s.srun, s.launcher, s.entry or "") for s in result.steps])
+    if body is None:
+        raise ValueError("a script without launch steps needs its canonical body")
     found = (_launch(words) for words in _commands(body))
     return tuple(k for k in found if k is not None)

@@ -43,7 +43,7 @@ from ..values import (
     parse_nodes,
     parse_time,
 )
-from .body import Body, body_text, canonical
+from .body import Body, canonical_body, interpreter
 
 Options = dict[str, "str | None"]
 
@@ -170,24 +170,6 @@ def components(result: ScriptResult, release: str | None,
             for c in range(parsed.components)]
 
 
-def interpreter(data: bytes) -> str:
-    """The ``#!`` line's program (its file name) and arguments."""
-    if not data.startswith(b"#!"):
-        return ""
-    end = data.find(b"\n")
-    first = data[2:end if end >= 0 else len(data)].decode("utf-8", errors="replace").split()
-    if not first:
-        return ""
-    program = first[0].rsplit("/", 1)[-1]
-    args = first[1:]
-    if program == "env" and args:
-        while args and args[0].startswith("-"):
-            args = args[1:]
-        if args:
-            program, args = args[0].rsplit("/", 1)[-1], args[1:]
-    return " ".join([program, *args])
-
-
 @dataclass(frozen=True)
 class Signature:
     """A script's canonical job signature and the parts it was made from."""
@@ -198,14 +180,21 @@ class Signature:
     body: Body
 
 
-def signature(result: ScriptResult, ignore: Iterable[str], release: str | None = None,
-              plugin_options: tuple[str, ...] = ()) -> Signature:
+def job_resources(result: ScriptResult, ignore: Iterable[str], release: str | None = None,
+                  plugin_options: tuple[str, ...] = ()
+                  ) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The normalised resources of every job component, as the signature holds them."""
     ignored = tuple(ignore)
     fold = b"SLURM_GPUS" not in result.data
-    res = tuple([tuple(sorted(resources(opts, ignored, fold).items()))
-                 for opts in components(result, release, plugin_options)])
+    return tuple([tuple(sorted(resources(opts, ignored, fold).items()))
+                  for opts in components(result, release, plugin_options)])
+
+
+def signature(result: ScriptResult, ignore: Iterable[str], release: str | None = None,
+              plugin_options: tuple[str, ...] = ()) -> Signature:
+    res = job_resources(result, ignore, release, plugin_options)
     shebang = interpreter(result.data)
-    body = canonical(body_text(result.data), bash=shebang.split(" ", 1)[0] == "bash")
+    body = canonical_body(result.data, shebang)
     text = repr((shebang, res)) + "\0" + body.text
     digest = hashlib.blake2b(text.encode("utf-8", errors="surrogatepass"),
                              digest_size=16).digest()

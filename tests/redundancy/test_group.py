@@ -116,6 +116,20 @@ def test_identical_files_of_one_commit_keep_the_shortest_path(repo: Repo) -> Non
     }
 
 
+def test_same_resources_and_launch_but_another_body_is_another_job(repo: Repo) -> None:
+    # the three share the grouping's first key (resources and launch); only the body tells
+    # the copy (same body, laid out differently) from the other job (another argument)
+    repo.commit("2024-01-10T10:00:00", {
+        "prep.slurm": one_gpu("python train.py --lr=0.1\n"),
+        "jobs/prep_copy_of_a_colleague.slurm": one_gpu("python   train.py  --lr=0.1  # same\n"),
+        "sweep.slurm": one_gpu("python train.py --lr=0.2\n")})
+    assert verdicts(repo.scan()) == {
+        "jobs/prep_copy_of_a_colleague.slurm": ("redundant", "prep.slurm"),
+        "prep.slurm": ("keep", None),
+        "sweep.slurm": ("keep", None),
+    }
+
+
 _REFORMAT_CONFIG = "redundancy:\n  ignore: [job-name, output]\n"
 
 
