@@ -185,9 +185,14 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
             if ignored is not None:
                 files = {f for f in files if f in explicit or not ignored.match_file(f)}
     root_text = str(root) + os.sep
+    in_backup: dict[str, bool] = {}  # folder -> inside a backup folder (asked once a folder)
     for rel in sorted(files):
-        parts = rel.split("/")
-        if any(BACKUP_DIR.match(part) for part in parts[:-1]):
+        folder = rel.rpartition("/")[0]
+        backup = in_backup.get(folder)
+        if backup is None:
+            backup = in_backup[folder] = any(
+                BACKUP_DIR.match(part) for part in folder.split("/")) if folder else False
+        if backup:
             continue
         local = rel[len(prefix):] if rel.startswith(prefix) else None
         if exclude_spec is not None and local is not None and exclude_spec.match_file(local):
@@ -251,10 +256,14 @@ def _read(root: Path, full: str, rel: str, binary: bool) -> bytes | str:
             return ""
         if info.st_size > MAX_SIZE:
             return "larger than 1 MiB" if rel.endswith(JOB_SUFFIXES) else ""
-        chunks = []
-        while chunk := os.read(fd, max(info.st_size, 1 << 16)):
+        # a read of a regular file that returns less than asked for has met its end: one
+        # read a file, unless it grew since the fstat
+        want = info.st_size + 1
+        chunks = [os.read(fd, want)]
+        while len(chunks[-1]) == want and (chunk := os.read(fd, 1 << 16)):
             chunks.append(chunk)
-        return b"".join(chunks)
+            want = 1 << 16
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as error:
         return f"cannot read: {error.strerror}"
     finally:
