@@ -15,6 +15,7 @@ this module only establishes facts (and the ``shell-syntax-error`` and
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import math
@@ -198,8 +199,8 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
-        if outer is not None:
-            inv.srun = outer[0].srun
+        if outer is not None:  # classify's answer is shared: change a copy
+            inv = dataclasses.replace(inv, srun=outer[0].srun)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
             return  # launches nothing the rules judge
