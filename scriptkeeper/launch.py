@@ -121,8 +121,14 @@ def _task_env(outer: Env, lay: srun.Layout) -> Env:
 
 
 @functools.lru_cache(maxsize=1024)
-def _bases(base: str | None, root: str, script_dir: str) -> tuple[str, ...]:
-    """The folders relative paths may start from: the configured base, the root, the script's."""
+def _bases(base: str | None, root: str, script_folder: str) -> tuple[str, ...]:
+    """The folders relative paths may start from: the configured base, the root, the script's.
+
+    ``script_folder`` is the folder of the script's path (relative to ``root``, or
+    absolute): kept per folder, not per script. Once normalised, root joined to it is
+    the folder of root joined to the script's path.
+    """
+    script_dir = os.path.join(root, script_folder)
     bases = [b for b in (base, root, script_dir) if b is not None]
     return tuple(dict.fromkeys(os.path.normpath(b) for b in bases))
 
@@ -151,9 +157,8 @@ class _Analysis:
         self.root = root
         self.config = config
         self.release = config.slurm_version
-        script_dir = os.path.dirname(os.path.join(root, script_path))
         base = str(config.base) if config.base is not None else None
-        self.bases = list(_bases(base, str(root), script_dir))
+        self.bases = list(_bases(base, str(root), os.path.dirname(script_path)))
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -278,7 +283,7 @@ class _Analysis:
         words = inv.srun.command if inv.srun is not None else inv.argv
         step = new_frozen(
             LaunchStep, line=command.line, end_line=command.end_line,
-            text=command.text.split("\n")[0][:200],
+            text=command.text.partition("\n")[0][:200],
             srun=inv.srun is not None,
             srun_options=dict(inv.srun.options) if inv.srun is not None else {},
             launcher=inv.launcher, command=_short(words, 3),
@@ -292,11 +297,14 @@ class _Analysis:
         step = _fill(step, tasks_line=tasks_line, tasks_option=tasks_option)
         if lay.gpu_isolated:
             step = _fill(step, isolation_line=self.isolation_line(inv, command))
-        # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's)
-        env = dict(command.env)
-        for key, value in inv.env.items():
-            env[key] = Var(value, exported=True,
-                           line=command.line)
+        # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's); the
+        # command's variables are only read, so copied only for `env NAME=VALUE` wrappers
+        env = command.env
+        if inv.env:
+            env = dict(env)
+            for key, value in inv.env.items():
+                env[key] = Var(value, exported=True,
+                               line=command.line)
         cvd = srun.user_cvd(env)
         if cvd is not None:
             count, line, value = cvd
