@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import entrypoints, launchers, pins, shell, srun, syntax
+from . import entrypoints, fsview, launchers, pins, shell, srun, syntax
 from .config import Config
 from .directives import ParsedScript
 from .findings import Fact
@@ -158,7 +158,7 @@ class _Analysis:
         self.config = config
         self.release = config.slurm_version
         base = str(config.base) if config.base is not None else None
-        self.bases = list(_bases(base, str(root), os.path.dirname(script_path)))
+        self.bases = _bases(base, str(root), os.path.dirname(script_path))
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -363,62 +363,10 @@ class _Analysis:
             self.missing(step, inv, entry, located)
         if located.path is None:
             return step
-        source = entrypoints.facts(located.path)
-        source = self.followed(source, located.path, cwd)
-        framework = source.frameworks[0] if source.frameworks else None
-        extra: dict[str, object] = {"entry": located.shown}
-        step = _fill(step, entry=located.shown or shown, framework=framework,
-                       slurm_driven=source.reads_slurm and framework not in _LIGHTNING
-                       and inv.launcher == "python",
-                       cpu_only=source.cpu_only, extra=extra)
-        if source.gpu_evidence:
-            what, _, line = source.gpu_evidence.partition(" (line ")
-            step = _fill(step, gpu_evidence=f"{what} in {located.shown}:{line.rstrip(')')}")
-        if framework is not None:
-            step = self.version(step, framework, located.path)
-        if framework in _LIGHTNING and not source.custom_env and inv.launcher == "python":
-            trainer = _one_trainer(source.trainers)
-            lightning_cli = source.lightning_cli
-            step = _fill(step, lightning=True,
-                           extra={**extra, "trainer": trainer, "cli": lightning_cli})
-        return step
-
-    def followed(self, source: entrypoints.SourceFacts, path: str, cwd: str | None
-                 ) -> entrypoints.SourceFacts:
-        """An entry point without a framework of its own: the local module that trains."""
-        if source.frameworks or not source.local_imports:
-            return source
-        roots = [os.path.dirname(path), *entrypoints._candidates(self.bases, cwd)]
-        found = []
-        for name in source.local_imports[:30]:
-            module = entrypoints.module_file(name, roots)
-            if module is None or module == path:
-                continue
-            facts = entrypoints.facts(module)
-            if facts.frameworks and (facts.trainers or facts.reads_slurm):
-                found.append(facts)
-        if len(found) == 1:
-            return found[0]
-        return source
-
-    def version(self, step: LaunchStep, framework: str, path: str) -> LaunchStep:
-        search = pins.folders(os.path.dirname(path), self.root, self.bases)
-        pin = pins.find(framework, search, self.root, self.config.frameworks)
-        if pin is not None:
-            where = f"{pin.text} in {pin.source}"
-            shown = ".".join(str(n) for n in pin.version if n != 999)
-            label = shown if pin.exact else f"{shown}.x"
-            return _fill(step, version=pin.version, framework_version=label,
-                           version_text=f"{label} ({where})")
-        current = pins.CURRENT.get(framework) or pins.CURRENT.get("lightning") \
-            if framework in _LIGHTNING else None
-        if current is None:
-            return step
-        label = f"{current[0]}.x"
-        return _fill(step, version=current, framework_version=label,
-                       framework_version_assumed=True,
-                       version_text=f"(version not pinned: assuming the current {label} "
-                                    f"release)")
+        fields, extra = _entry_fields(located.path, located.shown, cwd,
+                                      inv.launcher == "python", self.root, self.bases,
+                                      tuple(self.config.frameworks.items()))
+        return _fill(step, entry=located.shown or shown, extra=dict(extra), **fields)
 
     def missing(self, step: LaunchStep, inv: Invocation, entry: Entry,
                 located: entrypoints.Located) -> None:
@@ -608,6 +556,71 @@ class _Analysis:
                            procs_per_node=devices, nproc_option=f"devices={devices}")
         return _fill(step, devices=devices, lightning_slurm=bool(detected),
                        lightning_start_error=error, extra=extra)
+
+
+@fsview.per_scan  # the scripts of a folder run the same entry points, with the same pins
+def _entry_fields(path: str, shown: str | None, cwd: str | None, python: bool, root: Path,
+                  bases: tuple[str, ...], configured: tuple[tuple[str, str], ...]
+                  ) -> tuple[dict[str, object], tuple[tuple[str, object], ...]]:
+    """What the entry point found at ``path`` tells its step: the fields to set, and the
+    items of the step's ``extra`` (each step gets a dict of its own)."""
+    source = _followed(entrypoints.facts(path), path, cwd, bases)
+    framework = source.frameworks[0] if source.frameworks else None
+    fields: dict[str, object] = {
+        "framework": framework,
+        "slurm_driven": source.reads_slurm and framework not in _LIGHTNING and python,
+        "cpu_only": source.cpu_only,
+    }
+    extra: dict[str, object] = {"entry": shown}
+    if source.gpu_evidence:
+        what, _, line = source.gpu_evidence.partition(" (line ")
+        fields["gpu_evidence"] = f"{what} in {shown}:{line.rstrip(')')}"
+    if framework is not None:
+        fields.update(_version_fields(framework, path, root, bases, dict(configured)))
+    if framework in _LIGHTNING and not source.custom_env and python:
+        fields["lightning"] = True
+        extra.update(trainer=_one_trainer(source.trainers), cli=source.lightning_cli)
+    return fields, tuple(extra.items())
+
+
+def _followed(source: entrypoints.SourceFacts, path: str, cwd: str | None,
+              bases: tuple[str, ...]) -> entrypoints.SourceFacts:
+    """An entry point without a framework of its own: the local module that trains."""
+    if source.frameworks or not source.local_imports:
+        return source
+    roots = [os.path.dirname(path), *entrypoints._candidates(bases, cwd)]
+    found = []
+    for name in source.local_imports[:30]:
+        module = entrypoints.module_file(name, roots)
+        if module is None or module == path:
+            continue
+        facts = entrypoints.facts(module)
+        if facts.frameworks and (facts.trainers or facts.reads_slurm):
+            found.append(facts)
+    if len(found) == 1:
+        return found[0]
+    return source
+
+
+def _version_fields(framework: str, path: str, root: Path, bases: tuple[str, ...],
+                    configured: dict[str, str]) -> dict[str, object]:
+    """The framework's version for an entry point: pinned, or the assumed current release."""
+    search = pins.folders(os.path.dirname(path), root, bases)
+    pin = pins.find(framework, search, root, configured)
+    if pin is not None:
+        where = f"{pin.text} in {pin.source}"
+        shown = ".".join(str(n) for n in pin.version if n != 999)
+        label = shown if pin.exact else f"{shown}.x"
+        return {"version": pin.version, "framework_version": label,
+                "version_text": f"{label} ({where})"}
+    current = pins.CURRENT.get(framework) or pins.CURRENT.get("lightning") \
+        if framework in _LIGHTNING else None
+    if current is None:
+        return {}
+    label = f"{current[0]}.x"
+    return {"version": current, "framework_version": label,
+            "framework_version_assumed": True,
+            "version_text": f"(version not pinned: assuming the current {label} release)"}
 
 
 def _deepspeed_on_gpus(env: Env) -> bool:
