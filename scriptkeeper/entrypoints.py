@@ -336,8 +336,7 @@ def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Pat
     """Find the file an entry point names, or establish that it is missing."""
     if entry.kind not in ("file", "module") or not _judgeable(entry.target):
         return Located()
-    return _locate(entry, tuple(str(b) for b in bases), cwd, str(root), produced,
-                   files_unknown)
+    return _locate(entry, tuple(map(str, bases)), cwd, str(root), produced, files_unknown)
 
 
 @fsview.per_scan  # many scripts run the same entry point from the same folder
