@@ -336,6 +336,12 @@ def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Pat
     """Find the file an entry point names, or establish that it is missing."""
     if entry.kind not in ("file", "module") or not _judgeable(entry.target):
         return Located()
+    return _locate(entry, tuple(map(str, bases)), cwd, str(root), produced, files_unknown)
+
+
+@fsview.per_scan  # many scripts run the same entry point from the same folder
+def _locate(entry: Entry, bases: tuple[str, ...], cwd: str | None, root: str,
+            produced: frozenset[str], files_unknown: bool) -> Located:
     if entry.kind == "file":
         relative = entry.target.removeprefix("./")
         folder = os.path.dirname(relative)
@@ -347,8 +353,7 @@ def locate(entry: Entry, bases: Sequence[str | Path], cwd: str | None, root: Pat
         relative = "/".join(parts)
         folder = "/".join(parts[:-1])
         options = [relative + ".py", relative + "/__main__.py"]
-    for path, shown in _entry_paths(tuple(str(b) for b in bases), cwd, tuple(options),
-                                    str(root)):
+    for path, shown in _entry_paths(bases, cwd, tuple(options), root):
         if fsview.isfile(path):
             return Located(path=path, shown=shown, exists=True)
     dirs = _candidates(bases, cwd)

@@ -15,6 +15,7 @@ this module only establishes facts (and the ``shell-syntax-error`` and
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import math
@@ -22,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import entrypoints, launchers, pins, shell, srun, syntax
+from . import entrypoints, fsview, launchers, pins, shell, srun, syntax
 from .config import Config
 from .directives import ParsedScript
 from .findings import Fact
@@ -120,8 +121,14 @@ def _task_env(outer: Env, lay: srun.Layout) -> Env:
 
 
 @functools.lru_cache(maxsize=1024)
-def _bases(base: str | None, root: str, script_dir: str) -> tuple[str, ...]:
-    """The folders relative paths may start from: the configured base, the root, the script's."""
+def _bases(base: str | None, root: str, script_folder: str) -> tuple[str, ...]:
+    """The folders relative paths may start from: the configured base, the root, the script's.
+
+    ``script_folder`` is the folder of the script's path (relative to ``root``, or
+    absolute): kept per folder, not per script. Once normalised, root joined to it is
+    the folder of root joined to the script's path.
+    """
+    script_dir = os.path.join(root, script_folder)
     bases = [b for b in (base, root, script_dir) if b is not None]
     return tuple(dict.fromkeys(os.path.normpath(b) for b in bases))
 
@@ -150,9 +157,8 @@ class _Analysis:
         self.root = root
         self.config = config
         self.release = config.slurm_version
-        script_dir = os.path.dirname(os.path.join(root, script_path))
         base = str(config.base) if config.base is not None else None
-        self.bases = list(_bases(base, str(root), script_dir))
+        self.bases = _bases(base, str(root), os.path.dirname(script_path))
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -198,8 +204,8 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
-        if outer is not None:
-            inv.srun = outer[0].srun
+        if outer is not None:  # classify's answer is shared: change a copy
+            inv = dataclasses.replace(inv, srun=outer[0].srun)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
             return  # launches nothing the rules judge
@@ -277,7 +283,7 @@ class _Analysis:
         words = inv.srun.command if inv.srun is not None else inv.argv
         step = new_frozen(
             LaunchStep, line=command.line, end_line=command.end_line,
-            text=command.text.split("\n")[0][:200],
+            text=command.text.partition("\n")[0][:200],
             srun=inv.srun is not None,
             srun_options=dict(inv.srun.options) if inv.srun is not None else {},
             launcher=inv.launcher, command=_short(words, 3),
@@ -291,11 +297,14 @@ class _Analysis:
         step = _fill(step, tasks_line=tasks_line, tasks_option=tasks_option)
         if lay.gpu_isolated:
             step = _fill(step, isolation_line=self.isolation_line(inv, command))
-        # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's)
-        env = dict(command.env)
-        for key, value in inv.env.items():
-            env[key] = Var(value, exported=True,
-                           line=command.line)
+        # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's); the
+        # command's variables are only read, so copied only for `env NAME=VALUE` wrappers
+        env = command.env
+        if inv.env:
+            env = dict(env)
+            for key, value in inv.env.items():
+                env[key] = Var(value, exported=True,
+                               line=command.line)
         cvd = srun.user_cvd(env)
         if cvd is not None:
             count, line, value = cvd
@@ -354,62 +363,10 @@ class _Analysis:
             self.missing(step, inv, entry, located)
         if located.path is None:
             return step
-        source = entrypoints.facts(located.path)
-        source = self.followed(source, located.path, cwd)
-        framework = source.frameworks[0] if source.frameworks else None
-        extra: dict[str, object] = {"entry": located.shown}
-        step = _fill(step, entry=located.shown or shown, framework=framework,
-                       slurm_driven=source.reads_slurm and framework not in _LIGHTNING
-                       and inv.launcher == "python",
-                       cpu_only=source.cpu_only, extra=extra)
-        if source.gpu_evidence:
-            what, _, line = source.gpu_evidence.partition(" (line ")
-            step = _fill(step, gpu_evidence=f"{what} in {located.shown}:{line.rstrip(')')}")
-        if framework is not None:
-            step = self.version(step, framework, located.path)
-        if framework in _LIGHTNING and not source.custom_env and inv.launcher == "python":
-            trainer = _one_trainer(source.trainers)
-            lightning_cli = source.lightning_cli
-            step = _fill(step, lightning=True,
-                           extra={**extra, "trainer": trainer, "cli": lightning_cli})
-        return step
-
-    def followed(self, source: entrypoints.SourceFacts, path: str, cwd: str | None
-                 ) -> entrypoints.SourceFacts:
-        """An entry point without a framework of its own: the local module that trains."""
-        if source.frameworks or not source.local_imports:
-            return source
-        roots = [os.path.dirname(path), *entrypoints._candidates(self.bases, cwd)]
-        found = []
-        for name in source.local_imports[:30]:
-            module = entrypoints.module_file(name, roots)
-            if module is None or module == path:
-                continue
-            facts = entrypoints.facts(module)
-            if facts.frameworks and (facts.trainers or facts.reads_slurm):
-                found.append(facts)
-        if len(found) == 1:
-            return found[0]
-        return source
-
-    def version(self, step: LaunchStep, framework: str, path: str) -> LaunchStep:
-        search = pins.folders(os.path.dirname(path), self.root, self.bases)
-        pin = pins.find(framework, search, self.root, self.config.frameworks)
-        if pin is not None:
-            where = f"{pin.text} in {pin.source}"
-            shown = ".".join(str(n) for n in pin.version if n != 999)
-            label = shown if pin.exact else f"{shown}.x"
-            return _fill(step, version=pin.version, framework_version=label,
-                           version_text=f"{label} ({where})")
-        current = pins.CURRENT.get(framework) or pins.CURRENT.get("lightning") \
-            if framework in _LIGHTNING else None
-        if current is None:
-            return step
-        label = f"{current[0]}.x"
-        return _fill(step, version=current, framework_version=label,
-                       framework_version_assumed=True,
-                       version_text=f"(version not pinned: assuming the current {label} "
-                                    f"release)")
+        fields, extra = _entry_fields(located.path, located.shown, cwd,
+                                      inv.launcher == "python", self.root, self.bases,
+                                      tuple(self.config.frameworks.items()))
+        return _fill(step, entry=located.shown or shown, extra=dict(extra), **fields)
 
     def missing(self, step: LaunchStep, inv: Invocation, entry: Entry,
                 located: entrypoints.Located) -> None:
@@ -599,6 +556,71 @@ class _Analysis:
                            procs_per_node=devices, nproc_option=f"devices={devices}")
         return _fill(step, devices=devices, lightning_slurm=bool(detected),
                        lightning_start_error=error, extra=extra)
+
+
+@fsview.per_scan  # the scripts of a folder run the same entry points, with the same pins
+def _entry_fields(path: str, shown: str | None, cwd: str | None, python: bool, root: Path,
+                  bases: tuple[str, ...], configured: tuple[tuple[str, str], ...]
+                  ) -> tuple[dict[str, object], tuple[tuple[str, object], ...]]:
+    """What the entry point found at ``path`` tells its step: the fields to set, and the
+    items of the step's ``extra`` (each step gets a dict of its own)."""
+    source = _followed(entrypoints.facts(path), path, cwd, bases)
+    framework = source.frameworks[0] if source.frameworks else None
+    fields: dict[str, object] = {
+        "framework": framework,
+        "slurm_driven": source.reads_slurm and framework not in _LIGHTNING and python,
+        "cpu_only": source.cpu_only,
+    }
+    extra: dict[str, object] = {"entry": shown}
+    if source.gpu_evidence:
+        what, _, line = source.gpu_evidence.partition(" (line ")
+        fields["gpu_evidence"] = f"{what} in {shown}:{line.rstrip(')')}"
+    if framework is not None:
+        fields.update(_version_fields(framework, path, root, bases, dict(configured)))
+    if framework in _LIGHTNING and not source.custom_env and python:
+        fields["lightning"] = True
+        extra.update(trainer=_one_trainer(source.trainers), cli=source.lightning_cli)
+    return fields, tuple(extra.items())
+
+
+def _followed(source: entrypoints.SourceFacts, path: str, cwd: str | None,
+              bases: tuple[str, ...]) -> entrypoints.SourceFacts:
+    """An entry point without a framework of its own: the local module that trains."""
+    if source.frameworks or not source.local_imports:
+        return source
+    roots = [os.path.dirname(path), *entrypoints._candidates(bases, cwd)]
+    found = []
+    for name in source.local_imports[:30]:
+        module = entrypoints.module_file(name, roots)
+        if module is None or module == path:
+            continue
+        facts = entrypoints.facts(module)
+        if facts.frameworks and (facts.trainers or facts.reads_slurm):
+            found.append(facts)
+    if len(found) == 1:
+        return found[0]
+    return source
+
+
+def _version_fields(framework: str, path: str, root: Path, bases: tuple[str, ...],
+                    configured: dict[str, str]) -> dict[str, object]:
+    """The framework's version for an entry point: pinned, or the assumed current release."""
+    search = pins.folders(os.path.dirname(path), root, bases)
+    pin = pins.find(framework, search, root, configured)
+    if pin is not None:
+        where = f"{pin.text} in {pin.source}"
+        shown = ".".join(str(n) for n in pin.version if n != 999)
+        label = shown if pin.exact else f"{shown}.x"
+        return {"version": pin.version, "framework_version": label,
+                "version_text": f"{label} ({where})"}
+    current = pins.CURRENT.get(framework) or pins.CURRENT.get("lightning") \
+        if framework in _LIGHTNING else None
+    if current is None:
+        return {}
+    label = f"{current[0]}.x"
+    return {"version": current, "framework_version": label,
+            "framework_version_assumed": True,
+            "version_text": f"(version not pinned: assuming the current {label} release)"}
 
 
 def _deepspeed_on_gpus(env: Env) -> bool:

@@ -452,7 +452,23 @@ _PER_NODE_LAUNCHERS: dict[str, tuple[str, frozenset[str], int]] = {
 
 def classify(argv: list[str], wild: frozenset[int], release: str | None = None,
              inside_srun: bool = False) -> Invocation:
-    """Read a command's words down to its launcher and entry point."""
+    """Read a command's words down to its launcher and entry point.
+
+    The answer depends on the words alone, and the same lines recur across a
+    repository's scripts: it is kept, and shared. Callers must not change it
+    (``dataclasses.replace`` gives a copy to change).
+    """
+    return _classify_words(tuple(argv), wild, release, inside_srun)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_words(argv: tuple[str, ...], wild: frozenset[int], release: str | None,
+                    inside_srun: bool) -> Invocation:
+    return _classify(list(argv), wild, release, inside_srun)
+
+
+def _classify(argv: list[str], wild: frozenset[int], release: str | None = None,
+              inside_srun: bool = False) -> Invocation:
     inv = Invocation(argv=argv)
     start = _unwrap(argv, wild, inv)
     if start >= len(argv) or inv.unknown:
@@ -467,7 +483,7 @@ def classify(argv: list[str], wild: frozenset[int], release: str | None = None,
         return inv
     if name == "srun" and not inside_srun:
         srun = parse_srun(words, rest_wild, release)
-        inner = classify(srun.command, srun.command_wild, release, inside_srun=True)
+        inner = _classify(srun.command, srun.command_wild, release, inside_srun=True)
         inner.srun = srun
         inner.argv = argv
         for key, value in inv.env.items():
@@ -577,7 +593,7 @@ def _mpi(words: list[str], inv: Invocation, name: str, release: str | None) -> I
         else:
             inv.options[key.lstrip("-")] = None
             i += 1
-    inner = classify(words[i:], frozenset(), release, inside_srun=True)
+    inner = _classify(words[i:], frozenset(), release, inside_srun=True)
     if inner.launcher == "python":
         inv.entry = inner.entry
         inv.args = inner.args

@@ -350,6 +350,12 @@ def find(framework: str, search: list[str], root: Path,
             number = _numbers(text)
             if number is not None:
                 return Pin(number, f"{name} {text}", "rules.yaml", True)
+    return _pinned(framework, tuple(search), str(root))
+
+
+@fsview.per_scan  # the scripts of a folder share its pins
+def _pinned(framework: str, search: tuple[str, ...], root: str) -> Pin | None:
+    """The version the pin files in ``search`` (nearest first) give ``framework``."""
     wanted = DISTRIBUTIONS.get(framework, (framework,))
     newest = CURRENT.get(framework) or CURRENT.get("lightning") if framework in (
         "lightning", "pytorch_lightning", "fabric") else None
@@ -362,7 +368,7 @@ def find(framework: str, search: list[str], root: Path,
                 version, exact = version_of_spec(spec, newest)
                 if version is None:
                     continue
-                prefix = str(root) + os.sep
+                prefix = root + os.sep
                 shown = path[len(prefix):] if path.startswith(prefix) else path
                 return Pin(version, f"{dist}{spec}" if spec else dist, shown, exact)
     return None

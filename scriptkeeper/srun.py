@@ -23,6 +23,7 @@ options inside an allocation (reproduced on SLURM 22.05, see
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -82,6 +83,7 @@ def user_cvd(env: Env) -> tuple[int | None, int, str] | None:
     return cvd_count(var.value), var.line, var.value
 
 
+@functools.lru_cache(maxsize=1024)
 def cvd_count(value: str) -> int | None:
     """How many GPUs a CUDA_VISIBLE_DEVICES value makes a process need (ids count from 0)."""
     if UNKNOWN in value:
