@@ -37,3 +37,23 @@ def test_inside_a_scan_the_first_answer_holds_until_the_scan_ends(tmp_path: Path
 def test_folders_and_odd_paths(tmp_path: Path) -> None:
     assert fsview.isdir(str(tmp_path)) and not fsview.isfile(str(tmp_path))
     assert not fsview.isfile(str(tmp_path / "a\0b")) and not fsview.isdir("")
+
+
+def test_per_scan_answers_hold_for_one_scan_only(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    @fsview.per_scan
+    def size(path: str) -> int:
+        calls.append(path)
+        return len(Path(path).read_text())
+
+    path = str(tmp_path / "requirements.txt")
+    Path(path).write_text("torch\n")
+    assert size(path) == size(path) == 6 and len(calls) == 2  # outside: worked out each time
+    with fsview.one_scan():
+        assert size(path) == 6
+        Path(path).write_text("torch==2.1\n")
+        assert size(path) == 6 and len(calls) == 3  # as the scan first saw it
+    assert size(path) == 11  # the next scan, or no scan, works it out again
+    with fsview.one_scan():
+        assert size(path) == 11 and len(calls) == 5
