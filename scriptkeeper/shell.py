@@ -746,19 +746,23 @@ class _Walker:
 
     # --- commands ------------------------------------------------------------------
     def command(self, node: tree_sitter.Node, st: _State, background: bool) -> None:
-        named = node.child_by_field_name("name")
-        if named is not None and len(named.children) == 1:
-            first_word = named.children[0]
-            if first_word.type == "word":
-                name = self.text(first_word)
+        # Each child list or field lookup builds new Node objects: take the children once and
+        # find the name among them rather than by child_by_field_name("name").
+        children = node.children
+        checked = False  # whether the name was already found to matter
+        if children and children[0].type == "command_name":  # nothing before the name
+            words = children[0].children
+            if len(words) == 1 and words[0].type == "word":
+                name = self.text(words[0])
                 if name not in self.functions and not interesting(name):
                     return  # echo, module, mkdir, ...: nothing the analysis needs
+                checked = True
         prefix_nodes: list[tree_sitter.Node] = []
         name_node: tree_sitter.Node | None = None
         arg_nodes: list[tree_sitter.Node] = []
         arg_kinds: list[str] = []
         redirected = False
-        for child in node.children:
+        for child in children:
             kind = child.type
             if kind == "command_name":
                 name_node = child
@@ -769,6 +773,13 @@ class _Walker:
             elif name_node is not None and child.is_named:
                 arg_nodes.append(child)
                 arg_kinds.append(kind)
+        if name_node is not None and not checked:
+            words = name_node.children
+            if len(words) == 1 and words[0].type == "word":
+                name = self.text(words[0])
+                if name not in self.functions and not interesting(name):
+                    return
+                checked = True
         if redirected:
             self.redirects(node, st)
         if name_node is None:
@@ -777,7 +788,7 @@ class _Walker:
             return
         first = name_node.children[0] if name_node.children else name_node
         first_kind = first.type
-        if first_kind == "word":
+        if first_kind == "word" and not checked:
             name = self.text(first)
             if name not in self.functions and not interesting(name):
                 return  # echo, module, mkdir, ...: nothing the analysis needs
@@ -787,9 +798,11 @@ class _Walker:
         exp = _Expansion()
         argv: list[str] = []
         wild: set[int] = set()
+        plain = self._plain
         for part, part_kind in zip([first, *arg_nodes], [first_kind, *arg_kinds], strict=True):
             if part_kind == "word":  # most words: plain text, one field, never wild
-                text = self.text(part)
+                text = plain[part.start_byte:part.end_byte] if plain is not None else \
+                    self.text(part)
                 if "\\" not in text and not text.startswith("~"):
                     argv.append(text)
                     continue
@@ -799,7 +812,7 @@ class _Walker:
                 argv.append(value)
         if not argv:
             return
-        start = self.line(node)
+        start = node.start_point[0] + 1 + self.line_offset
         name = argv[0]
         if name in self.functions and 0 not in wild and name not in self.calls and \
                 len(self.calls) < _MAX_CALL_DEPTH:
