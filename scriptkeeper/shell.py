@@ -681,20 +681,32 @@ class _Walker:
 
     def assign(self, node: tree_sitter.Node, st: _State, export: bool,
                target: dict[str, Var] | None = None) -> None:
-        name_node = node.child_by_field_name("name")
+        # one pass over the children instead of two field lookups and a list of types (each
+        # builds new Node objects)
+        name_node: tree_sitter.Node | None = None
+        value_node: tree_sitter.Node | None = None
+        appending = False
+        for i, child in enumerate(node.children):
+            field_name = node.field_name_for_child(i)
+            if field_name == "name":
+                if name_node is None:
+                    name_node = child
+            elif field_name == "value":
+                if value_node is None:
+                    value_node = child
+            elif child.type == "+=":
+                appending = True
         if name_node is None:
             return
         name = self.text(name_node)
         if name_node.type != "variable_name":  # arr[0]=x
             st.env[name.split("[", 1)[0]] = Var(None, exported=export, line=self.line(node))
             return
-        value_node = node.child_by_field_name("value")
         value_kind = "" if value_node is None else value_node.type
         exp = _Expansion()
         value = "" if value_node is None else self.value(value_node, st, exp, kind=value_kind)
         if value_kind == "array":
             value = UNKNOWN
-        appending = "+=" in [c.type for c in node.children]
         env = st.env if target is None else target
         old = env.get(name) or st.env.get(name)
         if appending:
