@@ -771,20 +771,26 @@ class _Walker:
                 checked = True
         prefix_nodes: list[tree_sitter.Node] = []
         name_node: tree_sitter.Node | None = None
-        arg_nodes: list[tree_sitter.Node] = []
-        arg_kinds: list[str] = []
+        # the words after the name, in order: a plain word already as its text (it depends on
+        # the source only, so taking it here changes nothing), any other node with its type
+        args: list[str | tuple[tree_sitter.Node, str]] = []
         redirected = False
+        plain = self._plain
         for child in children:
             kind = child.type
-            if kind == "command_name":
+            if kind == "word" and name_node is not None:  # most children: tested first
+                text = plain[child.start_byte:child.end_byte] if plain is not None else \
+                    self.text(child)
+                args.append(text if "\\" not in text and not text.startswith("~") else
+                            (child, kind))
+            elif kind == "command_name":
                 name_node = child
             elif kind == "variable_assignment" and name_node is None:
                 prefix_nodes.append(child)
             elif kind in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 redirected = True
             elif name_node is not None and child.is_named:
-                arg_nodes.append(child)
-                arg_kinds.append(kind)
+                args.append((child, kind))
         if name_node is not None and not checked:
             words = name_node.children
             if len(words) == 1 and words[0].type == "word":
@@ -810,15 +816,18 @@ class _Walker:
         exp = _Expansion()
         argv: list[str] = []
         wild: set[int] = set()
-        plain = self._plain
-        for part, part_kind in zip([first, *arg_nodes], [first_kind, *arg_kinds], strict=True):
+        for part in [(first, first_kind), *args]:
+            if isinstance(part, str):
+                argv.append(part)
+                continue
+            part_node, part_kind = part
             if part_kind == "word":  # most words: plain text, one field, never wild
-                text = plain[part.start_byte:part.end_byte] if plain is not None else \
-                    self.text(part)
+                text = plain[part_node.start_byte:part_node.end_byte] if plain is not None \
+                    else self.text(part_node)
                 if "\\" not in text and not text.startswith("~"):
                     argv.append(text)
                     continue
-            for value, is_wild in self.fields(part, st, exp, part_kind):
+            for value, is_wild in self.fields(part_node, st, exp, part_kind):
                 if is_wild:
                     wild.add(len(argv))
                 argv.append(value)
