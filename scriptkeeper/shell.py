@@ -957,8 +957,19 @@ _WRITERS = frozenset({"cp", "mv", "ln", "rsync", "scp", "install", "tee", "touch
 
 def interesting(name: str) -> bool:
     """Whether the analysis needs the words of a command named ``name``."""
-    base = name.rsplit("/", 1)[-1]
-    return base in INTERESTING or base.startswith("python") or UNKNOWN in name
+    # the same few names (module, echo, srun, ...) come back in every script: remember them
+    answer = _INTERESTING_SEEN.get(name)
+    if answer is None:
+        base = name.rsplit("/", 1)[-1]
+        answer = base in INTERESTING or base.startswith("python") or UNKNOWN in name
+        if len(_INTERESTING_SEEN) >= _INTERESTING_SEEN_MAX:
+            _INTERESTING_SEEN.clear()
+        _INTERESTING_SEEN[name] = answer
+    return answer
+
+
+_INTERESTING_SEEN: dict[str, bool] = {}
+_INTERESTING_SEEN_MAX = 4096
 
 
 def _normal(path: str, cwd: str | None) -> str:
