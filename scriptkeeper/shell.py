@@ -38,6 +38,7 @@ RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
 
 _PLACEHOLDER = "__sk_unknown__"
 _PLACEHOLDER_BYTES = _PLACEHOLDER.encode()
+_UNKNOWN_BYTES = UNKNOWN.encode()
 # Variables from the environment that are one word when unknown (numbers, names, paths);
 # any other unknown variable written unquoted may be several words, or none.
 ONE_WORD = frozenset({
@@ -719,7 +720,8 @@ class _Walker:
         exported = export or bool(old and old.exported and old.is_set)
         single = value_kind in ("command_substitution", "arithmetic_expansion")
         env[name] = Var(value, exported=exported,
-                        line=self.line(node), rank=bool(exp.rank_vars), single=single)
+                        line=node.start_point[0] + 1 + self.line_offset, rank=bool(exp.rank_vars),
+                        single=single)
 
     def declaration(self, node: tree_sitter.Node, st: _State) -> None:
         keyword = node.children[0].type if node.children else ""
@@ -847,7 +849,8 @@ class _Walker:
             self.builtin(argv, frozenset(wild), start, st)
             return
         env = dict(st.env)
-        env.update(prefix)
+        if prefix:
+            env.update(prefix)
         end = node.end_point[0] + 1 + self.line_offset
         self.commands.append(Command(
             argv=argv, wild=frozenset(wild), line=start, end_line=end,
@@ -1050,8 +1053,8 @@ def walk(text: str | bytes, env: Env, *, line_offset: int = 0, cwd: str | None =
          source_reader: SourceReader | None = None) -> Walk:
     """The commands of a shell text, in the order the shell reaches them."""
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
-    if UNKNOWN.encode() in data:
-        data = data.replace(UNKNOWN.encode(), _PLACEHOLDER.encode())
+    if _UNKNOWN_BYTES in data:
+        data = data.replace(_UNKNOWN_BYTES, _PLACEHOLDER_BYTES)
     tree = parser().parse(data)
     root = tree.root_node
     walker = _Walker(data, line_offset, positional, source_reader)
