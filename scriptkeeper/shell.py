@@ -724,23 +724,27 @@ class _Walker:
                         single=single)
 
     def declaration(self, node: tree_sitter.Node, st: _State) -> None:
-        keyword = node.children[0].type if node.children else ""
+        children = node.children
+        keyword = children[0].type if children else ""
         flags = ""
-        for child in node.children[1:]:
-            if child.type == "word" and self.text(child).startswith(("-", "+")):
-                flags += self.text(child)
+        for child in children[1:]:
+            if child.type == "word":
+                text = self.text(child)
+                if text.startswith(("-", "+")):
+                    flags += text
         export = keyword == "export" or (keyword in ("declare", "typeset", "local")
                                           and "-x" in flags)
         unexport = keyword == "export" and "-n" in flags
-        for child in node.children[1:]:
-            if child.type == "variable_assignment":
+        for child in children[1:]:
+            kind = child.type
+            if kind == "variable_assignment":
                 self.assign(child, st, export=export and not unexport)
                 if "-a" in flags or "-A" in flags:
                     name_node = child.child_by_field_name("name")
                     if name_node is not None:
                         st.env[self.text(name_node)] = Var(None, exported=export,
                                                            line=self.line(child))
-            elif child.type == "variable_name":
+            elif kind == "variable_name":
                 name = self.text(child)
                 old = st.env.get(name)
                 if keyword == "export" or export:
