@@ -361,13 +361,17 @@ class _Walker:
         out: list[str] = []
         pos = start
         for child in node.children:
-            if child.start_byte < start or child.end_byte > end or child.type == '"':
+            child_start, child_end = child.start_byte, child.end_byte
+            if child_start < start or child_end > end:
                 continue
-            if child.start_byte > pos:
-                gap = self.decode(pos, child.start_byte)
+            kind = child.type
+            if kind == '"':
+                continue
+            if child_start > pos:
+                gap = self.decode(pos, child_start)
                 out.append(_unescape_dq(gap) if quoted else _unescape_word(gap))
-            out.append(self.value(child, st, exp, quoted=quoted))
-            pos = child.end_byte
+            out.append(self.value(child, st, exp, quoted=quoted, kind=kind))
+            pos = child_end
         if pos < end:
             gap = self.decode(pos, end)
             out.append(_unescape_dq(gap) if quoted else _unescape_word(gap))
