@@ -38,6 +38,7 @@ RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
 
 _PLACEHOLDER = "__sk_unknown__"
 _PLACEHOLDER_BYTES = _PLACEHOLDER.encode()
+_UNKNOWN_BYTES = UNKNOWN.encode()
 # Variables from the environment that are one word when unknown (numbers, names, paths);
 # any other unknown variable written unquoted may be several words, or none.
 ONE_WORD = frozenset({
@@ -224,11 +225,15 @@ class _State:
             self.files_unknown = self.files_unknown or other.files_unknown
 
 
-@dataclass
 class _Expansion:
     """Words being expanded: the values, which of them are wild, and what they used."""
 
-    rank_vars: list[str] = field(default_factory=list)
+    # a plain class with slots: made for each command and assignment, a dataclass with a
+    # default factory costs a third more to create
+    __slots__ = ("rank_vars",)
+
+    def __init__(self) -> None:
+        self.rank_vars: list[str] = []
 
 
 SourceReader = Callable[[str, str | None], "tuple[str, bytes] | None"]
@@ -356,13 +361,17 @@ class _Walker:
         out: list[str] = []
         pos = start
         for child in node.children:
-            if child.start_byte < start or child.end_byte > end or child.type == '"':
+            child_start, child_end = child.start_byte, child.end_byte
+            if child_start < start or child_end > end:
                 continue
-            if child.start_byte > pos:
-                gap = self.decode(pos, child.start_byte)
+            kind = child.type
+            if kind == '"':
+                continue
+            if child_start > pos:
+                gap = self.decode(pos, child_start)
                 out.append(_unescape_dq(gap) if quoted else _unescape_word(gap))
-            out.append(self.value(child, st, exp, quoted=quoted))
-            pos = child.end_byte
+            out.append(self.value(child, st, exp, quoted=quoted, kind=kind))
+            pos = child_end
         if pos < end:
             gap = self.decode(pos, end)
             out.append(_unescape_dq(gap) if quoted else _unescape_word(gap))
@@ -681,20 +690,32 @@ class _Walker:
 
     def assign(self, node: tree_sitter.Node, st: _State, export: bool,
                target: dict[str, Var] | None = None) -> None:
-        name_node = node.child_by_field_name("name")
+        # one pass over the children instead of two field lookups and a list of types (each
+        # builds new Node objects)
+        name_node: tree_sitter.Node | None = None
+        value_node: tree_sitter.Node | None = None
+        appending = False
+        for i, child in enumerate(node.children):
+            field_name = node.field_name_for_child(i)
+            if field_name == "name":
+                if name_node is None:
+                    name_node = child
+            elif field_name == "value":
+                if value_node is None:
+                    value_node = child
+            elif child.type == "+=":
+                appending = True
         if name_node is None:
             return
         name = self.text(name_node)
         if name_node.type != "variable_name":  # arr[0]=x
             st.env[name.split("[", 1)[0]] = Var(None, exported=export, line=self.line(node))
             return
-        value_node = node.child_by_field_name("value")
         value_kind = "" if value_node is None else value_node.type
         exp = _Expansion()
         value = "" if value_node is None else self.value(value_node, st, exp, kind=value_kind)
         if value_kind == "array":
             value = UNKNOWN
-        appending = "+=" in [c.type for c in node.children]
         env = st.env if target is None else target
         old = env.get(name) or st.env.get(name)
         if appending:
@@ -703,26 +724,31 @@ class _Walker:
         exported = export or bool(old and old.exported and old.is_set)
         single = value_kind in ("command_substitution", "arithmetic_expansion")
         env[name] = Var(value, exported=exported,
-                        line=self.line(node), rank=bool(exp.rank_vars), single=single)
+                        line=node.start_point[0] + 1 + self.line_offset, rank=bool(exp.rank_vars),
+                        single=single)
 
     def declaration(self, node: tree_sitter.Node, st: _State) -> None:
-        keyword = node.children[0].type if node.children else ""
+        children = node.children
+        keyword = children[0].type if children else ""
         flags = ""
-        for child in node.children[1:]:
-            if child.type == "word" and self.text(child).startswith(("-", "+")):
-                flags += self.text(child)
+        for child in children[1:]:
+            if child.type == "word":
+                text = self.text(child)
+                if text.startswith(("-", "+")):
+                    flags += text
         export = keyword == "export" or (keyword in ("declare", "typeset", "local")
                                           and "-x" in flags)
         unexport = keyword == "export" and "-n" in flags
-        for child in node.children[1:]:
-            if child.type == "variable_assignment":
+        for child in children[1:]:
+            kind = child.type
+            if kind == "variable_assignment":
                 self.assign(child, st, export=export and not unexport)
                 if "-a" in flags or "-A" in flags:
                     name_node = child.child_by_field_name("name")
                     if name_node is not None:
                         st.env[self.text(name_node)] = Var(None, exported=export,
                                                            line=self.line(child))
-            elif child.type == "variable_name":
+            elif kind == "variable_name":
                 name = self.text(child)
                 old = st.env.get(name)
                 if keyword == "export" or export:
@@ -746,29 +772,46 @@ class _Walker:
 
     # --- commands ------------------------------------------------------------------
     def command(self, node: tree_sitter.Node, st: _State, background: bool) -> None:
-        named = node.child_by_field_name("name")
-        if named is not None and len(named.children) == 1:
-            first_word = named.children[0]
-            if first_word.type == "word":
-                name = self.text(first_word)
+        # Each child list or field lookup builds new Node objects: take the children once and
+        # find the name among them rather than by child_by_field_name("name").
+        children = node.children
+        checked = False  # whether the name was already found to matter
+        if children and children[0].type == "command_name":  # nothing before the name
+            words = children[0].children
+            if len(words) == 1 and words[0].type == "word":
+                name = self.text(words[0])
                 if name not in self.functions and not interesting(name):
                     return  # echo, module, mkdir, ...: nothing the analysis needs
+                checked = True
         prefix_nodes: list[tree_sitter.Node] = []
         name_node: tree_sitter.Node | None = None
-        arg_nodes: list[tree_sitter.Node] = []
-        arg_kinds: list[str] = []
+        # the words after the name, in order: a plain word already as its text (it depends on
+        # the source only, so taking it here changes nothing), any other node with its type
+        args: list[str | tuple[tree_sitter.Node, str]] = []
         redirected = False
-        for child in node.children:
+        plain = self._plain
+        for child in children:
             kind = child.type
-            if kind == "command_name":
+            if kind == "word" and name_node is not None:  # most children: tested first
+                text = plain[child.start_byte:child.end_byte] if plain is not None else \
+                    self.text(child)
+                args.append(text if "\\" not in text and not text.startswith("~") else
+                            (child, kind))
+            elif kind == "command_name":
                 name_node = child
             elif kind == "variable_assignment" and name_node is None:
                 prefix_nodes.append(child)
             elif kind in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 redirected = True
             elif name_node is not None and child.is_named:
-                arg_nodes.append(child)
-                arg_kinds.append(kind)
+                args.append((child, kind))
+        if name_node is not None and not checked:
+            words = name_node.children
+            if len(words) == 1 and words[0].type == "word":
+                name = self.text(words[0])
+                if name not in self.functions and not interesting(name):
+                    return
+                checked = True
         if redirected:
             self.redirects(node, st)
         if name_node is None:
@@ -777,7 +820,7 @@ class _Walker:
             return
         first = name_node.children[0] if name_node.children else name_node
         first_kind = first.type
-        if first_kind == "word":
+        if first_kind == "word" and not checked:
             name = self.text(first)
             if name not in self.functions and not interesting(name):
                 return  # echo, module, mkdir, ...: nothing the analysis needs
@@ -787,19 +830,24 @@ class _Walker:
         exp = _Expansion()
         argv: list[str] = []
         wild: set[int] = set()
-        for part, part_kind in zip([first, *arg_nodes], [first_kind, *arg_kinds], strict=True):
+        for part in [(first, first_kind), *args]:
+            if isinstance(part, str):
+                argv.append(part)
+                continue
+            part_node, part_kind = part
             if part_kind == "word":  # most words: plain text, one field, never wild
-                text = self.text(part)
+                text = plain[part_node.start_byte:part_node.end_byte] if plain is not None \
+                    else self.text(part_node)
                 if "\\" not in text and not text.startswith("~"):
                     argv.append(text)
                     continue
-            for value, is_wild in self.fields(part, st, exp, part_kind):
+            for value, is_wild in self.fields(part_node, st, exp, part_kind):
                 if is_wild:
                     wild.add(len(argv))
                 argv.append(value)
         if not argv:
             return
-        start = self.line(node)
+        start = node.start_point[0] + 1 + self.line_offset
         name = argv[0]
         if name in self.functions and 0 not in wild and name not in self.calls and \
                 len(self.calls) < _MAX_CALL_DEPTH:
@@ -809,7 +857,8 @@ class _Walker:
             self.builtin(argv, frozenset(wild), start, st)
             return
         env = dict(st.env)
-        env.update(prefix)
+        if prefix:
+            env.update(prefix)
         end = node.end_point[0] + 1 + self.line_offset
         self.commands.append(Command(
             argv=argv, wild=frozenset(wild), line=start, end_line=end,
@@ -919,8 +968,19 @@ _WRITERS = frozenset({"cp", "mv", "ln", "rsync", "scp", "install", "tee", "touch
 
 def interesting(name: str) -> bool:
     """Whether the analysis needs the words of a command named ``name``."""
-    base = name.rsplit("/", 1)[-1]
-    return base in INTERESTING or base.startswith("python") or UNKNOWN in name
+    # the same few names (module, echo, srun, ...) come back in every script: remember them
+    answer = _INTERESTING_SEEN.get(name)
+    if answer is None:
+        base = name.rsplit("/", 1)[-1]
+        answer = base in INTERESTING or base.startswith("python") or UNKNOWN in name
+        if len(_INTERESTING_SEEN) >= _INTERESTING_SEEN_MAX:
+            _INTERESTING_SEEN.clear()
+        _INTERESTING_SEEN[name] = answer
+    return answer
+
+
+_INTERESTING_SEEN: dict[str, bool] = {}
+_INTERESTING_SEEN_MAX = 4096
 
 
 def _normal(path: str, cwd: str | None) -> str:
@@ -1001,8 +1061,8 @@ def walk(text: str | bytes, env: Env, *, line_offset: int = 0, cwd: str | None =
          source_reader: SourceReader | None = None) -> Walk:
     """The commands of a shell text, in the order the shell reaches them."""
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
-    if UNKNOWN.encode() in data:
-        data = data.replace(UNKNOWN.encode(), _PLACEHOLDER.encode())
+    if _UNKNOWN_BYTES in data:
+        data = data.replace(_UNKNOWN_BYTES, _PLACEHOLDER_BYTES)
     tree = parser().parse(data)
     root = tree.root_node
     walker = _Walker(data, line_offset, positional, source_reader)
