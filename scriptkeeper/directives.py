@@ -329,6 +329,30 @@ class _Getopt:
             return
 
 
+# (option, value, written) of each option a directive line gives
+_LineOptions = tuple[tuple[str, str | None, str], ...]
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_options(table: OptionTable, rest: str) -> _LineOptions | None:
+    """The options of one directive line read on its own, when that is all it does.
+
+    None when reading the line depends on its neighbours or gives a fact: an open
+    quote, an option whose value is on the next line, a word that stops getopt
+    (``--`` included), an unknown option. Memoised: most directive lines come back in
+    script after script, and getopt over the tokens of a group of such lines gives
+    exactly the options of each line in turn.
+    """
+    tokens, problem = tokenize(rest, 0)
+    if problem is not None or any(token.text == "--" for token in tokens):
+        return None
+    getopt = _Getopt(table, tokens, 0)
+    getopt.run()
+    if getopt.facts or getopt.pos != len(tokens):
+        return None
+    return tuple((d.option, d.value, d.written) for d in getopt.directives)
+
+
 def _first_command(lines: list[str]) -> int | None:
     for number, line in enumerate(lines, start=1):
         if line[:1] != "#" and _is_command(line):
@@ -363,26 +387,39 @@ def parse(data: bytes, release: str | None = None,
     has_foreign = any(line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
 
     component = 0
-    tokens: list[Token] = []
-    groups: list[tuple[int, list[Token]]] = []
+    # per component: its lines with their options read alone (None: read them with
+    # getopt over the whole group, as sbatch does)
+    group: list[tuple[int, str, _LineOptions | None]] = []
+    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None]]]] = []
     late: list[tuple[int, str]] = []
     for number, rest in magic:
         if number > header_end:
             late.append((number, rest))
             continue
         if ("hetjob" in rest or "packjob" in rest) and _HETJOB.match(rest):
-            groups.append((component, tokens))
+            groups.append((component, group))
             component += 1
-            tokens = []
+            group = []
             continue
-        found, problem = tokenize(rest, number)
-        tokens.extend(found)
-        if problem:
-            script.facts.append(problem)
-    groups.append((component, tokens))
+        options = _line_options(table, rest)
+        if options is None:
+            problem = tokenize(rest, number)[1]
+            if problem:
+                script.facts.append(problem)
+        group.append((number, rest, options))
+    groups.append((component, group))
     script.components = component + 1
-    for comp, group in groups:
-        getopt = _Getopt(table, group, comp)
+    for comp, lines_of in groups:
+        if all(options is not None for _, _, options in lines_of):
+            script.directives.extend(
+                Directive(option, value, number, written, comp)
+                for number, _, options in lines_of
+                for option, value, written in options or ())
+            continue
+        tokens: list[Token] = []
+        for number, rest, _ in lines_of:
+            tokens.extend(tokenize(rest, number)[0])
+        getopt = _Getopt(table, tokens, comp)
         getopt.run()
         script.directives.extend(getopt.directives)
         script.facts.extend(getopt.facts)
