@@ -218,6 +218,72 @@ def compile_condition(text: str, scope: str) -> Evaluator:
     return _Compiler(scope).build(tree.body)
 
 
+# A guard: clauses of "NAME.ATTRIBUTE" atoms, each clause a set of which at least one
+# atom must be truthy for the condition to hold. The judge reads these plain fields
+# once per step and skips a rule whose guard fails, instead of running its closures.
+Guard = tuple[frozenset[str], ...]
+
+
+def _atom(node: ast.AST) -> str | None:
+    """``NAME.FIELD`` for a plain field (no property: reading it runs no code) that is
+    falsy by default, so that requiring it truthy sorts out most objects."""
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        return None
+    cls = _TYPES.get(node.value.id)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        return None
+    for f in dataclasses.fields(cls):
+        if f.name == node.attr:
+            if f.default is not dataclasses.MISSING and f.default:
+                return None
+            return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _implies_truthy(op: ast.cmpop, right: ast.AST) -> bool:
+    """Whether ``x OP right`` being true means ``x`` is truthy (``x > 0``, ``x == 2``)."""
+    if not isinstance(right, ast.Constant) or isinstance(right.value, bool):
+        return False
+    value = right.value
+    if isinstance(op, ast.Gt):
+        return isinstance(value, (int, float)) and value >= 0
+    if isinstance(op, ast.GtE):
+        return isinstance(value, (int, float)) and value > 0
+    if isinstance(op, ast.Eq):
+        return isinstance(value, (int, float, str)) and bool(value)
+    return False
+
+
+def _guard(node: ast.AST) -> Guard:
+    atom = _atom(node)
+    if atom is not None:
+        return (frozenset((atom,)),)
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        return tuple(clause for value in node.values for clause in _guard(value))
+    if isinstance(node, ast.BoolOp):  # or: one of the parts holds, so one of their clauses
+        parts = [_guard(value) for value in node.values]
+        if not all(parts):
+            return ()
+        return (frozenset().union(*(part[0] for part in parts)),)
+    if isinstance(node, ast.Compare):
+        clauses = []
+        lefts = [node.left, *node.comparators]
+        for left, op, right in zip(lefts, node.ops, node.comparators, strict=False):
+            atom = _atom(left)
+            if atom is not None and _implies_truthy(op, right):
+                clauses.append(frozenset((atom,)))
+        return tuple(clauses)
+    return ()
+
+
+@functools.lru_cache(maxsize=1024)
+def guard(text: str, scope: str) -> Guard:
+    """What must hold for condition ``text`` to be true: each clause names fields of which
+    one at least is truthy. Empty when nothing simple is known."""
+    compile_condition(text, scope)  # the same checks, the same errors
+    return _guard(ast.parse(text.strip(), mode="eval").body)
+
+
 # None compared with a number and the like: the rule does not apply
 EVALUATION_ERRORS = (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError,
                      IndexError)

@@ -7,7 +7,9 @@ is evaluated once per script (``scope: job``) or once per launch step
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 from . import expressions
@@ -36,19 +38,46 @@ def _line(rule: Rule, names: dict[str, Any], default: int) -> int:
     return default
 
 
-# (rule, fact kind, condition, once per step) of each rule that can report, in rule order
-_Entry = tuple[Rule, str | None, str | None, bool]
-_PLAN: tuple[tuple[Rule, ...], tuple[_Entry, ...]] = ((), ())
+# (rule, fact kind, condition, once per step, guard) of each rule that can report, in
+# rule order
+_Entry = tuple[Rule, str | None, str | None, bool, expressions.Guard]
 
 
-def _plan(config: Config) -> tuple[_Entry, ...]:
+class _Plan:
+    """The rules to run, and the fields their guards read, for one configuration."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.entries: tuple[_Entry, ...] = tuple(
+            (r, r.fact, r.when, r.scope == "step",
+             expressions.guard(r.when, "step" if r.scope == "step" else "job")
+             if r.when is not None else ())
+            for r in rules if r.enabled and (r.fact is not None or r.when is not None))
+        atoms = sorted({atom for entry in self.entries for clause in entry[4]
+                        for atom in clause})
+        # the atoms read once per script (job, cluster, script), and those of each step
+        self.script_atoms = tuple((atom, *atom.split(".")) for atom in atoms
+                                  if not atom.startswith("step."))
+        self.step_atoms = tuple(atom for atom in atoms if atom.startswith("step."))
+        # attrgetter of one name gives a value, not a 1-tuple: read at least two
+        fields = [atom[len("step."):] for atom in self.step_atoms] or ["line"]
+        self.step_fields = operator.attrgetter(*fields, "line")
+
+
+_PLAN = _Plan(())
+
+
+def _plan(config: Config) -> _Plan:
     """The rules to run, read once per configuration instead of once per script."""
     global _PLAN
     rules = tuple(config.rules.values())
-    if rules != _PLAN[0]:  # the same Rule objects compare by identity: cheap
-        _PLAN = (rules, tuple((r, r.fact, r.when, r.scope == "step") for r in rules
-                              if r.enabled and (r.fact is not None or r.when is not None)))
-    return _PLAN[1]
+    if rules != _PLAN.rules:  # the same Rule objects compare by identity: cheap
+        _PLAN = _Plan(rules)
+    return _PLAN
+
+
+def _holds(guard: expressions.Guard, truthy: frozenset[str]) -> bool:
+    return not any(map(truthy.isdisjoint, guard))  # map: no generator frame
 
 
 def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
@@ -58,8 +87,11 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
     for fact in facts:
         by_kind.setdefault(fact.kind, []).append(fact)
     base: dict[str, Any] = {"job": job, "cluster": config.cluster, "script": script}
+    plan = _plan(config)
+    script_truthy: frozenset[str] | None = None
+    step_truthy: list[frozenset[str]] | None = None
     step_names: list[dict[str, Any]] | None = None  # read-only: shared by the step rules
-    for rule, fact_kind, when, per_step in _plan(config):
+    for rule, fact_kind, when, per_step, guard in plan.entries:
         if fact_kind is not None:
             for fact in by_kind.get(fact_kind, ()):
                 names = dict(base, fact=fact)
@@ -67,13 +99,24 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
             continue
         if job is None or when is None:
             continue
+        if per_step and not steps:
+            continue
+        if script_truthy is None:
+            script_truthy = frozenset(
+                atom for atom, name, attr in plan.script_atoms
+                if (obj := base[name]) is not None and getattr(obj, attr))
         if per_step:
-            if not steps:
-                continue
             condition = expressions.compile_condition(when, "step")  # as evaluate() does
-            if step_names is None:
-                step_names = [dict(base, step=step) for step in steps]
-            for step, names in zip(steps, step_names, strict=True):
+            if step_truthy is None:
+                step_truthy = [script_truthy.union(compress(plan.step_atoms,
+                                                            plan.step_fields(step)))
+                               for step in steps]
+            for i, step in enumerate(steps):
+                if guard and not _holds(guard, step_truthy[i]):
+                    continue  # the condition is false: a field it needs truthy is not
+                if step_names is None:
+                    step_names = [dict(base, step=step) for step in steps]
+                names = step_names[i]
                 try:
                     hit = condition(names)
                 except expressions.EVALUATION_ERRORS:
@@ -81,6 +124,8 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
                 if hit:
                     findings.append(_finding(rule, _line(rule, names, step.line), names))
         else:
+            if guard and not _holds(guard, script_truthy):
+                continue
             if expressions.evaluate(when, "job", base):
                 findings.append(_finding(rule, _line(rule, base, 1), base))
     findings.sort(key=lambda f: (f.line, _SEVERITY_ORDER.get(f.severity, 3), f.rule))
