@@ -38,30 +38,67 @@ def _line(rule: Rule, names: dict[str, Any], default: int) -> int:
     return default
 
 
-# (rule, fact kind, condition, once per step, guard) of each rule that can report, in
-# rule order
-_Entry = tuple[Rule, str | None, str | None, bool, expressions.Guard]
+_Entry = tuple[int, Rule, str]  # a condition rule: its place, the rule, its condition
 
 
 class _Plan:
-    """The rules to run, and the fields their guards read, for one configuration."""
+    """The rules to run for one configuration, sorted out once instead of once per script.
+
+    Fact rules by the fact kind they report; condition rules with the guard of their
+    condition (:func:`expressions.guard`). Which rules pass their guards depends only on
+    whether a few fields are truthy: that is memoised by those truth values.
+    """
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
-        self.entries: tuple[_Entry, ...] = tuple(
-            (r, r.fact, r.when, r.scope == "step",
-             expressions.guard(r.when, "step" if r.scope == "step" else "job")
-             if r.when is not None else ())
-            for r in rules if r.enabled and (r.fact is not None or r.when is not None))
-        atoms = sorted({atom for entry in self.entries for clause in entry[4]
-                        for atom in clause})
+        self.by_fact: dict[str, list[tuple[int, Rule]]] = {}
+        job: list[tuple[_Entry, expressions.Guard]] = []
+        step: list[tuple[_Entry, expressions.Guard]] = []
+        for index, r in enumerate(rules):
+            if not r.enabled:
+                continue
+            if r.fact is not None:
+                self.by_fact.setdefault(r.fact, []).append((index, r))
+            elif r.when is not None:
+                scope = "step" if r.scope == "step" else "job"
+                entry = ((index, r, r.when), expressions.guard(r.when, scope))
+                (step if scope == "step" else job).append(entry)
+        self.job_rules = tuple(job)
+        self.step_rules = tuple(step)
+        atoms = sorted({atom for _, guard in job + step for clause in guard for atom in clause})
         # the atoms read once per script (job, cluster, script), and those of each step
-        self.script_atoms = tuple((atom, *atom.split(".")) for atom in atoms
-                                  if not atom.startswith("step."))
+        self.script_atoms = tuple(atom for atom in atoms if not atom.startswith("step."))
+        self.script_fields = tuple(atom.split(".") for atom in self.script_atoms)
         self.step_atoms = tuple(atom for atom in atoms if atom.startswith("step."))
-        # attrgetter of one name gives a value, not a 1-tuple: read at least two
-        fields = [atom[len("step."):] for atom in self.step_atoms] or ["line"]
+        # attrgetter of one name gives a value, not a 1-tuple: read one more
+        fields = [atom[len("step."):] for atom in self.step_atoms]
         self.step_fields = operator.attrgetter(*fields, "line")
+        self._job_memo: dict[tuple[bool, ...], tuple[_Entry, ...]] = {}
+        self._step_memo: dict[tuple[bool, ...], tuple[_Entry, ...]] = {}
+
+    def job_entries(self, truth: tuple[bool, ...]) -> tuple[_Entry, ...]:
+        found = self._job_memo.get(truth)
+        if found is None:
+            found = self._job_memo[truth] = self._passing(self.job_rules, self.script_atoms,
+                                                          truth)
+        return found
+
+    def step_entries(self, truth: tuple[bool, ...]) -> tuple[_Entry, ...]:
+        """The step rules whose guards hold; ``truth``: the script's atoms, then the step's."""
+        found = self._step_memo.get(truth)
+        if found is None:
+            if len(self._step_memo) >= 4096:  # bounded: 2 ** atoms keys at most
+                self._step_memo.clear()
+            found = self._step_memo[truth] = self._passing(
+                self.step_rules, self.script_atoms + self.step_atoms, truth)
+        return found
+
+    @staticmethod
+    def _passing(rules: tuple[tuple[_Entry, expressions.Guard], ...], atoms: tuple[str, ...],
+                 truth: tuple[bool, ...]) -> tuple[_Entry, ...]:
+        truthy = frozenset(compress(atoms, truth))
+        return tuple(entry for entry, guard in rules
+                     if not any(map(truthy.isdisjoint, guard)))
 
 
 _PLAN = _Plan(())
@@ -76,60 +113,42 @@ def _plan(config: Config) -> _Plan:
     return _PLAN
 
 
-def _holds(guard: expressions.Guard, truthy: frozenset[str]) -> bool:
-    return not any(map(truthy.isdisjoint, guard))  # map: no generator frame
-
-
 def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
           steps: Sequence[LaunchStep], script: ScriptInfo) -> list[Finding]:
-    findings: list[Finding] = []
-    by_kind: dict[str, list[Fact]] = {}
-    for fact in facts:
-        by_kind.setdefault(fact.kind, []).append(fact)
+    # (rule's place, finding): the findings of each rule keep their order through the sort
+    found: list[tuple[int, Finding]] = []
     base: dict[str, Any] = {"job": job, "cluster": config.cluster, "script": script}
     plan = _plan(config)
-    script_truthy: frozenset[str] | None = None
-    step_truthy: list[frozenset[str]] | None = None
-    step_names: list[dict[str, Any]] | None = None  # read-only: shared by the step rules
-    for rule, fact_kind, when, per_step, guard in plan.entries:
-        if fact_kind is not None:
-            for fact in by_kind.get(fact_kind, ()):
-                names = dict(base, fact=fact)
-                findings.append(_finding(rule, fact.line, names))
-            continue
-        if job is None or when is None:
-            continue
-        if per_step and not steps:
-            continue
-        if script_truthy is None:
-            script_truthy = frozenset(
-                atom for atom, name, attr in plan.script_atoms
-                if (obj := base[name]) is not None and getattr(obj, attr))
-        if per_step:
-            condition = expressions.compile_condition(when, "step")  # as evaluate() does
-            if step_truthy is None:
-                step_truthy = [script_truthy.union(compress(plan.step_atoms,
-                                                            plan.step_fields(step)))
-                               for step in steps]
-            for i, step in enumerate(steps):
-                if guard and not _holds(guard, step_truthy[i]):
-                    continue  # the condition is false: a field it needs truthy is not
-                if step_names is None:
-                    step_names = [dict(base, step=step) for step in steps]
-                names = step_names[i]
+    for fact in facts:
+        reporting = plan.by_fact.get(fact.kind)
+        if reporting:
+            names = dict(base, fact=fact)  # read-only: shared by the rules
+            for index, rule in reporting:
+                found.append((index, _finding(rule, fact.line, names)))
+    if job is not None:
+        script_truth = tuple(
+            bool(obj is not None and getattr(obj, attr))
+            for obj, attr in ((base[name], attr) for name, attr in plan.script_fields))
+        for index, rule, when in plan.job_entries(script_truth):
+            if expressions.evaluate(when, "job", base):
+                found.append((index, _finding(rule, _line(rule, base, 1), base)))
+        for step in steps:
+            # the rules whose guard fails cannot hold for this step: not evaluated
+            entries = plan.step_entries(script_truth + tuple(map(bool, plan.step_fields(step))))
+            if not entries:
+                continue
+            names = dict(base, step=step)  # read-only: shared by the rules
+            for index, rule, when in entries:
+                condition = expressions.compile_condition(when, "step")  # as evaluate() does
                 try:
                     hit = condition(names)
                 except expressions.EVALUATION_ERRORS:
                     hit = False
                 if hit:
-                    findings.append(_finding(rule, _line(rule, names, step.line), names))
-        else:
-            if guard and not _holds(guard, script_truthy):
-                continue
-            if expressions.evaluate(when, "job", base):
-                findings.append(_finding(rule, _line(rule, base, 1), base))
-    findings.sort(key=lambda f: (f.line, _SEVERITY_ORDER.get(f.severity, 3), f.rule))
-    return _dedupe(findings)
+                    found.append((index, _finding(rule, _line(rule, names, step.line), names)))
+    found.sort(key=lambda p: (p[1].line, _SEVERITY_ORDER.get(p[1].severity, 3), p[1].rule,
+                              p[0]))
+    return _dedupe([finding for _, finding in found])
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
