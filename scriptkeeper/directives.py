@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .findings import Fact
 from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_table
@@ -329,8 +329,10 @@ class _Getopt:
             return
 
 
-# (option, value, written) of each option a directive line gives
-_LineOptions = tuple[tuple[str, str | None, str], ...]
+# the instance dict of a Directive for each option a directive line gives (line and
+# component 0); shared by the memo, never changed
+_LineOptions = tuple[dict[str, Any], ...]
+_new_directive = object.__new__
 
 
 @functools.lru_cache(maxsize=8192)
@@ -350,7 +352,7 @@ def _line_options(table: OptionTable, rest: str) -> _LineOptions | None:
     getopt.run()
     if getopt.facts or getopt.pos != len(tokens):
         return None
-    return tuple((d.option, d.value, d.written) for d in getopt.directives)
+    return tuple(dict(vars(d)) for d in getopt.directives)
 
 
 def _first_command(lines: list[str]) -> int | None:
@@ -369,7 +371,7 @@ def parse(data: bytes, release: str | None = None,
         lines.pop()
     script = ParsedScript(text=text, lines=lines)
     script.facts.extend(_script_checks(data))
-    script.refused = any(
+    script.refused = bool(script.facts) and any(
         f.kind in ("empty-script", "missing-shebang", "dos-line-endings", "nul-byte")
         for f in script.facts)
     table = option_table(release, tuple(sorted(plugin_options)))
@@ -384,37 +386,44 @@ def parse(data: bytes, release: str | None = None,
             magic.append((number, line[len(MAGIC):]))
         elif "#" in line and _LOOKALIKE_LINE.match(line):
             lookalikes.append((number, line))
-    has_foreign = any(line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
+    has_foreign = ("#PBS" in text or "#BSUB" in text) and any(
+        line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
 
     component = 0
     # per component: its lines with their options read alone (None: read them with
     # getopt over the whole group, as sbatch does)
     group: list[tuple[int, str, _LineOptions | None]] = []
-    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None]]]] = []
+    alone = True  # every line of the group read on its own
+    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None]], bool]] = []
     late: list[tuple[int, str]] = []
     for number, rest in magic:
         if number > header_end:
             late.append((number, rest))
             continue
         if ("hetjob" in rest or "packjob" in rest) and _HETJOB.match(rest):
-            groups.append((component, group))
+            groups.append((component, group, alone))
             component += 1
             group = []
+            alone = True
             continue
         options = _line_options(table, rest)
         if options is None:
+            alone = False
             problem = tokenize(rest, number)[1]
             if problem:
                 script.facts.append(problem)
         group.append((number, rest, options))
-    groups.append((component, group))
+    groups.append((component, group, alone))
     script.components = component + 1
-    for comp, lines_of in groups:
-        if all(options is not None for _, _, options in lines_of):
-            script.directives.extend(
-                Directive(option, value, number, written, comp)
-                for number, _, options in lines_of
-                for option, value, written in options or ())
+    for comp, lines_of, alone in groups:
+        if alone:
+            read = script.directives
+            for number, _, options in lines_of:
+                for state in options or ():
+                    # the instance dict copied from the line's, in field order: no __init__
+                    d = _new_directive(Directive)
+                    d.__dict__.update(state, line=number, component=comp)
+                    read.append(d)
             continue
         tokens: list[Token] = []
         for number, rest, _ in lines_of:
