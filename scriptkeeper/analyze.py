@@ -16,19 +16,26 @@ from .model import LaunchStep, ScriptInfo
 from .result import ScriptResult
 
 
-def parse_facts(parsed: directives.ParsedScript) -> list[Fact]:
+def parse_facts(parsed: directives.ParsedScript,
+                first: dict[str, directives.Directive] | None = None) -> list[Fact]:
+    """``first``: the winning directives of the first component, if known already."""
+    if first is None:
+        first = validate.last_values(parsed.directives, 0)
     facts = list(parsed.facts)
     facts.extend(validate.value_facts(parsed.directives))
-    facts.extend(validate.conflict_facts(parsed.directives, parsed.components))
-    facts.extend(validate.duplicate_facts(parsed.directives))
+    facts.extend(validate.conflict_facts(parsed.directives, parsed.components, first))
+    # one directive per option of the only component: none given twice
+    if parsed.components > 1 or len(first) != len(parsed.directives):
+        facts.extend(validate.duplicate_facts(parsed.directives))
     return facts
 
 
 def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
     parsed = directives.parse(data, config.slurm_version, config.plugin_options)
-    facts = parse_facts(parsed)
+    first = validate.last_values(parsed.directives, 0)  # for the facts and the model
+    facts = parse_facts(parsed, first)
     name = path.rsplit("/", 1)[-1]
-    job = model.build(parsed, name, config.cluster)
+    job = model.build(parsed, name, config.cluster, first)
     steps: list[LaunchStep] = []
     if not parsed.refused:
         body = launch.analyze(parsed, job, root, path, config)

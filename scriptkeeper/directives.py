@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .findings import Fact
 from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_table
@@ -329,6 +329,32 @@ class _Getopt:
             return
 
 
+# the instance dict of a Directive for each option a directive line gives (line and
+# component 0); shared by the memo, never changed
+_LineOptions = tuple[dict[str, Any], ...]
+_new_directive = object.__new__
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_options(table: OptionTable, rest: str) -> _LineOptions | None:
+    """The options of one directive line read on its own, when that is all it does.
+
+    None when reading the line depends on its neighbours or gives a fact: an open
+    quote, an option whose value is on the next line, a word that stops getopt
+    (``--`` included), an unknown option. Memoised: most directive lines come back in
+    script after script, and getopt over the tokens of a group of such lines gives
+    exactly the options of each line in turn.
+    """
+    tokens, problem = tokenize(rest, 0)
+    if problem is not None or any(token.text == "--" for token in tokens):
+        return None
+    getopt = _Getopt(table, tokens, 0)
+    getopt.run()
+    if getopt.facts or getopt.pos != len(tokens):
+        return None
+    return tuple(dict(vars(d)) for d in getopt.directives)
+
+
 def _first_command(lines: list[str]) -> int | None:
     for number, line in enumerate(lines, start=1):
         if line[:1] != "#" and _is_command(line):
@@ -345,7 +371,7 @@ def parse(data: bytes, release: str | None = None,
         lines.pop()
     script = ParsedScript(text=text, lines=lines)
     script.facts.extend(_script_checks(data))
-    script.refused = any(
+    script.refused = bool(script.facts) and any(
         f.kind in ("empty-script", "missing-shebang", "dos-line-endings", "nul-byte")
         for f in script.facts)
     table = option_table(release, tuple(sorted(plugin_options)))
@@ -360,29 +386,49 @@ def parse(data: bytes, release: str | None = None,
             magic.append((number, line[len(MAGIC):]))
         elif "#" in line and _LOOKALIKE_LINE.match(line):
             lookalikes.append((number, line))
-    has_foreign = any(line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
+    has_foreign = ("#PBS" in text or "#BSUB" in text) and any(
+        line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
 
     component = 0
-    tokens: list[Token] = []
-    groups: list[tuple[int, list[Token]]] = []
+    # per component: its lines with their options read alone (None: read them with
+    # getopt over the whole group, as sbatch does)
+    group: list[tuple[int, str, _LineOptions | None]] = []
+    alone = True  # every line of the group read on its own
+    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None]], bool]] = []
     late: list[tuple[int, str]] = []
     for number, rest in magic:
         if number > header_end:
             late.append((number, rest))
             continue
         if ("hetjob" in rest or "packjob" in rest) and _HETJOB.match(rest):
-            groups.append((component, tokens))
+            groups.append((component, group, alone))
             component += 1
-            tokens = []
+            group = []
+            alone = True
             continue
-        found, problem = tokenize(rest, number)
-        tokens.extend(found)
-        if problem:
-            script.facts.append(problem)
-    groups.append((component, tokens))
+        options = _line_options(table, rest)
+        if options is None:
+            alone = False
+            problem = tokenize(rest, number)[1]
+            if problem:
+                script.facts.append(problem)
+        group.append((number, rest, options))
+    groups.append((component, group, alone))
     script.components = component + 1
-    for comp, group in groups:
-        getopt = _Getopt(table, group, comp)
+    for comp, lines_of, alone in groups:
+        if alone:
+            read = script.directives
+            for number, _, options in lines_of:
+                for state in options or ():
+                    # the instance dict copied from the line's, in field order: no __init__
+                    d = _new_directive(Directive)
+                    d.__dict__.update(state, line=number, component=comp)
+                    read.append(d)
+            continue
+        tokens: list[Token] = []
+        for number, rest, _ in lines_of:
+            tokens.extend(tokenize(rest, number)[0])
+        getopt = _Getopt(table, tokens, comp)
         getopt.run()
         script.directives.extend(getopt.directives)
         script.facts.extend(getopt.facts)

@@ -18,7 +18,7 @@ import dataclasses
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .findings import Fact
@@ -112,6 +112,14 @@ class _Compiler:
             return self._compare(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             negated = self.build(node.operand)
+            field = self._field(node.operand)
+            if field is not None:  # ``not step.x``: one closure instead of two
+                key, attr = field
+
+                def not_field(names: dict[str, Any]) -> Any:
+                    obj = names.get(key)
+                    return obj is None or not getattr(obj, attr)
+                return not_field
             return lambda names: not negated(names)
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             unary, operand = _UNARY[type(node.op)], self.build(node.operand)
@@ -153,6 +161,13 @@ class _Compiler:
             raise ExpressionError(f"'{name}' is a function: call it, e.g. {name}(...)")
         raise ExpressionError(f"unknown name '{name}' (use: {', '.join(sorted(self.allowed))})")
 
+    def _field(self, node: ast.AST) -> tuple[str, str] | None:
+        """(name, attribute) of a checked ``name.attribute`` read straight from the names."""
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in self.allowed and node.value.id not in _CONSTANTS):
+            return node.value.id, node.attr
+        return None
+
     def _attribute(self, node: ast.Attribute) -> Evaluator:
         attr = node.attr
         if attr.startswith("_"):
@@ -188,6 +203,15 @@ class _Compiler:
             function, right_side = steps[0]
             if isinstance(node.comparators[0], ast.Constant):
                 constant: Any = node.comparators[0].value
+                field = self._field(node.left)
+                if field is not None:  # ``step.x > 0``: one closure instead of two
+                    key, attr = field
+
+                    def compare_field(names: dict[str, Any]) -> Any:
+                        obj = names.get(key)
+                        return bool(function(None if obj is None else getattr(obj, attr),
+                                             constant))
+                    return compare_field
 
                 def compare_constant(names: dict[str, Any]) -> Any:
                     return bool(function(left(names), constant))
@@ -218,6 +242,72 @@ def compile_condition(text: str, scope: str) -> Evaluator:
     return _Compiler(scope).build(tree.body)
 
 
+# A guard: clauses of "NAME.ATTRIBUTE" atoms, each clause a set of which at least one
+# atom must be truthy for the condition to hold. The judge reads these plain fields
+# once per step and skips a rule whose guard fails, instead of running its closures.
+Guard = tuple[frozenset[str], ...]
+
+
+def _atom(node: ast.AST) -> str | None:
+    """``NAME.FIELD`` for a plain field (no property: reading it runs no code) that is
+    falsy by default, so that requiring it truthy sorts out most objects."""
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        return None
+    cls = _TYPES.get(node.value.id)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        return None
+    for f in dataclasses.fields(cls):
+        if f.name == node.attr:
+            if f.default is not dataclasses.MISSING and f.default:
+                return None
+            return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _implies_truthy(op: ast.cmpop, right: ast.AST) -> bool:
+    """Whether ``x OP right`` being true means ``x`` is truthy (``x > 0``, ``x == 2``)."""
+    if not isinstance(right, ast.Constant) or isinstance(right.value, bool):
+        return False
+    value = right.value
+    if isinstance(op, ast.Gt):
+        return isinstance(value, (int, float)) and value >= 0
+    if isinstance(op, ast.GtE):
+        return isinstance(value, (int, float)) and value > 0
+    if isinstance(op, ast.Eq):
+        return isinstance(value, (int, float, str)) and bool(value)
+    return False
+
+
+def _guard(node: ast.AST) -> Guard:
+    atom = _atom(node)
+    if atom is not None:
+        return (frozenset((atom,)),)
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        return tuple(clause for value in node.values for clause in _guard(value))
+    if isinstance(node, ast.BoolOp):  # or: one of the parts holds, so one of their clauses
+        parts = [_guard(value) for value in node.values]
+        if not all(parts):
+            return ()
+        return (frozenset().union(*(part[0] for part in parts)),)
+    if isinstance(node, ast.Compare):
+        clauses = []
+        lefts = [node.left, *node.comparators]
+        for left, op, right in zip(lefts, node.ops, node.comparators, strict=False):
+            atom = _atom(left)
+            if atom is not None and _implies_truthy(op, right):
+                clauses.append(frozenset((atom,)))
+        return tuple(clauses)
+    return ()
+
+
+@functools.lru_cache(maxsize=1024)
+def guard(text: str, scope: str) -> Guard:
+    """What must hold for condition ``text`` to be true: each clause names fields of which
+    one at least is truthy. Empty when nothing simple is known."""
+    compile_condition(text, scope)  # the same checks, the same errors
+    return _guard(ast.parse(text.strip(), mode="eval").body)
+
+
 # None compared with a number and the like: the rule does not apply
 EVALUATION_ERRORS = (TypeError, AttributeError, ZeroDivisionError, ValueError, KeyError,
                      IndexError)
@@ -244,7 +334,10 @@ def check_template(text: str, scope: str) -> None:
 
 
 def resolve(path: str, names: dict[str, Any]) -> Any:
-    parts = path.split(".")
+    return _resolve(path.split("."), names)
+
+
+def _resolve(parts: Sequence[str], names: dict[str, Any]) -> Any:
     value = names.get(parts[0])
     for part in parts[1:]:
         if part.startswith("_") or value is None:
@@ -263,5 +356,21 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=1024)
+def _template(text: str) -> tuple[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """A template as its text up to the first placeholder, then (placeholder path split
+    at the dots, the text after it) for each placeholder."""
+    pieces = _PLACEHOLDER.split(text)  # text, path, text, path, ..., text
+    return pieces[0], tuple((tuple(pieces[i].split(".")), pieces[i + 1])
+                            for i in range(1, len(pieces), 2))
+
+
 def render(text: str, names: dict[str, Any]) -> str:
-    return _PLACEHOLDER.sub(lambda m: _show(resolve(m.group(1), names)), text)
+    head, rest = _template(text)
+    if not rest:
+        return head
+    out = [head]
+    for parts, after in rest:
+        out.append(_show(_resolve(parts, names)))
+        out.append(after)
+    return "".join(out)

@@ -313,9 +313,14 @@ def _gpus_one_node_needs(final: dict[str, Directive], nodes_max: int,
     return need
 
 
-def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None) -> JobModel:
-    """The job model of the first (or only) component of a parsed script."""
-    final = last_values(parsed.directives, 0)
+def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None,
+          final: dict[str, Directive] | None = None) -> JobModel:
+    """The job model of the first (or only) component of a parsed script.
+
+    ``final``: ``last_values(parsed.directives, 0)`` when the caller has it already.
+    """
+    if final is None:
+        final = last_values(parsed.directives, 0)
     options = {k: d.value for k, d in final.items()}
     lines = {k: d.line for k, d in final.items()}
     name = options.get("job-name") or path_name

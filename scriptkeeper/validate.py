@@ -161,10 +161,12 @@ def last_values(directives: Iterable[Directive], component: int = 0) -> dict[str
     return result
 
 
-def conflict_facts(directives: list[Directive], components: int) -> list[Fact]:
+def conflict_facts(directives: list[Directive], components: int,
+                   first: dict[str, Directive] | None = None) -> list[Fact]:
+    """``first``: ``last_values(directives, 0)`` when the caller has it already."""
     facts = []
     for comp in range(components):
-        final = last_values(directives, comp)
+        final = first if comp == 0 and first is not None else last_values(directives, comp)
         # a group needs two of its options: most scripts have at most one of each
         for group in EXCLUSIVE_GROUPS if len(_EXCLUSIVE_OPTIONS.intersection(final)) > 1 else ():
             present = [final[o] for o in group if o in final]
