@@ -60,3 +60,59 @@ def test_step_scope_allows_step_and_checks_its_attributes() -> None:
 def test_render_templates() -> None:
     assert render("{job.ntasks} tasks on {job.partition}: {job.exceeds}", NAMES) == (
         "8 tasks on unset: a, b")
+
+
+# --- guards: what judge skips a rule on --------------------------------------------------
+
+# each condition with its guard: clauses that must all hold, each naming fields of which
+# one at least is truthy
+_GUARDED = [
+    ("step.lightning and step.tasks_per_node != step.gpus_used", [{"step.lightning"}]),
+    ("step.uses_gpu and step.cvd_count > 2", [{"step.uses_gpu"}, {"step.cvd_count"}]),
+    ("step.cvd_count > 2 or step.lightning", [{"step.cvd_count", "step.lightning"}]),
+    ("step.cvd_count >= 1", [{"step.cvd_count"}]),
+    ("step.cvd_count == 2", [{"step.cvd_count"}]),
+]
+
+
+@pytest.mark.parametrize(("text", "clauses"), _GUARDED)
+def test_a_guard_names_the_fields_one_of_which_must_be_truthy(text: str,
+                                                              clauses: list[set[str]]) -> None:
+    from scriptkeeper.expressions import guard
+
+    assert [set(clause) for clause in guard(text, "step")] == clauses
+
+
+@pytest.mark.parametrize("text", [
+    "not step.lightning",  # true when the field is falsy: no guard
+    "step.cvd_count > -1",  # 0 > -1
+    "step.cvd_count != 2",
+    "step.cvd_count == 0",
+    "job.ntasks > 1",  # a field of the job, which the step guards do not read
+])
+def test_no_guard_where_a_falsy_field_may_make_the_condition_true(text: str) -> None:
+    from scriptkeeper.expressions import guard
+
+    assert not any("step." in atom for clause in guard(text, "step") for atom in clause)
+
+
+_ANY: list[Any] = [None, 0, False, "", 1, 2, 3, True, "x"]
+
+
+@pytest.mark.parametrize("text", [t for t, _ in _GUARDED])
+def test_a_condition_whose_guard_fails_is_false(text: str) -> None:
+    # the promise judge relies on: with every field of a clause falsy, the condition is false
+    import dataclasses
+    import itertools
+
+    from scriptkeeper.expressions import guard
+    from scriptkeeper.model import LaunchStep
+
+    fields = ("lightning", "uses_gpu", "cvd_count")
+    for values in itertools.product(_ANY, repeat=len(fields)):
+        chosen = dict(zip(fields, values, strict=True))
+        step = dataclasses.replace(LaunchStep(line=1, text=""), **chosen)
+        truthy = {f"step.{name}" for name, value in chosen.items() if value}
+        holds = all(not clause.isdisjoint(truthy) for clause in guard(text, "step"))
+        if not holds:
+            assert not evaluate(text, "step", {"step": step}), (text, chosen)
