@@ -204,11 +204,11 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
-        if outer is not None:  # classify's answer is shared: change a copy
-            inv = dataclasses.replace(inv, srun=outer[0].srun)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
-            return  # launches nothing the rules judge
+            return  # launches nothing the rules judge (asked before the copy below)
+        if outer is not None:  # classify's answer is shared: change a copy
+            inv = dataclasses.replace(inv, srun=outer[0].srun)
         lay = outer[1] if outer is not None else self.layout(inv, command)
         if inv.inner_script is not None:
             self.inner(inv, command, lay, depth)
