@@ -125,8 +125,8 @@ def _bases(base: str | None, root: str, script_folder: str) -> tuple[str, ...]:
     """The folders relative paths may start from: the configured base, the root, the script's.
 
     ``script_folder`` is the folder of the script's path (relative to ``root``, or
-    absolute): kept per folder, not per script. Once normalised, root joined to it is
-    the folder of root joined to the script's path.
+    absolute), with or without a trailing '/': kept per folder, not per script. Once
+    normalised, root joined to it is the folder of root joined to the script's path.
     """
     script_dir = os.path.join(root, script_folder)
     bases = [b for b in (base, root, script_dir) if b is not None]
@@ -158,7 +158,9 @@ class _Analysis:
         self.config = config
         self.release = config.slurm_version
         base = str(config.base) if config.base is not None else None
-        self.bases = _bases(base, str(root), os.path.dirname(script_path))
+        # the path up to its last '/' (os.path.dirname less its clean-up, which _bases
+        # does anyway with normpath)
+        self.bases = _bases(base, str(root), script_path[:script_path.rfind("/") + 1])
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -218,8 +220,8 @@ class _Analysis:
     def finish(self) -> None:
         """Script-wide facts each step carries for the rules: GPU use and where to ask for GPUs."""
         used = [s.gpus_used for s in self.steps]
-        most = None if not used or any(u is None for u in used) else max(
-            u for u in used if u is not None)
+        known = [u for u in used if u is not None]
+        most = max(known) if known and len(known) == len(used) else None
         gpu_steps = [s for s in self.steps if s.uses_gpu]
         evidence = gpu_steps[0].gpu_evidence if gpu_steps else ""
         line = 0
@@ -235,6 +237,8 @@ class _Analysis:
             _fill(s, script_gpus_used=most, script_gpu_evidence=evidence,
                   gpu_request_line=line or s.line, gpu_request_ignored=ignored,
                   gpus_wanted=wanted or None)
+        if len(self.facts) < 2:
+            return  # nothing to repeat
         seen: set[tuple[str, int, str]] = set()
         unique = []
         for fact in self.facts:
