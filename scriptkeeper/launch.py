@@ -125,8 +125,8 @@ def _bases(base: str | None, root: str, script_folder: str) -> tuple[str, ...]:
     """The folders relative paths may start from: the configured base, the root, the script's.
 
     ``script_folder`` is the folder of the script's path (relative to ``root``, or
-    absolute): kept per folder, not per script. Once normalised, root joined to it is
-    the folder of root joined to the script's path.
+    absolute), with or without a trailing '/': kept per folder, not per script. Once
+    normalised, root joined to it is the folder of root joined to the script's path.
     """
     script_dir = os.path.join(root, script_folder)
     bases = [b for b in (base, root, script_dir) if b is not None]
@@ -158,7 +158,9 @@ class _Analysis:
         self.config = config
         self.release = config.slurm_version
         base = str(config.base) if config.base is not None else None
-        self.bases = _bases(base, str(root), os.path.dirname(script_path))
+        # the path up to its last '/' (os.path.dirname less its clean-up, which _bases
+        # does anyway with normpath)
+        self.bases = _bases(base, str(root), script_path[:script_path.rfind("/") + 1])
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -204,11 +206,11 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
-        if outer is not None:  # classify's answer is shared: change a copy
-            inv = dataclasses.replace(inv, srun=outer[0].srun)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
-            return  # launches nothing the rules judge
+            return  # launches nothing the rules judge (asked before the copy below)
+        if outer is not None:  # classify's answer is shared: change a copy
+            inv = dataclasses.replace(inv, srun=outer[0].srun)
         lay = outer[1] if outer is not None else self.layout(inv, command)
         if inv.inner_script is not None:
             self.inner(inv, command, lay, depth)
@@ -218,8 +220,8 @@ class _Analysis:
     def finish(self) -> None:
         """Script-wide facts each step carries for the rules: GPU use and where to ask for GPUs."""
         used = [s.gpus_used for s in self.steps]
-        most = None if not used or any(u is None for u in used) else max(
-            u for u in used if u is not None)
+        known = [u for u in used if u is not None]
+        most = max(known) if known and len(known) == len(used) else None
         gpu_steps = [s for s in self.steps if s.uses_gpu]
         evidence = gpu_steps[0].gpu_evidence if gpu_steps else ""
         line = 0
@@ -235,6 +237,8 @@ class _Analysis:
             _fill(s, script_gpus_used=most, script_gpu_evidence=evidence,
                   gpu_request_line=line or s.line, gpu_request_ignored=ignored,
                   gpus_wanted=wanted or None)
+        if len(self.facts) < 2:
+            return  # nothing to repeat
         seen: set[tuple[str, int, str]] = set()
         unique = []
         for fact in self.facts:
@@ -281,22 +285,7 @@ class _Analysis:
         if inv.srun is not None and "chdir" in inv.srun.options:
             cwd = shell._chdir(cwd, inv.srun.options["chdir"]) if cwd is not None else None
         words = inv.srun.command if inv.srun is not None else inv.argv
-        step = new_frozen(
-            LaunchStep, line=command.line, end_line=command.end_line,
-            text=command.text.partition("\n")[0][:200],
-            srun=inv.srun is not None,
-            srun_options=dict(inv.srun.options) if inv.srun is not None else {},
-            launcher=inv.launcher, command=_short(words, 3),
-            tasks_per_node=lay.tasks_per_node, tasks_total=lay.tasks_total, nodes=lay.nodes,
-            slurm_ntasks=lay.slurm_ntasks, slurm_ntasks_per_node=lay.slurm_ntasks_per_node,
-            slurm_nnodes=lay.slurm_nnodes, job_name=lay.job_name,
-            gpus_visible=lay.gpus_visible, gpu_isolated=lay.gpu_isolated,
-            isolation_option=lay.isolation_option, in_background=command.background,
-        )
         tasks_line, tasks_option = self.tasks_source(inv, command)
-        step = _fill(step, tasks_line=tasks_line, tasks_option=tasks_option)
-        if lay.gpu_isolated:
-            step = _fill(step, isolation_line=self.isolation_line(inv, command))
         # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's); the
         # command's variables are only read, so copied only for `env NAME=VALUE` wrappers
         env = command.env
@@ -306,24 +295,43 @@ class _Analysis:
                 env[key] = Var(value, exported=True,
                                line=command.line)
         cvd = srun.user_cvd(env)
+        # what is known before the entry point is read goes in at once (each later _fill
+        # is a call and a dict update)
+        visible = lay.gpus_visible
+        cvd_count: int | None = None
+        cvd_line, cvd_value = 0, ""
         if cvd is not None:
-            count, line, value = cvd
-            step = _fill(step, cvd_count=count, cvd_line=line,
-                           cvd_value=value.replace(UNKNOWN, "$?"))
+            cvd_count, cvd_line, value = cvd
+            cvd_value = value.replace(UNKNOWN, "$?")
             if inv.srun is not None and command.env is not None and \
                     _set_inside_task(command, env):
-                visible = count if count is not None and (
-                    lay.gpus_visible is None or count <= lay.gpus_visible) else None
-                step = _fill(step, gpus_visible=visible)
-        # rank variables the batch shell expands into the srun line
-        if inv.srun is not None and command.rank_vars:
-            step = _fill(step, early_rank_var=command.rank_vars[0])
+                visible = cvd_count if cvd_count is not None and (
+                    visible is None or cvd_count <= visible) else None
+        step = new_frozen(
+            LaunchStep, line=command.line, end_line=command.end_line,
+            text=command.text.partition("\n")[0][:200],
+            srun=inv.srun is not None,
+            srun_options=dict(inv.srun.options) if inv.srun is not None else {},
+            launcher=inv.launcher, command=_short(words, 3),
+            tasks_per_node=lay.tasks_per_node, tasks_total=lay.tasks_total, nodes=lay.nodes,
+            slurm_ntasks=lay.slurm_ntasks, slurm_ntasks_per_node=lay.slurm_ntasks_per_node,
+            slurm_nnodes=lay.slurm_nnodes, job_name=lay.job_name,
+            gpus_visible=visible, gpu_isolated=lay.gpu_isolated,
+            isolation_option=lay.isolation_option, in_background=command.background,
+            tasks_line=tasks_line, tasks_option=tasks_option,
+            isolation_line=self.isolation_line(inv, command) if lay.gpu_isolated else 0,
+            cvd_count=cvd_count, cvd_line=cvd_line, cvd_value=cvd_value,
+            # rank variables the batch shell expands into the srun line
+            early_rank_var=command.rank_vars[0] if inv.srun is not None and
+            command.rank_vars else None,
+        )
         step = self.entry(step, inv, command, cwd)
         step = self.processes(step, inv)
-        step = self.evidence(step, inv, env, cvd)
+        why = self.evidence(step, inv, env, cvd)
         step = self.lightning(step, inv)
-        effect, fix = _effect(step, job)
-        return _fill(step, gpus_used=_gpus_used(step, job), tasks_effect=effect, tasks_fix=fix)
+        effect, fix = _effect(step, job)  # neither reads the evidence: set with them
+        return _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
+                     tasks_effect=effect, tasks_fix=fix)
 
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""
@@ -358,15 +366,15 @@ class _Analysis:
         shown = entry.target.replace(UNKNOWN, "$?")
         located = entrypoints.locate(entry, self.bases, cwd, self.root, command.produced,
                                      command.files_unknown)
-        step = _fill(step, entry=shown, entry_exists=located.exists)
         if located.exists is False:
             self.missing(step, inv, entry, located)
         if located.path is None:
-            return step
+            return _fill(step, entry=shown, entry_exists=located.exists)
         fields, extra = _entry_fields(located.path, located.shown, cwd,
                                       inv.launcher == "python", self.root, self.bases,
                                       tuple(self.config.frameworks.items()))
-        return _fill(step, entry=located.shown or shown, extra=dict(extra), **fields)
+        return _fill(step, entry=located.shown or shown, entry_exists=located.exists,
+                     extra=dict(extra), **fields)
 
     def missing(self, step: LaunchStep, inv: Invocation, entry: Entry,
                 located: entrypoints.Located) -> None:
@@ -492,7 +500,8 @@ class _Analysis:
         return {}
 
     def evidence(self, step: LaunchStep, inv: Invocation, env: Env,
-                 cvd: tuple[int | None, int, str] | None) -> LaunchStep:
+                 cvd: tuple[int | None, int, str] | None) -> str:
+        """Why the step needs a GPU ('' when it does not)."""
         why = step.gpu_evidence
         options = inv.options
         if not why:
@@ -510,7 +519,7 @@ class _Analysis:
         if step.cpu_only and inv.launcher not in ("nvidia-smi",) and not (
                 cvd is not None and cvd[2] not in ("", "-1")):
             why = ""
-        return _fill(step, gpu_evidence=why, uses_gpu=bool(why))
+        return why
 
     def lightning(self, step: LaunchStep, inv: Invocation) -> LaunchStep:
         if not step.lightning:

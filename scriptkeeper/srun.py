@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import JobModel
 from .profile import ClusterProfile
@@ -33,9 +33,12 @@ from .shell import UNKNOWN, Env, as_int
 from .values import ValueProblem, parse_gpus, parse_gres, parse_nodes
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Tasks, nodes and GPUs of one launch line, and what its processes see."""
+class Layout(NamedTuple):
+    """Tasks, nodes and GPUs of one launch line, and what its processes see.
+
+    (A NamedTuple, not a frozen dataclass: that one's ``__init__`` sets each of the
+    twelve fields through ``object.__setattr__``, for every launch line.)
+    """
 
     srun: bool
     tasks_total: int | None

@@ -38,6 +38,7 @@ def interpreter(first_line: str) -> str | None:
     return name
 
 
+@functools.lru_cache(maxsize=256)  # a repository's scripts share a few #! lines
 def is_shell(first_line: str) -> bool:
     """Whether the body is shell the analysis can read (no shebang counts as sh)."""
     name = interpreter(first_line)

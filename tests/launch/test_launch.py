@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scriptkeeper import launch
 from tests.launch.repo import errors, judge, only_step
 from tests.launch.rules.entries import ACCELERATE, LIGHTNING_AUTO, TORCH_DDP
 
@@ -190,3 +191,19 @@ def test_a_lightning_entry_that_builds_its_trainer_elsewhere(tmp_path: Path) -> 
     step = only_step(result)
     assert step.framework == "lightning" and step.lightning_slurm
     assert "missing-srun" in errors(result)
+
+
+def test_bases_are_kept_per_folder_with_or_without_its_trailing_slash() -> None:
+    assert launch._bases(None, "/r", "a/b/") == launch._bases(None, "/r", "a/b") == \
+        ("/r", "/r/a/b")
+    assert launch._bases(None, "/r", "") == ("/r",)  # a script at the root
+    assert launch._bases(None, "/r", "/abs/") == ("/r", "/abs")  # an absolute script path
+    assert launch._bases("/r/base", "/r", "c/") == ("/r/base", "/r", "/r/c")
+
+
+def test_the_body_runs_from_its_first_command_to_the_end_of_the_text(tmp_path: Path) -> None:
+    for ending in ("", "\n", "\n\n"):
+        result = judge(tmp_path, "#!/bin/bash\n#SBATCH --ntasks=2\n\necho start\n"
+                       "srun python train.py" + ending, files={"train.py": "print()\n"})
+        step = only_step(result)
+        assert (step.line, step.command) == (5, "python train.py"), ending

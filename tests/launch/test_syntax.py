@@ -69,3 +69,12 @@ def test_interpreter_names() -> None:
     assert syntax.interpreter("#!/usr/bin/env -S bash -l") == "bash"
     assert syntax.interpreter("#!/bin/sh") == "sh"
     assert syntax.interpreter("not a shebang") is None
+
+
+def test_is_shell_kept_per_first_line_answers_each_line_for_itself() -> None:
+    syntax.is_shell.cache_clear()
+    assert syntax.is_shell("#!/bin/bash")
+    assert not syntax.is_shell("#!/usr/bin/env python3")  # not the answer kept for bash
+    assert syntax.is_shell("#!/bin/bash") and syntax.is_shell.cache_info().hits == 1
+    assert syntax.is_shell("#!/usr/bin/env zsh") and syntax.is_shell("echo no shebang")
+    assert syntax.is_shell.cache_info().maxsize is not None  # bounded
