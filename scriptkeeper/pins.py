@@ -16,6 +16,7 @@ read once per modification time.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import os
 import re
@@ -293,12 +294,15 @@ def _pin_files(folder: str) -> list[str]:
     found = [os.path.join(folder, n) for n in files]
     sub = os.path.join(folder, "requirements")
     if "requirements" in names and os.path.isdir(sub):
-        found.extend(os.path.join(sub, n) for n in sorted(os.listdir(sub)) if n.endswith(".txt"))
+        with contextlib.suppress(OSError):  # gone or unreadable since: no pins there
+            found.extend(os.path.join(sub, n) for n in sorted(os.listdir(sub))
+                         if n.endswith(".txt"))
     return found
 
 
 @functools.lru_cache(maxsize=1024)
-def _folder_files(folder: str, mtime: int) -> tuple[str, ...]:
+def _folder_files(folder: str, mtime: int, sub_mtime: int) -> tuple[str, ...]:
+    """The pin files of ``folder``, kept while it and its ``requirements/`` are unchanged."""
     return tuple(_pin_files(folder))
 
 
@@ -307,8 +311,12 @@ def _pins_in(folder: str) -> list[tuple[str, dict[str, str]]]:
         mtime = fsview.stat(folder).st_mtime_ns
     except OSError:
         return []
+    try:  # a file added to requirements/ changes that folder's time, not this one's
+        sub_mtime = fsview.stat(os.path.join(folder, "requirements")).st_mtime_ns
+    except OSError:
+        sub_mtime = 0
     result = []
-    for path in _folder_files(folder, mtime):
+    for path in _folder_files(folder, mtime, sub_mtime):
         try:
             st = fsview.stat(path)
         except OSError:

@@ -75,3 +75,13 @@ def test_a_pin_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
     second = find(tmp_path, {"requirements.txt": "lightning==2.1.0  # bumped\n"}, "lightning")
     assert first is not None and second is not None
     assert (first.version, second.version) == ((2, 0, 0), (2, 1, 0))
+
+
+def test_a_pin_file_added_to_requirements_folder_is_seen(tmp_path: Path) -> None:
+    # a file added inside requirements/ changes that folder's time, not its parent's
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "dev.txt").write_text("pytest\n")
+    assert find(tmp_path, {}, "lightning") is None
+    added = find(tmp_path, {"requirements/gpu.txt": "lightning==2.2.1\n"}, "lightning")
+    assert added is not None and added.version == (2, 2, 1)
+
