@@ -258,6 +258,8 @@ class ResultCache:
     def lookup(self, path: str, data: bytes, config: Config) -> ScriptResult | None:
         """The stored result for these exact bytes at ``path``, or None."""
         entry = self.entries.get(path)
+        if entry is None:  # a cold scan asks this of every script: no hash for nothing
+            return None
         if not cacheentry.matches(entry, hashlib.sha256(data).hexdigest(), config_key(config)):
             return None
         assert isinstance(entry, list)
