@@ -391,10 +391,11 @@ def parse(data: bytes, release: str | None = None,
 
     component = 0
     # per component: its lines with their options read alone (None: read them with
-    # getopt over the whole group, as sbatch does)
-    group: list[tuple[int, str, _LineOptions | None]] = []
+    # getopt over the whole group, as sbatch does, with the tokens already made)
+    group: list[tuple[int, str, _LineOptions | None, list[Token] | None]] = []
     alone = True  # every line of the group read on its own
-    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None]], bool]] = []
+    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None, list[Token] | None]],
+                       bool]] = []
     late: list[tuple[int, str]] = []
     for number, rest in magic:
         if number > header_end:
@@ -407,18 +408,19 @@ def parse(data: bytes, release: str | None = None,
             alone = True
             continue
         options = _line_options(table, rest)
+        found: list[Token] | None = None
         if options is None:
             alone = False
-            problem = tokenize(rest, number)[1]
+            found, problem = tokenize(rest, number)
             if problem:
                 script.facts.append(problem)
-        group.append((number, rest, options))
+        group.append((number, rest, options, found))
     groups.append((component, group, alone))
     script.components = component + 1
     for comp, lines_of, alone in groups:
         if alone:
             read = script.directives
-            for number, _, options in lines_of:
+            for number, _, options, _ in lines_of:
                 for state in options or ():
                     # the instance dict copied from the line's, in field order: no __init__
                     d = _new_directive(Directive)
@@ -426,8 +428,8 @@ def parse(data: bytes, release: str | None = None,
                     read.append(d)
             continue
         tokens: list[Token] = []
-        for number, rest, _ in lines_of:
-            tokens.extend(tokenize(rest, number)[0])
+        for number, rest, _, found in lines_of:
+            tokens.extend(tokenize(rest, number)[0] if found is None else found)
         getopt = _Getopt(table, tokens, comp)
         getopt.run()
         script.directives.extend(getopt.directives)
