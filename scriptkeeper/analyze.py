@@ -11,13 +11,14 @@ from pathlib import Path
 
 from . import directives, judge, launch, model, suppress, validate
 from .config import Config
+from .directive import Directive
 from .findings import Fact
 from .model import LaunchStep, ScriptInfo
 from .result import ScriptResult
 
 
 def parse_facts(parsed: directives.ParsedScript,
-                first: dict[str, directives.Directive] | None = None) -> list[Fact]:
+                first: dict[str, Directive] | None = None) -> list[Fact]:
     """``first``: the winning directives of the first component, if known already."""
     if first is None:
         first = validate.last_values(parsed.directives, 0)

@@ -8,8 +8,9 @@ tokenizer (quotes, backslash escapes, trailing ``#`` comments) and GNU
 option table of the configured SLURM release.
 
 The result is a :class:`ParsedScript`: the directives sbatch applies, the ones
-it silently ignores, and :class:`~scriptkeeper.findings.Fact` s for every
-problem. Problems are never exceptions: any bytes give a ParsedScript.
+it silently ignores (:class:`~scriptkeeper.directive.Directive` s), and
+:class:`~scriptkeeper.findings.Fact` s for every problem. Problems are never
+exceptions: any bytes give a ParsedScript.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .directive import Directive
 from .findings import Fact
 from .options import WELL_KNOWN_PLUGIN_OPTIONS, OptionSpec, OptionTable, option_table
 
@@ -28,24 +30,6 @@ _WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unic
 # (tested on each line that is not an #SBATCH line)
 _LOOKALIKE_LINE = re.compile(r"[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b", re.IGNORECASE)
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
-
-
-@dataclass(frozen=True, init=False)
-class Directive:
-    """One option occurrence sbatch reads, in canonical long form."""
-
-    option: str
-    value: str | None
-    line: int
-    written: str
-    component: int = 0
-
-    def __init__(self, option: str, value: str | None, line: int, written: str,
-                 component: int = 0) -> None:
-        # written out: the generated __init__ of a frozen dataclass sets each field through
-        # object.__setattr__, three times slower (~10 directives a script)
-        self.__dict__.update(option=option, value=value, line=line, written=written,
-                             component=component)
 
 
 class Token(NamedTuple):

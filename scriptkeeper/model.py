@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .directives import Directive, ParsedScript
+from .directive import Directive
+from .directives import ParsedScript
 from .profile import ClusterProfile, PartitionProfile
 from .validate import last_values
 from .values import ValueProblem, parse_gpus, parse_gres, parse_memory, parse_nodes, parse_time

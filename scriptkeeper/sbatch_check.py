@@ -217,10 +217,11 @@ def offline_refusals(result: ScriptResult, config: Config,
     if "partition" not in overrides:
         return sorted({f.rule for f in result.findings if f.rule in REFUSAL_RULES})
     from . import analyze, directives, judge, model, suppress
+    from .directive import Directive
 
     parsed = directives.parse(result.data, config.slurm_version, config.plugin_options)
     facts = analyze.parse_facts(parsed)
-    parsed.directives.append(directives.Directive(
+    parsed.directives.append(Directive(
         option="partition", value=overrides["partition"], line=0,
         written=f"--partition={overrides['partition']}"))
     name = result.path.rsplit("/", 1)[-1]

@@ -51,7 +51,7 @@ _MAX_CALL_DEPTH = 8
 _MAX_COMMANDS = 5000
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Var:
     """One shell variable as the script leaves it at some point."""
 
@@ -61,13 +61,6 @@ class Var:
     is_set: bool = True
     rank: bool = False  # built from a per-task SLURM variable (SLURM_PROCID, ...)
     single: bool = False  # unknown, but one word: from $(...) or $((...))
-
-    def __init__(self, value: str | None, exported: bool = False, line: int = 0,
-                 is_set: bool = True, rank: bool = False, single: bool = False) -> None:
-        # written out: the generated __init__ of a frozen dataclass sets each field through
-        # object.__setattr__, three times slower (several variables a script)
-        self.__dict__.update(value=value, exported=exported, line=line, is_set=is_set,
-                             rank=rank, single=single)
 
 
 Env = dict[str, Var]

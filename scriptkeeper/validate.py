@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .directives import Directive
+from .directive import Directive
 from .findings import Fact
 from .values import (
     ValueProblem,

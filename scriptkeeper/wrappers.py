@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from .directives import Directive
+from .directive import Directive
 from .findings import Fact
 
 
