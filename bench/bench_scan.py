@@ -127,8 +127,12 @@ def main() -> None:
             cold.append(wall(SCAN, root, env))
             warm.append(wall(SCAN, root, env))
         k = statistics.median(cat)
+        from scriptkeeper import shell  # one of the modules pyproject.toml compiles
+        built = "compiled with mypyc" if not shell.__file__.endswith(".py") else \
+            "pure Python (not compiled)"
         print(f"{args.count} job scripts, {len(names)} files, {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}, median of {args.runs}")
+              f"load average {os.getloadavg()[0]:.1f}, median of {args.runs}; "
+              f"analysis {built}")
         print(f"  cat of the same files : {k:7.3f} s")
         for label, runs, budget in (("cold (no cache)", cold, 3.0), ("warm (cache)", warm, 0.5)):
             w = statistics.median(r[0] for r in runs)

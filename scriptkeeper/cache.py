@@ -44,6 +44,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,29 @@ def tool_key() -> str:
     for folder, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
-            if name.endswith((".py", ".yaml", ".tsv")):
+            if name.endswith((".py", ".yaml", ".tsv", *EXTENSION_SUFFIXES)):
                 stat = os.stat(os.path.join(folder, name))
                 parts.append(f"{os.path.relpath(os.path.join(folder, name), package)}:"
                              f"{stat.st_size}:{stat.st_mtime_ns}")
+    parts.extend(_compiled_library())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _compiled_library() -> list[str]:
+    """The shared library of the modules mypyc compiled, if they are (pyproject.toml).
+
+    The compiled modules in the package are small stubs; their code is in one
+    library beside the package, loaded with the first of them.
+    """
+    from . import fsview  # noqa: F401  (one of the compiled modules: loads the library)
+
+    found = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name.endswith("__mypyc") and file and hasattr(module, "init_scriptkeeper___fsview"):
+            stat = os.stat(file)
+            found.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return found
 
 
 def config_key(config: Config) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Fact:
     """A problem the parser or analysis found, keyed by the rule that may report it."""
 
@@ -23,8 +23,15 @@ class Fact:
     fix: str = ""
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def __init__(self, kind: str, line: int, detail: str, fix: str = "",
+                 data: dict[str, Any] | None = None) -> None:
+        # written out: the generated __init__ of a frozen dataclass sets each field through
+        # object.__setattr__ (several facts and findings a script)
+        self.__dict__.update(kind=kind, line=line, detail=detail, fix=fix,
+                             data={} if data is None else data)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Finding:
     """A rule's judgement on one script, ready for a report."""
 
@@ -34,6 +41,11 @@ class Finding:
     line: int
     message: str
     fix: str
+
+    def __init__(self, code: str, rule: str, severity: str, line: int, message: str,
+                 fix: str) -> None:
+        self.__dict__.update(code=code, rule=rule, severity=severity, line=line,
+                             message=message, fix=fix)
 
     def as_json(self) -> dict[str, Any]:
         return {

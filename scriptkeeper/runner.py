@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from . import cache as result_cache
 from . import cacheentry, fsview
@@ -44,12 +45,24 @@ def _cpus() -> int:
 
 def judge_one(root: Path, config: Config, candidate: Candidate) -> ScriptResult:
     """The per-file stage for one script: analysis, then its redundancy grouping keys."""
-    from . import analyze  # the analysis chain, only when a script is not in the cache
-    from .redundancy.group import keys
-
-    result = analyze.analyze_script(root, candidate.path, candidate.data, config)
+    analyze, keys = _ANALYSIS or _analysis()
+    result: ScriptResult = analyze.analyze_script(root, candidate.path, candidate.data, config)
     result.keys = keys(result, config.redundancy, config.slurm_version, config.plugin_options)
     return result
+
+
+# the analysis chain, imported when the first script is not in the cache (a warm scan does
+# without); kept here, as an import statement in judge_one costs a few percent of it
+_ANALYSIS: tuple[ModuleType, Callable[..., tuple[bytes, bytes]]] | None = None
+
+
+def _analysis() -> tuple[ModuleType, Callable[..., tuple[bytes, bytes]]]:
+    global _ANALYSIS
+    from . import analyze  # the module, not its function: tests may replace the function
+    from .redundancy.keys import keys
+
+    _ANALYSIS = (analyze, keys)
+    return _ANALYSIS
 
 
 # What the forked workers judge: set before the pool starts, inherited, never pickled.

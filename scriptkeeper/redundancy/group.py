@@ -20,7 +20,6 @@ at, and only their scripts need dates (and bodies).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -37,7 +36,7 @@ from .history import UNKNOWN, Dates, dates
 class Member:
     """One script as grouping sees it: small, as there may be 100,000 of them.
 
-    ``digest`` is the job key (:func:`keys`: resources, interpreter, launch),
+    ``digest`` is the job key (:func:`.keys.keys`: resources, interpreter, launch),
     ``family`` a digest of (family, kind of job); ``name`` and ``dates`` are
     filled only for the scripts of groups with more than one member.
     """
@@ -81,34 +80,6 @@ class Outcome:
 DatesFor = Callable[[list[str]], dict[str, Dates]]
 
 
-def keys(result: ScriptResult, settings: RedundancySettings, release: str | None = None,
-         plugin_options: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
-    """A script's grouping keys: its job but for the body, and its (family, kind of job).
-
-    Per file, so the per-file stage computes them (in its worker processes) and
-    the result cache keeps them: a warm grouping only buckets these. The first
-    key leaves the canonical body out: scripts with the same resources and
-    launch are rare enough that only they are worth canonicalising, at
-    grouping (:func:`_same_job`).
-    """
-    from . import kind
-    from .body import canonical_body, interpreter
-    from .signature import job_resources
-
-    res = job_resources(result, settings.ignore, release, plugin_options)
-    shebang = interpreter(result.data)
-    # a script the launch analysis found no step in: its launch is read from its body
-    body = None if result.steps else canonical_body(result.data, shebang)
-    launch = kind.launch_key(result, body)
-    # the same text may run another file: the entry points as the launch analysis
-    # found them (exp1/train.py and exp2/train.py for two copies of "python train.py")
-    job = hashlib.blake2b(_encode((shebang, res, launch)), digest_size=16).digest()
-    key = split_name(result.path, settings.markers).key
-    family = hashlib.blake2b(_encode((key, *kind.resource_kind(result), launch)),
-                             digest_size=16).digest()
-    return job, family
-
-
 def _same_job(m: Member) -> bytes:
     """The job key of ``m`` with its canonical body: equal for scripts of the same signature
     (:mod:`.signature`) and launch."""
@@ -124,14 +95,12 @@ def members(results: list[ScriptResult], settings: RedundancySettings,
     found = []
     for index, result in enumerate(results):
         if result.keys is None:
+            from .keys import keys  # a result made without its keys: rare
+
             result.keys = keys(result, settings, release, plugin_options)
         digest, family = result.keys
         found.append(Member(index, result, digest, family, pinned(result.path)))
     return found
-
-
-def _encode(value: object) -> bytes:
-    return repr(value).encode("utf-8", "surrogatepass")
 
 
 def _buckets(found: list[Member], key: Callable[[Member], bytes]) -> list[list[Member]]:
