@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -71,26 +70,11 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
     synthetic.compile_package()
-    temp = None
-    if args.keep is None:
-        temp = tempfile.mkdtemp(prefix="sk-bench-instructions-")
-        root = Path(temp) / "repo"
-    else:
-        root = args.keep
-    try:
-        if not (root / ".git").exists():
-            synthetic.make_repository(root, args.count)
-        from scriptkeeper import shell  # one of the modules pyproject.toml compiles
-
-        built = "compiled with mypyc" if not shell.__file__.endswith(".py") else "pure Python"
+    with synthetic.repository(args.keep, args.count, "sk-bench-instructions-") as root:
         once, scripts = instructions(root, 0)
         twice, _ = instructions(root, 1)
-        print(f"{scripts} job scripts, analysis {built}")
-        print(f"  per-file stage, memos warm: {(twice - once) / scripts:,.0f} instructions "
-              f"a script")
-    finally:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+    print(f"{scripts} job scripts, analysis {synthetic.analysis_build()}")
+    print(f"  per-file stage, memos warm: {(twice - once) / scripts:,.0f} instructions a script")
 
 
 if __name__ == "__main__":

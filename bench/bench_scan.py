@@ -20,7 +20,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,15 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     synthetic.compile_package()
 
-    temp = None
-    if args.keep is None:
-        temp = tempfile.mkdtemp(prefix="sk-bench-scan-")
-        root = Path(temp) / "repo"
-    else:
-        root = args.keep
-    try:
-        if not (root / ".git").exists():
-            synthetic.make_repository(root, args.count)
+    with synthetic.repository(args.keep, args.count, "sk-bench-scan-") as root:
         names = cat_files(root)
         cache_dir = root / ".scriptkeeper_cache"
         env = {k: v for k, v in os.environ.items() if k != "SCRIPTKEEPER_NO_CACHE"}
@@ -127,12 +118,9 @@ def main() -> None:
             cold.append(wall(SCAN, root, env))
             warm.append(wall(SCAN, root, env))
         k = statistics.median(cat)
-        from scriptkeeper import shell  # one of the modules pyproject.toml compiles
-        built = "compiled with mypyc" if not shell.__file__.endswith(".py") else \
-            "pure Python (not compiled)"
         print(f"{args.count} job scripts, {len(names)} files, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f}, median of {args.runs}; "
-              f"analysis {built}")
+              f"analysis {synthetic.analysis_build()}")
         print(f"  cat of the same files : {k:7.3f} s")
         for label, runs, budget in (("cold (no cache)", cold, 3.0), ("warm (cache)", warm, 0.5)):
             w = statistics.median(r[0] for r in runs)
@@ -155,9 +143,6 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(stages, root, False)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-    finally:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,12 @@ memory options), and the entry points and pins they refer to.
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _PARTITIONS = ["gpu", "h200", "debug", "a100", "cpu"]
@@ -176,3 +180,30 @@ def compile_package() -> None:
     """
     subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0",
                     str(Path(__file__).resolve().parent.parent / "scriptkeeper")], check=True)
+
+
+@contextmanager
+def repository(keep: Path | None, count: int, prefix: str) -> Iterator[Path]:
+    """A git repository of ``count`` job scripts: at ``keep`` (made there unless it is a
+    repository already, and kept), else in a temporary folder removed afterwards."""
+    temp = None
+    if keep is None:
+        temp = tempfile.mkdtemp(prefix=prefix)
+        root = Path(temp) / "repo"
+    else:
+        root = keep
+    try:
+        if not (root / ".git").exists():
+            make_repository(root, count)
+        yield root
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def analysis_build() -> str:
+    """Whether the analysis these benchmarks time is compiled (pyproject.toml) or not."""
+    from scriptkeeper import shell  # one of the modules pyproject.toml compiles
+
+    return "pure Python (not compiled)" if shell.__file__.endswith(".py") else \
+        "compiled with mypyc"
