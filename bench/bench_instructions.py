@@ -28,10 +28,10 @@ _INNER = r"""
 import sys
 from pathlib import Path
 from scriptkeeper import fsview
-from scriptkeeper.discover import discover
-from scriptkeeper.process import for_batch_work
-from scriptkeeper.runner import judge_one
-from scriptkeeper.scan import prepare
+from scriptkeeper.pipeline.discover import discover
+from scriptkeeper.cli.process import for_batch_work
+from scriptkeeper.pipeline.runner import judge_one
+from scriptkeeper.pipeline.scan import prepare
 
 for_batch_work()
 root = Path(sys.argv[1])

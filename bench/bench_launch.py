@@ -1,4 +1,4 @@
-"""Benchmark: the body analysis (scriptkeeper.launch) per script, by part, in process.
+"""Benchmark: the body analysis (scriptkeeper.body.steps) per script, by part, in process.
 
 Uses the synthetic repository of ``synthetic.py`` (entry points and pins on
 disk, so entry-point reading and pin lookup are included and their caches
@@ -23,9 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
-from scriptkeeper import directives, launch, model, shell
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
+from scriptkeeper.body import shell, steps
+from scriptkeeper.model import build as model
+from scriptkeeper.parse import header
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.rules.config import load_config
 
 
 def per_script(label: str, count: int, repeat: int, run: object) -> float:
@@ -55,11 +57,11 @@ def main() -> None:
         for path in paths:
             data = path.read_bytes()
             rel = path.relative_to(root).as_posix()
-            parsed = directives.parse(data, None)
+            parsed = header.parse(data, None)
             job = model.build(parsed, path.name, None)
             scripts.append((rel, data, parsed, job))
         bodies = ["\n".join(p.lines[p.body_start:]).encode() for _, _, p, _ in scripts]
-        envs = [launch.batch_env(job) for _, _, _, job in scripts]
+        envs = [steps.batch_env(job) for _, _, _, job in scripts]
         ts = shell.parser()
 
         def parse_only() -> None:
@@ -73,7 +75,7 @@ def main() -> None:
         def body() -> None:
             for rel, _, parsed, job in scripts:
                 if not parsed.refused:
-                    launch.analyze(parsed, job, root, rel, config)
+                    steps.analyze(parsed, job, root, rel, config)
 
         def whole() -> None:
             for rel, data, _, _ in scripts:
@@ -82,7 +84,7 @@ def main() -> None:
         print(f"{args.count} synthetic job scripts, best of {args.repeat}")
         per_script("tree-sitter parse of the body", args.count, args.repeat, parse_only)
         per_script("shell walk (parse included)", args.count, args.repeat, walk)
-        per_script("body analysis (launch.analyze)", args.count, args.repeat, body)
+        per_script("body analysis (steps.analyze)", args.count, args.repeat, body)
         per_script("whole per-file stage", args.count, args.repeat, whole)
         if args.profile:
             profiler = cProfile.Profile()

@@ -37,12 +37,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from scriptkeeper import directives, model
-from scriptkeeper.analyze import parse_facts
-from scriptkeeper.config import Config, load_config
-from scriptkeeper.findings import Finding
+from scriptkeeper.model import build as model
+from scriptkeeper.parse import header
+from scriptkeeper.pipeline.analyze import parse_facts
+from scriptkeeper.records import Finding, ScriptResult
 from scriptkeeper.redundancy import apply
-from scriptkeeper.result import ScriptResult
+from scriptkeeper.rules.config import Config, load_config
 
 _PARTITIONS = ["gpu", "h200", "a100"]
 _ENTRIES = ["train.py", "src/train.py", "tools/finetune.py", "-m model.train"]
@@ -138,7 +138,7 @@ def _judge(chunk: list[tuple[str, bytes, int]]) -> list[ScriptResult]:
     assert _CONFIG is not None
     results = []
     for path, data, _ in chunk:
-        parsed = directives.parse(data, _CONFIG.slurm_version)
+        parsed = header.parse(data, _CONFIG.slurm_version)
         job = model.build(parsed, path.rsplit("/", 1)[-1], None)
         errors = [f for f in parse_facts(parsed) if f.kind in ("conflicting-options",)]
         findings = [Finding("SK", f.kind, "error", f.line, f.detail, "") for f in errors]

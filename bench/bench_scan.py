@@ -66,11 +66,14 @@ def timed_cat(root: Path, names: list[str]) -> float:
 
 def stages(root: Path, use_cache: bool, workers: int | None = None) -> dict[str, float]:
     """One scan in this process, timed stage by stage (wall time)."""
-    from scriptkeeper import baseline, redundancy, runner
-    from scriptkeeper.discover import Discovery, discover
-    from scriptkeeper.process import for_batch_work
+    from scriptkeeper import redundancy
+    from scriptkeeper.cli.process import for_batch_work
+    from scriptkeeper.pipeline import runner
+    from scriptkeeper.pipeline.discover import Discovery, discover
+    from scriptkeeper.pipeline.scan import prepare
+    from scriptkeeper.records import ScanReport
     from scriptkeeper.report import renderer
-    from scriptkeeper.scan import ScanReport, prepare
+    from scriptkeeper.rules import baseline
 
     times: dict[str, float] = {}
     for_batch_work()  # the collector settings of the console script
@@ -128,7 +131,7 @@ def main() -> None:
             print(f"  scan, {label:15} : {w:7.3f} s  = {w / k:5.1f} x cat   (budget {budget} s;"
                   f" CPU time {cpu:.3f} s)")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import scriptkeeper.cli"], check=True)
+        subprocess.run([sys.executable, "-c", "import scriptkeeper.cli.app"], check=True)
         print(f"  of which interpreter + imports of the CLI: {time.perf_counter() - start:.3f} s")
         stages(root, True)  # the cache, should the package have changed since the runs above
         for label, use_cache, workers in (("cold, one process", False, 1),

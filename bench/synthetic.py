@@ -203,7 +203,7 @@ def repository(keep: Path | None, count: int, prefix: str) -> Iterator[Path]:
 
 def analysis_build() -> str:
     """Whether the analysis these benchmarks time is compiled (pyproject.toml) or not."""
-    from scriptkeeper import shell  # one of the modules pyproject.toml compiles
+    from scriptkeeper.body import shell  # one of the modules pyproject.toml compiles
 
     return "pure Python (not compiled)" if shell.__file__.endswith(".py") else \
         "compiled with mypyc"

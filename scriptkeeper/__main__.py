@@ -1,5 +1,5 @@
 """``python -m scriptkeeper``."""
 
-from .cli import main
+from scriptkeeper.cli.app import main
 
 main()

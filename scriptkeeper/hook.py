@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .discover import MAX_SIZE, Candidate, Discovery, is_job_script
+from scriptkeeper.pipeline.discover import MAX_SIZE, Candidate, Discovery, is_job_script
 
 if TYPE_CHECKING:
-    from .result import ScriptResult
+    from scriptkeeper.records import ScriptResult
 
 JOB_NAME = re.compile(r"\.(slurm|sbatch|sh|bash|job)$")
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
@@ -94,7 +94,7 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
     names = list(content) if staged else [f for f in files if JOB_NAME.search(f)]
     if not any(_job_script(name, content) for name in names):
         return EXIT_OK  # before importing the pipeline: a commit of helper scripts stays quick
-    from .config import ConfigError
+    from scriptkeeper.rules.config import ConfigError
 
     try:
         return _check([Path(n) for n in names], content, config_file, use_baseline, use_cache,
@@ -106,8 +106,8 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
 
 def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | None,
            use_baseline: bool, use_cache: bool, out: TextIO) -> int:
-    from .discover import discover
-    from .scan import judge_discovery, prepare
+    from scriptkeeper.pipeline.discover import discover
+    from scriptkeeper.pipeline.scan import judge_discovery, prepare
 
     staged = bool(content)
     root, in_git, config = prepare(paths, config_file)
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def console() -> None:
     """The ``scriptkeeper-hook`` console script (what .pre-commit-hooks.yaml runs)."""
-    from .process import for_batch_work, run_and_exit
+    from scriptkeeper.cli.process import for_batch_work, run_and_exit
 
     for_batch_work()
     run_and_exit(main)

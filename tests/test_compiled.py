@@ -27,7 +27,7 @@ def compiled_modules() -> list[str]:
 
 def test_the_list_names_modules_of_the_package() -> None:
     names = compiled_modules()
-    assert "scriptkeeper.shell" in names
+    assert "scriptkeeper.body.shell" in names
     for name in names:
         assert (REPO / (name.replace(".", "/") + ".py")).is_file(), name
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from scriptkeeper.discover import discover
+from scriptkeeper.pipeline.discover import discover
 
 JOB = b"#!/bin/bash\n#SBATCH -N1\nsrun hostname\n"
 

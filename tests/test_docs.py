@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import docs
-from scriptkeeper.config import builtin_rules, load_config
+from scriptkeeper.rules import pages as docs
+from scriptkeeper.rules.config import builtin_rules, load_config
 from tests.conftest import REPO
 
 RULE_PAGES = REPO / "docs" / "rules"
@@ -18,7 +18,7 @@ RULE_PAGES = REPO / "docs" / "rules"
 
 def test_rule_pages_are_up_to_date() -> None:
     problems = docs.differences(RULE_PAGES, docs.pages(builtin_rules()))
-    assert problems == [], "run 'python -m scriptkeeper.docs' and commit docs/rules/"
+    assert problems == [], "run 'python -m scriptkeeper.rules.pages' and commit docs/rules/"
 
 
 def test_every_rule_has_a_page_with_all_four_parts() -> None:
@@ -56,10 +56,10 @@ def test_check_finds_missing_stale_and_left_over_pages(tmp_path: Path) -> None:
 
 
 def test_generator_runs_as_a_module(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "scriptkeeper.docs", "--out", str(tmp_path),
+    out = subprocess.run([sys.executable, "-m", "scriptkeeper.rules.pages", "--out", str(tmp_path),
                           "--check"], capture_output=True, text=True, check=False)
     assert out.returncode == 1
-    assert "python -m scriptkeeper.docs" in out.stderr
+    assert "python -m scriptkeeper.rules.pages" in out.stderr
 
 
 def test_user_rules_get_no_page_but_render(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_no_rule_text_is_cut_by_a_yaml_comment() -> None:
 
 def _example_cluster(tmp_path: Path) -> Path:
     """The repository the examples run in: the cluster of init's commented example."""
-    from scriptkeeper.commands.init_cmd import starter
+    from scriptkeeper.cli.init_cmd import starter
 
     text = starter([], 0, True)
     start = text.index("#cluster:")
@@ -113,7 +113,7 @@ def test_most_fixed_examples_are_scripts() -> None:
 @pytest.mark.parametrize("name", SCRIPT_FIXES)
 def test_fixed_example_is_not_flagged_by_its_rule(name: str, tmp_path: Path) -> None:
     """A page's fixed example must pass its own rule: else the page shows a false positive."""
-    from scriptkeeper.analyze import analyze_script
+    from scriptkeeper.pipeline.analyze import analyze_script
 
     rule = builtin_rules()[name]
     config = load_config(_example_cluster(tmp_path))

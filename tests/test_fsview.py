@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import fsview
+from scriptkeeper.pipeline import fsview
 
 
 def test_outside_a_scan_every_call_looks_again(tmp_path: Path) -> None:

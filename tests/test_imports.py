@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 
 HEAVY = (
-    "scriptkeeper.directives", "scriptkeeper.model", "scriptkeeper.launch",
-    "scriptkeeper.shell", "scriptkeeper.expressions", "tree_sitter", "rich", "git",
+    "scriptkeeper.parse.header", "scriptkeeper.model.build", "scriptkeeper.body.steps",
+    "scriptkeeper.body.shell", "scriptkeeper.rules.expressions", "tree_sitter", "rich", "git",
     "pathspec", "yaml",
 )
 
 ON_THE_WARM_PATH = (
-    "scriptkeeper.cli", "scriptkeeper.scan", "scriptkeeper.hook", "scriptkeeper.config",
-    "scriptkeeper.baseline", "scriptkeeper.discover", "scriptkeeper.report.json_format",
-    "scriptkeeper.commands.scan_cmd",
+    "scriptkeeper.cli.app", "scriptkeeper.pipeline.scan", "scriptkeeper.hook",
+    "scriptkeeper.rules.config", "scriptkeeper.rules.baseline", "scriptkeeper.pipeline.discover",
+    "scriptkeeper.report.json_format", "scriptkeeper.cli.scan_cmd",
 )
 
 
@@ -56,9 +56,10 @@ def test_the_warm_path_imports_nothing_heavy() -> None:
 # light as well: every report format (rich only inside the table's render), the sbatch
 # check (scan imports it for its options), every command module
 _REPORTS = ("concise", "github", "gitlab", "sarif", "table")
-_COMMANDS = sorted((Path(__file__).parent.parent / "scriptkeeper" / "commands").glob("*_cmd.py"))
-ALSO_LIGHT = (*(f"scriptkeeper.report.{m}" for m in _REPORTS), "scriptkeeper.sbatch_check",
-              *(f"scriptkeeper.commands.{p.stem}" for p in _COMMANDS))
+_COMMANDS = sorted((Path(__file__).parent.parent / "scriptkeeper" / "cli").glob("*_cmd.py"))
+ALSO_LIGHT = (*(f"scriptkeeper.report.{m}" for m in _REPORTS),
+              "scriptkeeper.cluster.sbatch_check",
+              *(f"scriptkeeper.cli.{p.stem}" for p in _COMMANDS))
 
 
 @pytest.mark.parametrize("module", ON_THE_WARM_PATH + ALSO_LIGHT)
@@ -72,7 +73,7 @@ def _ours(found: list[str]) -> list[str]:
 
 def test_loading_the_builtin_rules_needs_no_expression_checker() -> None:
     # PyYAML reads rules.yaml; the built-in conditions are checked by a test, not at load
-    found = loaded_after("from scriptkeeper.config import load_config; load_config(None)")
+    found = loaded_after("from scriptkeeper.rules.config import load_config; load_config(None)")
     assert _ours(found) == [], found
 
 
@@ -80,14 +81,14 @@ def test_a_user_config_without_conditions_needs_no_expression_checker(tmp_path: 
     config = tmp_path / "rules.yaml"
     config.write_text("scripts:\n  include: [jobs/]\nrules:\n  missing-shebang:\n"
                       "    severity: warning\n    message: no shebang line\n")
-    found = loaded_after(f"from pathlib import Path\nfrom scriptkeeper.config import "
+    found = loaded_after(f"from pathlib import Path\nfrom scriptkeeper.rules.config import "
                          f"load_config\nload_config(Path({str(config)!r}))")
     assert _ours(found) == [], found
 
 
 def run_cli(args: list[str], cwd: Path) -> list[str]:
     return loaded_after(f"""
-        from scriptkeeper.cli import app
+        from scriptkeeper.cli.app import app
         try:
             app({args!r})
         except SystemExit:
@@ -108,8 +109,8 @@ def test_help_imports_none_of_the_pipeline(args: list[str], tmp_path: Path) -> N
 
 
 # what judging a script needs, and what a run answered from the cache must not load
-ANALYSIS = ("scriptkeeper.directives", "scriptkeeper.model", "scriptkeeper.launch",
-            "scriptkeeper.shell", "tree_sitter", "rich", "git")
+ANALYSIS = ("scriptkeeper.parse.header", "scriptkeeper.model.build", "scriptkeeper.body.steps",
+            "scriptkeeper.body.shell", "tree_sitter", "rich", "git")
 
 
 def _warm_repo(tmp_path: Path) -> Path:
@@ -132,7 +133,7 @@ def test_a_scan_answered_from_the_cache_runs_no_analysis(tmp_path: Path,
     # (a copy that is not byte-identical would need its job model to say what differs)
     repo = _warm_repo(tmp_path)
     cold = run_cli(args, repo)
-    assert "tree_sitter" in cold and "scriptkeeper.directives" in cold
+    assert "tree_sitter" in cold and "scriptkeeper.parse.header" in cold
     warm = run_cli(args, repo)
     assert not any(m.startswith(ANALYSIS) for m in warm), warm
 

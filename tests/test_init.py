@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.commands.init_cmd import detect_include, starter
-from scriptkeeper.config import load_config
+from scriptkeeper.cli.init_cmd import detect_include, starter
+from scriptkeeper.rules.config import load_config
 from tests.report.conftest import git_repo, scriptkeeper_command
 
 JOB = "#!/bin/bash\n#SBATCH --time=10\n#SBATCH --gres=gpu:1\npython train.py\n"

@@ -13,7 +13,7 @@ import pytest
 def run(body: str) -> subprocess.CompletedProcess[str]:
     code = textwrap.dedent("""
         import sys
-        from scriptkeeper.process import for_batch_work, run_and_exit
+        from scriptkeeper.cli.process import for_batch_work, run_and_exit
         for_batch_work()
         def command():
     """) + textwrap.indent(textwrap.dedent(body), "    ") + "\nrun_and_exit(command)\n"
@@ -47,7 +47,7 @@ def test_an_exception_is_not_swallowed() -> None:
 
 def test_importing_the_package_leaves_the_collector_alone() -> None:
     before = gc.get_threshold()
-    import scriptkeeper.cli
+    import scriptkeeper.cli.app
     import scriptkeeper.hook  # noqa: F401
 
     assert gc.get_threshold() == before and gc.isenabled()

@@ -28,15 +28,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import __version__
-from . import faults, fsutil
-from .errors import Failed, Refused
-from .gitops import MODE_EXEC, MODE_FILE, MODE_LINK, Change, GitRepo
-from .lock import Lock
-from .manifest import NAME, Entry, Manifest, ManifestError
-from .manifest import read as read_manifest
-from .paths import UnsafePath, check_no_symlink, join
-from .plan import Plan, backup_name
+from scriptkeeper import __version__
+from scriptkeeper.clean import faults, fsutil
+from scriptkeeper.clean.errors import Failed, Refused
+from scriptkeeper.clean.gitops import MODE_EXEC, MODE_FILE, MODE_LINK, Change, GitRepo
+from scriptkeeper.clean.lock import Lock
+from scriptkeeper.clean.manifest import NAME, Entry, Manifest, ManifestError
+from scriptkeeper.clean.manifest import read as read_manifest
+from scriptkeeper.clean.paths import UnsafePath, check_no_symlink, join
+from scriptkeeper.clean.plan import Plan, backup_name
 
 TRAILER = "Scriptkeeper-Backup"
 _DIRTY_OK = ("??", "A ")

@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from . import faults
+from scriptkeeper.clean import faults
 
 FILE, SYMLINK = "file", "symlink"
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Refused
+from scriptkeeper.clean.errors import Refused
 
 ZERO = "0" * 40
 _LOCK_TRIES = 50

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import Refused
+from scriptkeeper.clean.errors import Refused
 
 LOCK_NAME = "scriptkeeper.lock"
 OUTSIDE_GIT_NAME = ".scriptkeeper.lock"

@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from . import fsutil
-from .paths import UnsafePath, check_relative
+from scriptkeeper.clean import fsutil
+from scriptkeeper.clean.paths import UnsafePath, check_relative
 
 NAME = "MANIFEST.yaml"
 FORMAT = 1

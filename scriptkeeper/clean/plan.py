@@ -1,6 +1,6 @@
 """What ``clean`` moves, why, and where (the first step of the clean stage).
 
-From a :class:`~scriptkeeper.scan.ScanReport`: every script judged broken or
+From a :class:`~scriptkeeper.pipeline.scan.ScanReport`: every script judged broken or
 redundant (``--only`` narrows it), except
 
 - pinned scripts (rules.yaml ``redundancy.pin``, gitignore patterns relative
@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..config import Config
-from ..discover import BACKUP_DIR
-from ..result import ScriptResult
-from ..scan import ScanReport
-from .errors import Refused
-from .paths import UnsafePath, check_relative
+from scriptkeeper.clean.errors import Refused
+from scriptkeeper.clean.paths import UnsafePath, check_relative
+from scriptkeeper.pipeline.discover import BACKUP_DIR
+from scriptkeeper.records import ScanReport, ScriptResult
+from scriptkeeper.rules.config import Config
 
 VERDICTS = ("broken", "redundant")
 STAMP = "{timestamp}"

@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .backup import clean_index_changes, committed, release_claim, rollback
-from .errors import Refused
-from .gitops import GitRepo
-from .lock import Lock
-from .manifest import ManifestError
-from .manifest import read as read_manifest
-from .paths import UnsafePath, check_relative, join
-from .restore import finish_cleanup, plan_restore, run_restore
+from scriptkeeper.clean.backup import clean_index_changes, committed, release_claim, rollback
+from scriptkeeper.clean.errors import Refused
+from scriptkeeper.clean.gitops import GitRepo
+from scriptkeeper.clean.lock import Lock
+from scriptkeeper.clean.manifest import ManifestError
+from scriptkeeper.clean.manifest import read as read_manifest
+from scriptkeeper.clean.paths import UnsafePath, check_relative, join
+from scriptkeeper.clean.restore import finish_cleanup, plan_restore, run_restore
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..discover import BACKUP_DIR, git_toplevel
-from . import faults, fsutil
-from .backup import shown
-from .errors import Failed, Refused
-from .gitops import MODE_EXEC, MODE_FILE, MODE_LINK, Change, GitError, GitRepo
-from .lock import Lock
-from .manifest import NAME, Entry, Manifest, ManifestError
-from .manifest import read as read_manifest
-from .paths import UnsafePath, check_no_symlink, join
+from scriptkeeper.clean import faults, fsutil
+from scriptkeeper.clean.backup import shown
+from scriptkeeper.clean.errors import Failed, Refused
+from scriptkeeper.clean.gitops import MODE_EXEC, MODE_FILE, MODE_LINK, Change, GitError, GitRepo
+from scriptkeeper.clean.lock import Lock
+from scriptkeeper.clean.manifest import NAME, Entry, Manifest, ManifestError
+from scriptkeeper.clean.manifest import read as read_manifest
+from scriptkeeper.clean.paths import UnsafePath, check_no_symlink, join
+from scriptkeeper.pipeline.discover import BACKUP_DIR, git_toplevel
 
 TRAILER = "Scriptkeeper-Restore"
 _SKIP = {".git", ".scriptkeeper_cache", "node_modules", "__pycache__"}

@@ -10,24 +10,25 @@ broken script keeps its verdict and gets a note instead. The modules:
 - ``signature``: normalised resources + body -> a digest;
 - ``family``: a file name without its version and status markers;
 - ``kind``: the shape of the allocation and the launch steps;
-- ``history``: first and last change dates (one ``git log``);
+- ``file_dates``: first and last change dates (one ``git log``);
 - ``pins``: rules.yaml ``redundancy.pin``;
-- ``group``: buckets, keepers, verdicts; ``explain``: the reasons;
-- ``diff``: ``scan --diff``, a script against its keeper.
+- ``group``: buckets, keepers, verdicts; ``explain``: the reasons.
+
+Rendering is the report stage's: ``report/family_tree`` and ``report/keeper_diff``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
-from ..result import ScriptResult
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.rules.config import Config
 
 
 def apply(results: list[ScriptResult], config: Config, root: Path, in_git: bool) -> None:
     """Mark redundant scripts among ``results`` (in place)."""
-    from .group import run
-    from .pins import pins
+    from scriptkeeper.redundancy.group import run
+    from scriptkeeper.redundancy.pins import pins
 
     run(results, config.redundancy, pins(config, root), root, in_git, config.slurm_version,
         config.plugin_options)

@@ -7,9 +7,9 @@ its family and the dates that decided which version is the newest.
 
 from __future__ import annotations
 
-from ..result import ScriptResult
-from .family import Name
-from .history import Dates
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.redundancy.family import Name
+from scriptkeeper.redundancy.file_dates import Dates
 
 
 def _short(value: str | None) -> str:
@@ -20,7 +20,9 @@ def _short(value: str | None) -> str:
 
 def _spellings(data: bytes, ignore: tuple[str, ...]) -> dict[str, str]:
     """How each option sbatch applies is written: its short or long form."""
-    from ..directives import parse  # only for the duplicates that are not byte-identical
+    from scriptkeeper.parse.header import (
+        parse,  # only for the duplicates that are not byte-identical
+    )
 
     spelled: dict[str, str] = {}
     for d in parse(data).directives:
@@ -56,7 +58,7 @@ def duplicate(script: ScriptResult, keeper: ScriptResult, ignore: tuple[str, ...
              if forms_a[o] != forms_b[o]]
     if forms:
         layout.append("options written in another form: " + ", ".join(forms))
-    from .body import body_text
+    from scriptkeeper.redundancy.body import body_text
 
     if body_text(script.data) != body_text(keeper.data):
         layout.append("body laid out differently (line breaks, spacing, quoting, comments)")

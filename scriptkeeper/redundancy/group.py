@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from ..config import RedundancySettings
-from ..result import ScriptResult
-from . import explain
-from .family import NO_NAME, Name, split_name
-from .history import UNKNOWN, Dates, dates
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.redundancy import explain
+from scriptkeeper.redundancy.family import NO_NAME, Name, split_name
+from scriptkeeper.redundancy.file_dates import UNKNOWN, Dates, dates
+from scriptkeeper.rules.config import RedundancySettings
 
 
 @dataclass(slots=True)
@@ -83,7 +83,7 @@ DatesFor = Callable[[list[str]], dict[str, Dates]]
 def _same_job(m: Member) -> bytes:
     """The job key of ``m`` with its canonical body: equal for scripts of the same signature
     (:mod:`.signature`) and launch."""
-    from .body import canonical_body, interpreter
+    from scriptkeeper.redundancy.body import canonical_body, interpreter
 
     body = canonical_body(m.result.data, interpreter(m.result.data))
     return m.digest + body.text.encode("utf-8", "surrogatepass")
@@ -95,7 +95,7 @@ def members(results: list[ScriptResult], settings: RedundancySettings,
     found = []
     for index, result in enumerate(results):
         if result.keys is None:
-            from .keys import keys  # a result made without its keys: rare
+            from scriptkeeper.redundancy.keys import keys  # a result made without its keys: rare
 
             result.keys = keys(result, settings, release, plugin_options)
         digest, family = result.keys

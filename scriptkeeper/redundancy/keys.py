@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 
-from ..config import RedundancySettings
-from ..result import ScriptResult
-from .body import canonical_body, interpreter
-from .family import split_name
-from .kind import launch_key, resource_kind
-from .signature import job_resources
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.redundancy.body import canonical_body, interpreter
+from scriptkeeper.redundancy.family import split_name
+from scriptkeeper.redundancy.kind import launch_key, resource_kind
+from scriptkeeper.redundancy.signature import job_resources
+from scriptkeeper.rules.config import RedundancySettings
 
 
 def keys(result: ScriptResult, settings: RedundancySettings, release: str | None = None,

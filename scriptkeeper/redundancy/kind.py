@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..options import option_table
-from ..result import ScriptResult
-from .body import HEREDOC_MARK, Body
+from scriptkeeper.parse.option_table import option_table
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.redundancy.body import HEREDOC_MARK, Body
 
 LaunchKey = tuple[tuple[bool, str, str], ...]
 Kind = tuple[object, ...]

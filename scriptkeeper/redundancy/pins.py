@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
+from scriptkeeper.rules.config import Config
 
 
 class Pins:

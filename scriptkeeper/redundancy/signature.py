@@ -31,10 +31,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..directives import parse
-from ..result import ScriptResult
-from ..validate import last_values
-from ..values import (
+from scriptkeeper.parse.header import parse
+from scriptkeeper.parse.validate import last_values
+from scriptkeeper.parse.value_grammar import (
     GpuCount,
     ValueProblem,
     parse_gpus,
@@ -43,7 +42,8 @@ from ..values import (
     parse_nodes,
     parse_time,
 )
-from .body import Body, canonical_body, interpreter
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.redundancy.body import Body, canonical_body, interpreter
 
 Options = dict[str, "str | None"]
 

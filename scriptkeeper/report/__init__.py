@@ -1,4 +1,8 @@
-"""Report formats (report stage): each module renders a ScanReport one way."""
+"""Report stage: each format module renders a ScanReport one way.
+
+Also here: ``family_tree`` (each keeper with the scripts it makes redundant,
+under the table) and ``keeper_diff`` (``scan --diff``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 # format name -> module of this package with a render(report, color) function;
 # imported only when chosen, so a JSON scan never loads rich.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 
 def render(report: ScanReport, color: bool = False) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .issues import REDUNDANT, Issue, issues
+from scriptkeeper.report.issues import REDUNDANT, Issue, issues
 
 if TYPE_CHECKING:
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 SEVERITIES = {"error": "critical", "warning": "major", "info": "info"}
 """scriptkeeper severity -> GitLab's info/minor/major/critical/blocker."""

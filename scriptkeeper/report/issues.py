@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 REDUNDANT = "redundant"
 """The rule name under which a redundant script is reported (it is a verdict, not a rule)."""

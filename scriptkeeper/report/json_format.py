@@ -16,8 +16,7 @@ from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..result import ScriptResult
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport, ScriptResult
 
 
 # one encoder for every line: json.dumps with a keyword argument builds a new one each call

@@ -13,12 +13,12 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .. import __version__
-from ..config import Rule
-from .issues import REDUNDANT, Issue, issues
+from scriptkeeper import __version__
+from scriptkeeper.report.issues import REDUNDANT, Issue, issues
+from scriptkeeper.rules.config import Rule
 
 if TYPE_CHECKING:
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
           "sarif-schema-2.1.0.json")
@@ -40,7 +40,7 @@ def _plain_help(rule: Rule) -> str:
 
 
 def _descriptor(rule: Rule) -> dict[str, Any]:
-    from ..docs import family, rule_page
+    from scriptkeeper.rules.pages import family, rule_page
 
     tags = ["slurm"]
     kind = family(rule.code)

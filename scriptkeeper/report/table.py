@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..scan import ScanReport
+    from scriptkeeper.records import ScanReport
 
 _STYLE = {"broken": "bold red", "redundant": "yellow", "keep": "green"}
 _SEV = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -63,7 +63,7 @@ def render(report: ScanReport, color: bool = False) -> str:
 
 def _families(console: Console, report: ScanReport, redundant: int) -> None:
     """Redundant scripts as a tree under their keepers (with related broken copies)."""
-    from ..redundancy.tree import family_tree, related
+    from scriptkeeper.report.family_tree import family_tree, related
 
     if related(report):
         console.print(family_tree(report, f"redundant ({redundant}), by keeper"))

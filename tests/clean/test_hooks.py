@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scriptkeeper.clean import hooks
+from scriptkeeper.clean import githook_guard
 
 from .support import (
     backups,
@@ -104,8 +104,9 @@ def test_a_git_alias_is_not_a_hook(tmp_path: Path) -> None:
 
 
 def test_environment_signals() -> None:
-    assert hooks.inside_hook({"PRE_COMMIT": "1"}) is not None
-    assert hooks.inside_hook({"GIT_INDEX_FILE": ".git/index"}) is not None
+    assert githook_guard.inside_hook({"PRE_COMMIT": "1"}) is not None
+    assert githook_guard.inside_hook({"GIT_INDEX_FILE": ".git/index"}) is not None
     # what a hook and an alias share proves nothing by itself
-    assert hooks.inside_hook({"GIT_EXEC_PATH": "/usr/lib/git-core", "GIT_PREFIX": ""}) is None
-    assert hooks.inside_hook({}) is None
+    assert githook_guard.inside_hook(
+        {"GIT_EXEC_PATH": "/usr/lib/git-core", "GIT_PREFIX": ""}) is None
+    assert githook_guard.inside_hook({}) is None

@@ -18,10 +18,9 @@ from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.gitops import GitRepo
 from scriptkeeper.clean.lock import Lock, lock_path
 from scriptkeeper.clean.plan import backup_name, make_plan, preview_name
-from scriptkeeper.config import RedundancySettings, load_config
-from scriptkeeper.findings import Finding
-from scriptkeeper.result import ScriptResult
-from scriptkeeper.scan import ScanReport, run_scan
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import Finding, ScanReport, ScriptResult
+from scriptkeeper.rules.config import RedundancySettings, load_config
 
 from .support import backups, broken_script, git, kept_script, make_repo, sk
 

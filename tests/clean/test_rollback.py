@@ -16,7 +16,7 @@ from scriptkeeper.clean.errors import Failed
 from scriptkeeper.clean.gitops import GitRepo
 from scriptkeeper.clean.lock import Lock, lock_path
 from scriptkeeper.clean.plan import make_plan
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
 
 from .support import backups, broken_script, git, git_state, kept_script, make_repo, snapshot
 

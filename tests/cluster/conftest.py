@@ -61,7 +61,7 @@ def jobs_named(names: set[str]) -> list[str]:
 
 def refusals(script: Mapping[str, Any]) -> list[str]:
     """The rules of a script's findings that say sbatch refuses it (offline or the cluster)."""
-    from scriptkeeper.sbatch_check import REFUSAL_RULES, RULE
+    from scriptkeeper.cluster.sbatch_check import REFUSAL_RULES, RULE
 
     return [f["rule"] for f in script["findings"] if f["rule"] in REFUSAL_RULES | {RULE}]
 

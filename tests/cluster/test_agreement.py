@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.config import load_config
-from scriptkeeper.profile_import import scontrol_config
-from scriptkeeper.sbatch_check import REFUSAL_RULES
+from scriptkeeper.cluster.profile_import import scontrol_config
+from scriptkeeper.cluster.sbatch_check import REFUSAL_RULES
+from scriptkeeper.rules.config import load_config
 from tests.cluster.conftest import disagreements, jobs_named, make_repo, scan_json
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import Config, load_config
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.rules.config import Config, load_config
 
 PROFILE = """\
 cluster:

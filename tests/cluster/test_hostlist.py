@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scriptkeeper.hostlist import HostlistError, expand, split_top
+from scriptkeeper.cluster.hostlist import HostlistError, expand, split_top
 
 
 @pytest.mark.parametrize(

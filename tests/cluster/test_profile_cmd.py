@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.config import load_config
-from scriptkeeper.profile import PartitionProfile
-from scriptkeeper.profile_import import scontrol_config
+from scriptkeeper.cluster.profile_import import scontrol_config
+from scriptkeeper.model.cluster_profile import PartitionProfile
+from scriptkeeper.rules.config import load_config
 
 CONF = """\
 ClusterName=elsewhere
@@ -74,7 +74,7 @@ def test_from_scontrol_without_scontrol_exits_2(tmp_path: Path) -> None:
 
 
 def test_refuses_to_write_into_the_builtin_rule_set(tmp_path: Path) -> None:
-    from scriptkeeper.config import builtin_text
+    from scriptkeeper.rules.config import builtin_text
 
     (tmp_path / "slurm.conf").write_text(CONF)
     target = tmp_path / "rules.yaml"

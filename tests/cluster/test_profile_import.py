@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.profile import ClusterProfile, PartitionProfile
-from scriptkeeper.profile_import import (
+from scriptkeeper.cluster.profile_import import (
     ProfileImportError,
     from_scontrol,
     from_slurm_conf,
@@ -16,6 +15,7 @@ from scriptkeeper.profile_import import (
     scontrol_record,
     version_of,
 )
+from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile
 
 CONF = """\
 # A made-up cluster with the shapes real slurm.conf files have.

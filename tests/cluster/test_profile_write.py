@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.config import load_config
-from scriptkeeper.profile import ClusterProfile, PartitionProfile
-from scriptkeeper.profile_write import ProfileWriteError, mem_text, merge, write
+from scriptkeeper.cluster.profile_write import ProfileWriteError, mem_text, merge, write
+from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile
+from scriptkeeper.rules.config import load_config
 
 PROFILE = ClusterProfile(
     slurm_version="22.05", default_partition="h200", gres_types=("gpu",),

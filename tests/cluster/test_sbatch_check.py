@@ -12,9 +12,9 @@ from typing import TypeVar
 
 import pytest
 
-from scriptkeeper.profile_import import from_scontrol, read_scontrol, version_of
-from scriptkeeper.profile_write import merge
-from scriptkeeper.sbatch_check import SbatchOptions, command, message_of, run_one
+from scriptkeeper.cluster.profile_import import from_scontrol, read_scontrol, version_of
+from scriptkeeper.cluster.profile_write import merge
+from scriptkeeper.cluster.sbatch_check import SbatchOptions, command, message_of, run_one
 from tests.cluster.conftest import (
     disagreements,
     jobs_named,

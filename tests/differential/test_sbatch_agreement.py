@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import Config, load_config
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.rules.config import Config, load_config
 from tests.differential.corpus import CASES
 from tests.support import slurm as cluster
 

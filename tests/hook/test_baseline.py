@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import baseline
-from scriptkeeper.config import ConfigError
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.rules import baseline
+from scriptkeeper.rules.config import ConfigError
 
 from .repo import BROKEN, GOOD, Repo
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import cache
-from scriptkeeper.config import load_config
-from scriptkeeper.discover import discover
-from scriptkeeper.scan import ScanReport, prepare, run_scan
+from scriptkeeper.cache import store as cache
+from scriptkeeper.pipeline.discover import discover
+from scriptkeeper.pipeline.scan import prepare, run_scan
+from scriptkeeper.records import ScanReport
+from scriptkeeper.rules.config import load_config
 
 from .repo import BROKEN, GOOD, Repo, example_repo
 
@@ -135,7 +136,7 @@ def test_a_change_to_a_file_the_analysis_read_drops_the_cache(tmp_path: Path) ->
 @pytest.mark.parametrize("workers", [1, 2])
 def test_files_read_while_judging_are_recorded_also_in_worker_processes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
-    from scriptkeeper import analyze, runner
+    from scriptkeeper.pipeline import analyze, runner
 
     repo = Repo(tmp_path / "r")
     for i in range(8):
@@ -164,7 +165,7 @@ def test_a_file_read_once_per_process_still_counts_for_later_scans(
     # scan in the same process uses train.py without opening it again
     from functools import lru_cache
 
-    from scriptkeeper import analyze
+    from scriptkeeper.pipeline import analyze
 
     repo = Repo(tmp_path / "r", {"a.slurm": GOOD})
     repo.commit()

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import baseline, hook
-from scriptkeeper.scan import run_scan
+from scriptkeeper import hook
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.rules import baseline
 
 from .repo import BROKEN, GOOD, Repo
 

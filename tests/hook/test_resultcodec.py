@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from scriptkeeper import cacheentry, resultcodec
-from scriptkeeper.findings import Finding
-from scriptkeeper.model import JobModel, LaunchStep
-from scriptkeeper.result import Detail, ScriptResult
-from scriptkeeper.scan import run_scan
+from scriptkeeper.cache import codec
+from scriptkeeper.cache import entry as cacheentry
+from scriptkeeper.model.build import JobModel, LaunchStep
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import Detail, Finding, ScriptResult
 
 from .repo import example_repo
 
@@ -44,7 +44,7 @@ def test_every_example_result_survives_json_unchanged(example_results: list[Scri
 def test_every_field_of_the_stored_classes_can_be_stored() -> None:
     # a field added to the model with a type the codec cannot hold fails here, not silently
     for cls in (JobModel, LaunchStep, Finding):
-        assert resultcodec.schema(cls)
+        assert codec.schema(cls)
 
 
 def test_a_launch_step_with_every_kind_of_value_round_trips() -> None:
@@ -52,19 +52,19 @@ def test_a_launch_step_with_every_kind_of_value_round_trips() -> None:
                       srun_options={"ntasks": "8", "exact": None}, launcher="torchrun",
                       tasks_per_node=None, entry="x.py", entry_exists=False,
                       extra={"argv": ["a", 1, 2.5, None, True], "nested": {"k": [{}]}})
-    stored = json.loads(json.dumps(resultcodec.encode(step)))
-    assert resultcodec.decode(LaunchStep, stored) == step
+    stored = json.loads(json.dumps(codec.encode(step)))
+    assert codec.decode(LaunchStep, stored) == step
 
 
 def test_values_that_would_not_come_back_equal_are_refused() -> None:
     finding = Finding("SK001", "missing-shebang", "error", 1, "m", "f")
-    with pytest.raises(resultcodec.CodecError):
-        resultcodec.encode(replace(finding, line=True))  # a bool is not an int
+    with pytest.raises(codec.CodecError):
+        codec.encode(replace(finding, line=True))  # a bool is not an int
     step = LaunchStep(line=1, text="x", extra={"pair": (1, 2)})  # a tuple comes back a list
-    with pytest.raises(resultcodec.CodecError):
-        resultcodec.encode(step)
-    with pytest.raises(resultcodec.CodecError):
-        resultcodec.encode(LaunchStep(line=1, text="x", extra={1: "int key"}))
+    with pytest.raises(codec.CodecError):
+        codec.encode(step)
+    with pytest.raises(codec.CodecError):
+        codec.encode(LaunchStep(line=1, text="x", extra={1: "int key"}))
 
 
 @pytest.mark.parametrize("tamper", [
@@ -75,24 +75,24 @@ def test_values_that_would_not_come_back_equal_are_refused() -> None:
     lambda v: {"code": v[0]},  # not a list at all
 ])
 def test_decoding_checks_every_value(tamper: Any) -> None:
-    stored = resultcodec.encode(Finding("SK001", "missing-shebang", "error", 4, "m", "f"))
-    with pytest.raises(resultcodec.CodecError):
-        resultcodec.decode(Finding, tamper(stored))
+    stored = codec.encode(Finding("SK001", "missing-shebang", "error", 4, "m", "f"))
+    with pytest.raises(codec.CodecError):
+        codec.decode(Finding, tamper(stored))
 
 
 def test_decoding_checks_nested_values(example_results: list[ScriptResult]) -> None:
     result = next(r for r in example_results if r.job is not None and r.job.options)
     assert result.job is not None
-    stored = resultcodec.encode(result.job)
-    options_at = resultcodec._plan(JobModel).fields.index("options")
-    nodes_at = resultcodec._plan(JobModel).fields.index("nodes")
+    stored = codec.encode(result.job)
+    options_at = codec._plan(JobModel).fields.index("options")
+    nodes_at = codec._plan(JobModel).fields.index("nodes")
     bad_option = json.loads(json.dumps(stored))
     bad_option[options_at]["time"] = 10  # options hold strings or None
     bad_nodes = json.loads(json.dumps(stored))
     bad_nodes[nodes_at] = "2"
     for tampered in (bad_option, bad_nodes):
-        with pytest.raises(resultcodec.CodecError):
-            resultcodec.decode(JobModel, tampered)
+        with pytest.raises(codec.CodecError):
+            codec.decode(JobModel, tampered)
 
 
 def test_a_cache_entry_whose_job_model_does_not_decode_is_analysed_again(
@@ -100,7 +100,7 @@ def test_a_cache_entry_whose_job_model_does_not_decode_is_analysed_again(
     result = next(r for r in example_results if r.job is not None and r.job.options)
     entry = json.loads(json.dumps(cacheentry.encode(result, "sha", "config")))
     job, steps = json.loads(entry[5])
-    job[resultcodec._plan(JobModel).fields.index("nodes")] = "2"
+    job[codec._plan(JobModel).fields.index("nodes")] = "2"
     entry[5] = json.dumps([job, steps])
     again: list[str] = []
 
@@ -154,8 +154,8 @@ def test_a_type_the_codec_cannot_store_is_refused_when_planned() -> None:
     class Odd:
         names: set[str] = field(default_factory=set)
 
-    with pytest.raises(resultcodec.CodecError, match="cannot store"):
-        resultcodec.encode(Odd())
+    with pytest.raises(codec.CodecError, match="cannot store"):
+        codec.encode(Odd())
 
 
 @dataclass(frozen=True)
@@ -168,21 +168,21 @@ class Checked:
 
 
 def test_a_class_with_post_init_is_built_through_init() -> None:
-    assert resultcodec.decode(Checked, [3]) == Checked(3)
+    assert codec.decode(Checked, [3]) == Checked(3)
     with pytest.raises(ValueError, match="count"):
-        resultcodec.decode(Checked, [-1])
+        codec.decode(Checked, [-1])
 
 
 def test_decoded_frozen_objects_are_equal_and_hash_alike() -> None:
     finding = Finding("SK001", "missing-shebang", "error", 1, "m", "f")
-    decoded = resultcodec.decode(Finding, json.loads(json.dumps(resultcodec.encode(finding))))
+    decoded = codec.decode(Finding, json.loads(json.dumps(codec.encode(finding))))
     assert decoded == finding and hash(decoded) == hash(finding)
     with pytest.raises(AttributeError):
         decoded.line = 2  # type: ignore[misc]
 
 
 def test_the_schema_names_nested_classes() -> None:
-    text = resultcodec.schema(JobModel)
+    text = codec.schema(JobModel)
     assert "PartitionProfile(" in text and "mem_per_node_mb" in text
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import runner
-from scriptkeeper.config import load_config
-from scriptkeeper.discover import discover
+from scriptkeeper.pipeline import runner
+from scriptkeeper.pipeline.discover import discover
+from scriptkeeper.rules.config import load_config
 
 from .repo import Repo
 
@@ -58,8 +58,9 @@ def test_the_workers_send_no_job_models_and_the_parent_keeps_those_it_worked_out
     # a cold scan's workers send entries without job models; grouping needs the models
     # of the duplicates (to say what differs), analysed again in the parent and then kept
     # in the cache, so that the next scan answers everything from it
-    from scriptkeeper import analyze, cache
-    from scriptkeeper.scan import run_scan
+    from scriptkeeper.cache import store as cache
+    from scriptkeeper.pipeline import analyze
+    from scriptkeeper.pipeline.scan import run_scan
 
     monkeypatch.delenv("SCRIPTKEEPER_NO_CACHE", raising=False)
     repo = many(tmp_path, 240)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from scriptkeeper import expressions
-from scriptkeeper.config import RedundancySettings, Rule, builtin_rules
-from scriptkeeper.options import known_releases, option_table
+from scriptkeeper.parse.option_table import known_releases, option_table
+from scriptkeeper.rules import expressions
+from scriptkeeper.rules.config import RedundancySettings, Rule, builtin_rules
 
 
 @pytest.mark.parametrize("rule", list(builtin_rules().values()), ids=lambda r: r.name)

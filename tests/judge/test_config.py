@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.config import ConfigError, builtin_rules, load_config
+from scriptkeeper.rules.config import ConfigError, builtin_rules, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -114,7 +114,7 @@ def test_hook_redundancy_off_unquoted(tmp_path: Path) -> None:
 
 
 def test_fast_reader_of_the_builtin_rules_reads_the_same() -> None:
-    from scriptkeeper.config import builtin_text
-    from scriptkeeper.yamlsource import load, load_fast
+    from scriptkeeper.rules.config import builtin_text
+    from scriptkeeper.rules.yamlsource import load, load_fast
 
     assert load_fast(builtin_text()) == load(builtin_text())

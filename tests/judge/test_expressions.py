@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from scriptkeeper.expressions import ExpressionError, compile_condition, evaluate, render
-from scriptkeeper.model import ScriptInfo
+from scriptkeeper.model.build import ScriptInfo
+from scriptkeeper.rules.expressions import ExpressionError, compile_condition, evaluate, render
 
 
 class Job:
@@ -78,7 +78,7 @@ _GUARDED = [
 @pytest.mark.parametrize(("text", "clauses"), _GUARDED)
 def test_a_guard_names_the_fields_one_of_which_must_be_truthy(text: str,
                                                               clauses: list[set[str]]) -> None:
-    from scriptkeeper.expressions import guard
+    from scriptkeeper.rules.expressions import guard
 
     assert [set(clause) for clause in guard(text, "step")] == clauses
 
@@ -91,7 +91,7 @@ def test_a_guard_names_the_fields_one_of_which_must_be_truthy(text: str,
     "job.ntasks > 1",  # a field of the job, which the step guards do not read
 ])
 def test_no_guard_where_a_falsy_field_may_make_the_condition_true(text: str) -> None:
-    from scriptkeeper.expressions import guard
+    from scriptkeeper.rules.expressions import guard
 
     assert not any("step." in atom for clause in guard(text, "step") for atom in clause)
 
@@ -105,8 +105,8 @@ def test_a_condition_whose_guard_fails_is_false(text: str) -> None:
     import dataclasses
     import itertools
 
-    from scriptkeeper.expressions import guard
-    from scriptkeeper.model import LaunchStep
+    from scriptkeeper.model.build import LaunchStep
+    from scriptkeeper.rules.expressions import guard
 
     fields = ("lightning", "uses_gpu", "cvd_count")
     for values in itertools.product(_ANY, repeat=len(fields)):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import Config, load_config
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.rules.config import Config, load_config
 
 ROOT = Path("/nonexistent")
 

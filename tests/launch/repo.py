@@ -9,10 +9,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
-from scriptkeeper.model import LaunchStep
-from scriptkeeper.result import ScriptResult
+from scriptkeeper.model.build import LaunchStep
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.records import ScriptResult
+from scriptkeeper.rules.config import load_config
 
 LIGHTNING_GPU = """\
 import lightning as L

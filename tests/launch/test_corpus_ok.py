@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.result import ScriptResult
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import ScriptResult
 
 CORPUS = Path(__file__).parent / "corpus_ok"
 

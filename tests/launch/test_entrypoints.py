@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.entrypoints import _ALL, facts, locate, read_source
-from scriptkeeper.launchers import Entry
+from scriptkeeper.body.entrypoints import _ALL, facts, locate, read_source
+from scriptkeeper.body.launchers import Entry
 
 
 def source(text: str):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scriptkeeper import launch
+from scriptkeeper.body import steps as launch
 from tests.launch.repo import errors, judge, only_step
 from tests.launch.rules.entries import ACCELERATE, LIGHTNING_AUTO, TORCH_DDP
 

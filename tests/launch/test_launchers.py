@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scriptkeeper.launchers import Entry, classify, parse_srun
-from scriptkeeper.shell import UNKNOWN
+from scriptkeeper.body.launchers import Entry, classify, parse_srun
+from scriptkeeper.body.shell import UNKNOWN
 
 
 def read(line: str, wild: frozenset[int] = frozenset()):  # type: ignore[no-untyped-def]

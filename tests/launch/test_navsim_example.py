@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.result import ScriptResult
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import ScriptResult
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "navsim-workspace"
 

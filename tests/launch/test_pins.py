@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import pins
-from scriptkeeper.pins import CURRENT, version_of_spec
+from scriptkeeper.body import framework_pins
+from scriptkeeper.body.framework_pins import CURRENT, version_of_spec
 
 NEWEST = CURRENT["lightning"]
 
@@ -31,12 +31,13 @@ def test_the_version_pip_would_install(spec: str, version: tuple[int, ...], exac
 
 
 def find(root: Path, files: dict[str, str], framework: str = "pytorch_lightning",
-         configured: dict[str, str] | None = None) -> pins.Pin | None:
+         configured: dict[str, str] | None = None) -> framework_pins.Pin | None:
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
-    return pins.find(framework, pins.folders(root / "src", root, []), root, configured or {})
+    folders = framework_pins.folders(root / "src", root, [])
+    return framework_pins.find(framework, folders, root, configured or {})
 
 
 @pytest.mark.parametrize(("name", "text", "version"), [

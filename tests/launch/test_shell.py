@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from scriptkeeper import shell
-from scriptkeeper.shell import UNKNOWN, Command
+from scriptkeeper.body import shell
+from scriptkeeper.body.shell import UNKNOWN, Command
 
 
 def walk(text: str, **env: str) -> list[Command]:

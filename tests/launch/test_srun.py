@@ -10,11 +10,12 @@ import textwrap
 
 import pytest
 
-from scriptkeeper import launch, model, srun
-from scriptkeeper.directives import parse
-from scriptkeeper.launchers import parse_srun
-from scriptkeeper.profile import ClusterProfile, PartitionProfile
-from scriptkeeper.shell import Var
+from scriptkeeper.body import srun, steps
+from scriptkeeper.body.launchers import parse_srun
+from scriptkeeper.body.shell import Var
+from scriptkeeper.model import build as model
+from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile
+from scriptkeeper.parse.header import parse
 
 PROFILE = ClusterProfile(slurm_version="22.05", default_partition="gpu",
                          partitions={"gpu": PartitionProfile("gpu", 128, 8, (), 2_048_000)})
@@ -27,7 +28,7 @@ def job_of(directives: str) -> model.JobModel:
 
 def lay(directives: str, line: str | None, env: dict[str, Var] | None = None) -> srun.Layout:
     job = job_of(directives)
-    batch = {**launch.batch_env(job), **(env or {})}
+    batch = {**steps.batch_env(job), **(env or {})}
     if line is None:
         return srun.layout(job, batch, None, False, PROFILE)
     parsed = parse_srun(("srun " + line).split(), frozenset())
@@ -107,7 +108,7 @@ def test_the_scripts_cuda_visible_devices_limits_the_batch_shell() -> None:
 
 def test_unknown_srun_words_make_the_layout_unknown() -> None:
     job = job_of("#SBATCH --ntasks-per-node=4")
-    got = srun.layout(job, launch.batch_env(job), {}, True, PROFILE)
+    got = srun.layout(job, steps.batch_env(job), {}, True, PROFILE)
     assert got.tasks_total is None and got.tasks_per_node is None
 
 
@@ -120,7 +121,7 @@ def test_unmanaged_gpus_are_what_the_node_has() -> None:
     job = job_of("#SBATCH -c 4")
     free = ClusterProfile(partitions=PROFILE.partitions, default_partition="gpu",
                           gpus_managed=False)
-    got = srun.layout(job, launch.batch_env(job), None, False, free)
+    got = srun.layout(job, steps.batch_env(job), None, False, free)
     assert got.gpus_visible == 8
 
 

@@ -3,7 +3,7 @@
 Each job runs the srun variants of ``test_srun.OBSERVED`` with a task that
 prints what it sees; the test compares the tasks started, SLURM_NTASKS,
 SLURM_NTASKS_PER_NODE and the GPUs in CUDA_VISIBLE_DEVICES with
-:func:`scriptkeeper.srun.layout` for the same job and line.
+:func:`scriptkeeper.body.srun.layout` for the same job and line.
 """
 
 from __future__ import annotations

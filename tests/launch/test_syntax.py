@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper import shell, syntax
+from scriptkeeper.body import shell, syntax
 from tests.launch.repo import judge, rules
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
 
 from .observe import JobRun
 from .outcome import Classified, Outcome, classify

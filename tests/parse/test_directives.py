@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scriptkeeper.directives import parse, tokenize
+from scriptkeeper.parse.header import parse, tokenize
 
 
 def kinds(data: bytes, release: str | None = None) -> list[str]:

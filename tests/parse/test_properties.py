@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
-from scriptkeeper.directives import parse
+from scriptkeeper.parse.header import parse
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.rules.config import load_config
 
 EXAMPLES = int(os.environ.get("SCRIPTKEEPER_HYPOTHESIS_EXAMPLES", "10000" if os.environ.get(
     "CI") else "1000"))

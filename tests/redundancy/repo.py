@@ -7,8 +7,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from scriptkeeper.result import ScriptResult
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import ScriptResult
 
 ENTRY = """import os
 

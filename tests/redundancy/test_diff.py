@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from scriptkeeper.cli import app
+from scriptkeeper.cli.app import app
 
 from .repo import Repo, one_gpu
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.result import ScriptResult
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import ScriptResult
 from tests.conftest import EXAMPLE
 
 from .repo import Repo

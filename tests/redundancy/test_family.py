@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scriptkeeper.config import RedundancySettings
 from scriptkeeper.redundancy.family import split_name
+from scriptkeeper.rules.config import RedundancySettings
 
 MARKERS = RedundancySettings().markers
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scriptkeeper.scan import run_scan
+from scriptkeeper.pipeline.scan import run_scan
 
 from .repo import Repo, job, one_gpu, verdicts
 

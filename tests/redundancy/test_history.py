@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.redundancy import history
-from scriptkeeper.redundancy.history import dates
+from scriptkeeper.redundancy import file_dates
+from scriptkeeper.redundancy.file_dates import dates
 
 from .repo import Repo
 
@@ -24,9 +24,9 @@ def test_first_add_and_last_change_from_git(repo: Repo) -> None:
     repo.commit("2024-02-10T10:00:00+00:00", {"a.slurm": "2\n"})
     repo.commit("2024-03-10T10:00:00+00:00", {"other.txt": "x\n"})
     found = dates(repo.path, ["a.slurm", "dir/b c.slurm"], True)
-    assert found["a.slurm"] == history.Dates(_epoch("2024-01-10T10:00:00"),
+    assert found["a.slurm"] == file_dates.Dates(_epoch("2024-01-10T10:00:00"),
                                              _epoch("2024-02-10T10:00:00"), "git")
-    assert found["dir/b c.slurm"] == history.Dates(_epoch("2024-01-10T10:00:00"),
+    assert found["dir/b c.slurm"] == file_dates.Dates(_epoch("2024-01-10T10:00:00"),
                                                    _epoch("2024-01-10T10:00:00"), "git")
 
 
@@ -41,8 +41,8 @@ def test_untracked_and_outside_git_use_the_file_time(repo: Repo, tmp_path: Path)
     new = repo.write("new.slurm", "1\n")
     os.utime(new, (1_000_000_000, 1_000_000_000))
     found = dates(repo.path, ["a.slurm", "new.slurm", "missing.slurm"], True)
-    assert found["new.slurm"] == history.Dates(1_000_000_000, 1_000_000_000, "file time")
-    assert found["missing.slurm"] == history.UNKNOWN
+    assert found["new.slurm"] == file_dates.Dates(1_000_000_000, 1_000_000_000, "file time")
+    assert found["missing.slurm"] == file_dates.UNKNOWN
     outside = tmp_path / "plain"
     outside.mkdir()
     (outside / "x.slurm").write_text("1\n")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
-from scriptkeeper.model import LaunchStep
+from scriptkeeper.model.build import LaunchStep
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.records import ScriptResult
 from scriptkeeper.redundancy.body import body_text, canonical
 from scriptkeeper.redundancy.kind import launch_key, resource_kind
-from scriptkeeper.result import ScriptResult
+from scriptkeeper.rules.config import load_config
 
 
 def result(body: str, *directives: str) -> ScriptResult:

@@ -7,12 +7,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
+from scriptkeeper.pipeline.analyze import analyze_script
 from scriptkeeper.redundancy import apply
 from scriptkeeper.redundancy.body import canonical
 from scriptkeeper.redundancy.family import split_name
 from scriptkeeper.redundancy.signature import signature
+from scriptkeeper.rules.config import load_config
 
 CONFIG = load_config(None)
 SHELLISH = st.text(alphabet=st.sampled_from(list("ab =$\"'\\`#*{}()<>|&;~\n\t2-_.v")),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.config import ConfigError, RedundancySettings, load_config
+from scriptkeeper.rules.config import ConfigError, RedundancySettings, load_config
 
 from .repo import Repo, one_gpu, verdicts
 

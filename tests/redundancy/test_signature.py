@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import RedundancySettings, load_config
+from scriptkeeper.pipeline.analyze import analyze_script
 from scriptkeeper.redundancy.signature import interpreter, normalise_value, signature
+from scriptkeeper.rules.config import RedundancySettings, load_config
 
 DEFAULT_IGNORE = RedundancySettings().ignore
 ONLY_NAMES = ("job-name", "output", "error")

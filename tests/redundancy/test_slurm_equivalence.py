@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
+from scriptkeeper.pipeline.analyze import analyze_script
 from scriptkeeper.redundancy.signature import signature
+from scriptkeeper.rules.config import load_config
 from tests.support import slurm
 
 pytestmark = pytest.mark.slurm

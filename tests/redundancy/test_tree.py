@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from scriptkeeper.pipeline.scan import run_scan
 from scriptkeeper.report import table
-from scriptkeeper.scan import run_scan
 
 from .repo import Repo, job, one_gpu
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import jsonschema
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import ScanReport
 from scriptkeeper.report import gitlab
-from scriptkeeper.scan import ScanReport, run_scan
+from scriptkeeper.rules.config import load_config
 
 from .conftest import git_repo, scriptkeeper_command
 

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scriptkeeper.findings import Finding
+from scriptkeeper.pipeline.scan import run_scan
+from scriptkeeper.records import Finding, ScanReport, ScriptResult
 from scriptkeeper.report.json_format import render, script_line
-from scriptkeeper.result import ScriptResult
-from scriptkeeper.scan import ScanReport, run_scan
 from tests.hook.repo import example_repo
 
 DUMPS = json.JSONEncoder(ensure_ascii=False).encode

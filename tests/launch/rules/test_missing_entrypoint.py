@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.analyze import analyze_script
-from scriptkeeper.config import load_config
+from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.rules.config import load_config
 from tests.launch.repo import errors, finding, judge, write
 
 FILES = {"navsim/planning/script/run_training.py": "import torch\n",

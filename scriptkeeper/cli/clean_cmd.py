@@ -1,0 +1,186 @@
+"""``scriptkeeper clean``: move broken and redundant job scripts into a backup, with a commit.
+
+A thin layer over ``scriptkeeper.clean``: scan, plan, check, ask, move,
+commit. Exit 0 when done (or nothing to do), 1 when refused or failed
+(nothing changed), 2 for usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+from scriptkeeper.cli.common import EXIT_OK, fail, guarded
+
+if TYPE_CHECKING:
+    from scriptkeeper.clean.backup import Prepared
+    from scriptkeeper.clean.gitops import GitRepo
+    from scriptkeeper.clean.lock import Lock
+    from scriptkeeper.clean.plan import Plan
+
+# scriptkeeper.clean (and GitPython) load only when this command runs: the CLI
+# starts fast for scan and the pre-commit hook.
+
+EXIT_REFUSED = 1
+
+
+def refuse(message: str) -> NoReturn:
+    typer.echo(f"scriptkeeper: refusing to clean: {message}", err=True)
+    raise typer.Exit(EXIT_REFUSED)
+
+
+def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
+    from scriptkeeper.clean.backup import shown
+
+    total = len(plan.moves)
+    verb = "Would move" if dry_run else "Moving"
+    if total:
+        typer.echo(f"{verb} {total} job script{'s' if total != 1 else ''} into {backup}/:")
+    for move in plan.moves:
+        target = f"{backup}/{plan.stored(move)}"
+        typer.echo(f"  {move.verdict:9}  {shown(move.path)}  ->  {shown(target)}")
+        typer.echo(f"  {'':9}    {' '.join(move.reason.split())}")
+    if plan.held:
+        typer.echo("Not moved:")
+        for held in plan.held:
+            typer.echo(f"  {held.verdict:9}  {shown(held.path)}  ({held.why})")
+
+
+def _plan(paths: list[Path], config: Path | None, only: str | None) -> tuple[Plan, bool]:
+    """The plan, and whether rules.yaml lets clean commit (``backup.commit``)."""
+    from scriptkeeper.clean.errors import Refused
+    from scriptkeeper.clean.plan import make_plan
+    from scriptkeeper.pipeline.scan import run_scan
+
+    report = guarded(lambda: run_scan(paths, config))
+    try:
+        return make_plan(report, only), report.config.backup_commit
+    except Refused as error:
+        fail(str(error))
+
+
+def clean(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the repository)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Print the plan; change nothing (not even the index)."),
+    only: str = typer.Option(None, "--only", help="Move only 'broken' or only 'redundant'."),
+    no_commit: bool = typer.Option(False, "--no-commit",
+                                   help="Back up and write the manifest, but make no commit."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before moving."),
+    allow_dirty: bool = typer.Option(False, "--allow-dirty",
+                                     help="Move scripts with uncommitted edits (their "
+                                          "working copy is what is backed up)."),
+    config: Path = typer.Option(None, "--config", "-c", help="A rules.yaml to use."),
+) -> None:
+    """Move every broken or redundant job script (except pinned ones) into a backup folder.
+
+    Writes MANIFEST.yaml (sha256, verdict, reasons) first, moves the files
+    keeping their relative paths, and records one git commit holding only the
+    moves; 'scriptkeeper restore' undoes it.
+    """
+    from scriptkeeper.clean import githook_guard
+    from scriptkeeper.clean.backup import prepare
+    from scriptkeeper.clean.errors import Refused
+    from scriptkeeper.clean.gitops import GitError
+    from scriptkeeper.clean.lock import Lock, dry_run_state, lock_path
+    from scriptkeeper.clean.plan import preview_name
+    from scriptkeeper.pipeline.discover import find_root
+
+    if only not in (None, "broken", "redundant"):
+        fail(f"--only takes 'broken' or 'redundant', not '{only}'")
+    if config is not None and not config.is_file():
+        fail(f"no such configuration file: {config}")
+    for p in paths or []:
+        if not p.exists() and not p.is_symlink():
+            fail(f"no such file or folder: {p}")
+    # a stale cache must never decide what moves, and a dry run must write nothing
+    os.environ["SCRIPTKEEPER_NO_CACHE"] = "1"
+    targets = list(paths or [])
+    root, in_git = find_root(targets or [Path.cwd()])
+    repo = None
+    if in_git:
+        from scriptkeeper.clean.gitops import GitRepo
+
+        repo = GitRepo(root)
+    commit = not no_commit
+    now = datetime.now(timezone.utc)
+    if dry_run:
+        problem, note = dry_run_state(lock_path(root, repo.git_dir if repo else None))
+        plan, config_commit = _plan(targets, config, only)
+        prepared = prepare(plan, repo, commit and config_commit, allow_dirty)
+        if problem:
+            prepared.problems.append(problem)
+        if note:
+            typer.echo(note)
+        _report(prepared, preview_name(root, plan, now), dry_run=True)
+        typer.echo("Dry run: nothing was changed.")
+        raise typer.Exit(EXIT_REFUSED if prepared.problems else EXIT_OK)
+    reason = githook_guard.inside_hook()
+    if reason is not None:
+        refuse(f"{reason}; run 'scriptkeeper clean' outside git hooks")
+    try:
+        lock = Lock.acquire(lock_path(root, repo.git_dir if repo else None))
+    except Refused as error:
+        refuse(str(error))
+    try:
+        _clean_locked(lock, repo, root, targets, config, only, commit, yes, allow_dirty, now)
+    except GitError as error:
+        # raised before anything moved, or after a rollback (see run_clean)
+        refuse(str(error))
+    finally:
+        lock.release()
+
+
+def _report(prepared: Prepared, backup: str, dry_run: bool) -> None:
+    show_plan(prepared.plan, backup, dry_run)
+    if not prepared.plan.moves:
+        typer.echo("Nothing to clean: no broken or redundant script to move.")
+    for problem in prepared.problems:
+        typer.echo(f"scriptkeeper: {'would refuse' if dry_run else 'refusing'}: {problem}",
+                   err=True)
+
+
+def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Path],
+                  config: Path | None, only: str | None, commit: bool, yes: bool,
+                  allow_dirty: bool, now: datetime) -> None:
+    from scriptkeeper.clean.backup import prepare, run_clean
+    from scriptkeeper.clean.errors import Failed, Refused
+    from scriptkeeper.clean.plan import preview_name
+    from scriptkeeper.clean.recover import recover
+
+    try:
+        recovered = recover(root, git, lock)
+    except Refused as error:
+        refuse(str(error))
+    if recovered is not None:
+        typer.echo(recovered.message)
+    plan, config_commit = _plan(targets, config, only)
+    commit = commit and config_commit
+    prepared = prepare(plan, git, commit, allow_dirty)
+    _report(prepared, preview_name(root, plan, now), dry_run=False)
+    if prepared.problems:
+        raise typer.Exit(EXIT_REFUSED)
+    if not plan.moves:
+        raise typer.Exit(EXIT_OK)
+    if not yes:
+        if not sys.stdin.isatty():
+            refuse("no terminal to ask for confirmation; pass --yes to move without asking")
+        if not typer.confirm(f"Move these {len(plan.moves)} scripts?", default=False):
+            typer.echo("Nothing was moved.")
+            raise typer.Exit(EXIT_REFUSED)
+    try:
+        result = run_clean(prepared, git, lock, commit, now)
+    except Refused as error:
+        refuse(str(error))
+    except Failed as error:
+        typer.echo(f"scriptkeeper: {error}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from error
+    what = f"; recorded as commit {result.commit[:12]}" if result.commit else " (no commit)"
+    typer.echo(f"Moved {len(result.entries)} job script{'s' if len(result.entries) != 1 else ''} "
+               f"into {result.backup}/{what}.")
+    typer.echo(f"Undo with: scriptkeeper restore {result.backup}")

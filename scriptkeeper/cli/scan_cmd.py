@@ -1,0 +1,94 @@
+"""``scriptkeeper scan``: judge job scripts and print the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, fail, guarded, use_color
+from scriptkeeper.report import FORMATS
+
+if TYPE_CHECKING:
+    from scriptkeeper.cluster.sbatch_check import SbatchOptions
+
+
+def scan(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the repository)."),
+    fmt: str = typer.Option(None, "--format", "-f",
+                            help=f"Output format: {', '.join(FORMATS)} (default: table on a "
+                                 f"terminal, concise otherwise)."),
+    config: Path = typer.Option(None, "--config", "-c", help="A rules.yaml to use."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR)."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even if broken."),
+    no_baseline: bool = typer.Option(False, "--no-baseline",
+                                     help="Also show the findings .scriptkeeper-baseline.json "
+                                          "accepts."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Judge every script again, ignoring .scriptkeeper_cache."),
+    sbatch_check: bool = typer.Option(False, "--sbatch-check",
+                                      help="Also ask the real cluster: 'sbatch --test-only' "
+                                           "each script (never submits); a refusal is a "
+                                           "finding (sbatch-refuses). Needs sbatch on PATH."),
+    partition: str = typer.Option(None, "--partition", metavar="NAME",
+                                  help="With --sbatch-check: passed to sbatch (wins over "
+                                       "#SBATCH --partition)."),
+    account: str = typer.Option(None, "--account", metavar="NAME",
+                                help="With --sbatch-check: passed to sbatch."),
+    diff: Path = typer.Option(None, "--diff", metavar="PATH",
+                              help="Show how the script at PATH differs from its keeper "
+                                   "(the script it is redundant of) instead of the report."),
+) -> None:
+    """Classify every job script as keep, redundant or broken, with reasons."""
+    from scriptkeeper.cluster.sbatch_check import SbatchUnavailable
+    from scriptkeeper.pipeline.scan import run_scan
+    from scriptkeeper.report import renderer
+
+    chosen = fmt or ("table" if sys.stdout.isatty() else "concise")
+    if chosen not in FORMATS:
+        fail(f"unknown format '{chosen}' (choose from {', '.join(FORMATS)})")
+    if config is not None and not config.is_file():
+        fail(f"no such configuration file: {config}")
+    for p in paths or []:
+        if not p.exists() and not p.is_symlink():
+            fail(f"no such file or folder: {p}")
+    sbatch = _sbatch_options(sbatch_check, partition, account)
+    try:
+        report = guarded(lambda: run_scan(list(paths or []), config,
+                                          use_baseline=not no_baseline, use_cache=not no_cache,
+                                          sbatch=sbatch))
+    except SbatchUnavailable as error:
+        fail(str(error))
+    if report.baselined:
+        typer.echo(f"scriptkeeper: {report.baselined} finding(s) accepted by the baseline are "
+                   f"not shown (--no-baseline shows them)", err=True)
+    if diff is not None:
+        from scriptkeeper.report import keeper_diff as against_keeper
+
+        try:
+            sys.stdout.write(against_keeper.render(report, diff, use_color(no_color)))
+        except against_keeper.NotScanned as error:
+            fail(str(error))
+        raise typer.Exit(EXIT_OK)
+    sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
+    if report.sbatch_check is not None:
+        typer.echo(f"scriptkeeper: {report.sbatch_check.line()}", err=True)
+    broken = report.summary["broken"] > 0
+    raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
+
+
+def _sbatch_options(check: bool, partition: str | None,
+                    account: str | None) -> SbatchOptions | None:
+    """The sbatch check's settings; usage errors (exit 2) when it cannot run."""
+    from scriptkeeper.cluster.sbatch_check import SbatchOptions, find_sbatch
+
+    if not check:
+        if partition is not None or account is not None:
+            fail("--partition and --account are passed to sbatch: use them with --sbatch-check")
+        return None
+    if find_sbatch() is None:
+        fail("--sbatch-check needs sbatch, which is not on PATH: run the scan on a machine "
+             "that can submit to the cluster (a login node)")
+    return SbatchOptions(partition=partition, account=account)

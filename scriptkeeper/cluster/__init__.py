@@ -1,0 +1,1 @@
+"""The real cluster: ``sbatch --test-only`` (``sbatch_check``), profile import and write, hostlists."""

@@ -1,1 +1,0 @@
-"""One module per command (as pre-commit does); cli.py registers them."""

@@ -1,0 +1,60 @@
+"""The cluster profile: partitions and node limits from rules.yaml ``cluster:``.
+
+Read by the model stage for ``request-exceeds-node`` and
+``unknown-partition``. Written by ``scriptkeeper profile import``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scriptkeeper.parse.value_grammar import ValueProblem, parse_memory
+
+
+@dataclass(frozen=True)
+class PartitionProfile:
+    name: str
+    cpus_per_node: int | None = None
+    gpus_per_node: int | None = None
+    gpu_types: tuple[str, ...] = ()
+    mem_per_node_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    slurm_version: str | None = None
+    default_partition: str | None = None
+    partitions: dict[str, PartitionProfile] = field(default_factory=dict)
+    plugin_options: tuple[str, ...] = ()
+    gpus_managed: bool = True
+    gres_types: tuple[str, ...] = ()  # GresTypes of slurm.conf: empty means not known
+
+    @property
+    def has_partitions(self) -> bool:
+        return bool(self.partitions)
+
+    def lookup(self, partition: str | None) -> tuple[PartitionProfile | None, bool]:
+        """The partition's profile and whether the name is known to the profile."""
+        if not self.partitions:
+            return None, True
+        if partition is None:
+            name = self.default_partition
+            if name is None:
+                return None, True
+            return self.partitions.get(name), True
+        # a job may list several partitions: judge against the largest known one
+        known = [self.partitions[p] for p in partition.split(",") if p in self.partitions]
+        if not known:
+            return None, False
+        return max(known, key=lambda p: (p.cpus_per_node or 0, p.gpus_per_node or 0)), True
+
+
+def memory_mb(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return parse_memory(str(value))
+    except ValueProblem:
+        return None

@@ -1,0 +1,456 @@
+"""Read a job script's bytes exactly as sbatch does (parse stage).
+
+Reproduces ``src/sbatch/sbatch.c`` and ``opt.c``: the script checks that make
+sbatch refuse a file outright (empty, no ``#!``, DOS line breaks, NUL), the
+``#SBATCH`` magic word at column 0, the stop at the first command, the
+tokenizer (quotes, backslash escapes, trailing ``#`` comments) and GNU
+``getopt_long`` over the tokens of all directive lines together, with the
+option table of the configured SLURM release.
+
+The result is a :class:`ParsedScript`: the directives sbatch applies, the ones
+it silently ignores (:class:`~scriptkeeper.parse.directive.Directive` s), and
+:class:`~scriptkeeper.records.Fact` s for every problem. Problems are never
+exceptions: any bytes give a ParsedScript.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from scriptkeeper.parse.directive import Directive
+from scriptkeeper.parse.option_table import (
+    WELL_KNOWN_PLUGIN_OPTIONS,
+    OptionSpec,
+    OptionTable,
+    option_table,
+)
+from scriptkeeper.records import Fact
+
+MAGIC = "#SBATCH"
+_WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unicode space
+# '#sbatch', '# SBATCH', an indented '#SBATCH' (not '##SBATCH'), as whole lines
+# (tested on each line that is not an #SBATCH line)
+_LOOKALIKE_LINE = re.compile(r"[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b", re.IGNORECASE)
+_HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
+
+
+class Token(NamedTuple):
+    text: str
+    line: int
+
+
+_new_token = tuple.__new__  # Token(text, line) without the Python-level __new__ of NamedTuple
+
+
+@dataclass
+class ParsedScript:
+    """Everything the parse stage knows about one script."""
+
+    text: str
+    lines: list[str]
+    directives: list[Directive] = field(default_factory=list)
+    ignored: list[Directive] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    first_command_line: int | None = None
+    refused: bool = False  # sbatch refuses the file before reading directives
+    components: int = 1
+
+    @property
+    def body_start(self) -> int:
+        """Index (0-based) of the first line of the body: the first command."""
+        if self.first_command_line is None:
+            return len(self.lines)
+        return self.first_command_line - 1
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _script_checks(data: bytes) -> list[Fact]:
+    """The checks sbatch makes on the whole file before any directive."""
+    if len(data) == 0:
+        return [Fact("empty-script", 1, "the script is empty: sbatch says 'Batch script is empty!'",
+                     "write the job's commands, starting with a '#!/bin/bash' line")]
+    if not data.strip(b" \t\n\r\v\f"):
+        return [Fact("empty-script", 1,
+                     "the script holds only white space: sbatch says "
+                     "'Batch script contains only whitespace!'",
+                     "write the job's commands, starting with a '#!/bin/bash' line")]
+    facts = []
+    if not data.startswith(b"#!"):
+        first = decode(data.split(b"\n", 1)[0])
+        if data.startswith(b"\xef\xbb\xbf"):
+            why = "it starts with a UTF-8 byte order mark"
+            fix = "save the file as UTF-8 without a BOM"
+        elif not first.strip():
+            why = "its first line is blank"
+            fix = "remove the blank line(s) before the '#!' line"
+        elif first.lstrip().startswith("#!"):
+            why = "the '#!' line is indented"
+            fix = "start the '#!' line at column 0"
+        elif first.startswith("#"):
+            why = "a comment comes before the '#!' line"
+            fix = "move the '#!' line to the very top"
+        else:
+            why = "the first line is not '#!' followed by an interpreter"
+            fix = "add '#!/bin/bash' as the first line"
+        facts.append(Fact("missing-shebang", 1,
+                          f"sbatch refuses the script ('This does not look like a batch "
+                          f"script'): {why}", fix))
+    if b"\r\n" in data:
+        line = data[: data.index(b"\r\n")].count(b"\n") + 1
+        facts.append(Fact("dos-line-endings", line,
+                          "the script has DOS line breaks (\\r\\n): sbatch refuses it "
+                          "('Batch script contains DOS line breaks')",
+                          "convert it with 'dos2unix FILE' or save it with LF line endings"))
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        facts.append(Fact("nul-byte", line,
+                          "the script contains a NUL byte: SLURM does not accept it",
+                          "remove the NUL byte(s); the file may be binary or corrupt"))
+    return facts
+
+
+def _is_command(line: str) -> bool:
+    stripped = line.lstrip(" \t\n\r\v\f")
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def tokenize(text: str, line: int) -> tuple[list[Token], Fact | None]:
+    """Split the rest of a directive line the way sbatch's _get_argument does."""
+    words, quote = _split(text)
+    tokens = [_new_token(Token, (word, line)) for word in words]
+    if quote:
+        return tokens, Fact("invalid-directive", line,
+                            f"unmatched {quote} in the directive: sbatch stops with "
+                            f"'Unmatched `{quote}`'", "close the quote")
+    return tokens, None
+
+
+@functools.lru_cache(maxsize=8192)
+def _split(text: str) -> tuple[tuple[str, ...], str]:
+    """The words of a directive line, and the quote left open ('' when none).
+
+    Memoised: the same directive lines come back in script after script.
+    """
+    if not ('"' in text or "'" in text or "\\" in text or "#" in text):  # plain words
+        return tuple(_WORD.findall(text)), ""
+    words: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] in " \t\n\r\v\f":
+            i += 1
+        if i >= n or text[i] == "#":
+            return tuple(words), ""
+        out: list[str] = []
+        quote = ""
+        escape = False
+        while i < n and (quote or text[i] not in " \t\n\r\v\f"):
+            ch = text[i]
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+                i += 1
+                continue
+            elif quote:
+                if ch == quote:
+                    quote = ""
+                    i += 1
+                    continue
+            elif ch in "\"'":
+                quote = ch
+                i += 1
+                continue
+            elif ch == "#":
+                break
+            out.append(ch)
+            i += 1
+        if quote:
+            return tuple(words), quote
+        words.append("".join(out))
+        if i < n and text[i] == "#":
+            return tuple(words), ""
+
+
+class _Getopt:
+    """GNU getopt_long over sbatch's option string (which starts with '+')."""
+
+    def __init__(self, table: OptionTable, tokens: list[Token], component: int) -> None:
+        self.table = table
+        self.tokens = tokens
+        self.component = component
+        self.pos = 0
+        self.directives: list[Directive] = []
+        self.facts: list[Fact] = []
+
+    def run(self) -> None:
+        while self.pos < len(self.tokens):
+            token = self.tokens[self.pos]
+            text = token.text
+            if text == "--":
+                self.pos += 1
+                break
+            if text.startswith("--"):
+                self.pos += 1
+                self._long(token)
+            elif text.startswith("-") and text != "-":
+                self.pos += 1
+                self._short(token)
+            else:
+                break
+        if self.pos < len(self.tokens):
+            token = self.tokens[self.pos]
+            self.facts.append(Fact(
+                "invalid-directive", token.line,
+                f"'{token.text}' is not an option: sbatch stops with 'Invalid directive found "
+                f"in batch script: {token.text}'",
+                "remove the stray word, or give it to the option it belongs to with '='",
+            ))
+
+    def _take_value(self, spec: OptionSpec, token: Token, attached: str | None,
+                    written: str) -> tuple[str | None, bool]:
+        if spec.argument == "none":
+            if attached is not None:
+                self.facts.append(Fact(
+                    "invalid-directive", token.line,
+                    f"'--{spec.long}' takes no value: sbatch says \"option '{written}' doesn't "
+                    f"allow an argument\"", f"write '--{spec.long}' alone"))
+                return None, False
+            return None, True
+        if attached is not None:
+            return attached, True
+        if spec.argument == "optional":
+            return None, True
+        if self.pos < len(self.tokens):
+            value = self.tokens[self.pos].text
+            self.pos += 1
+            return value, True
+        self.facts.append(Fact(
+            "invalid-directive", token.line,
+            f"'{written}' needs a value: sbatch says \"option '{written}' requires an argument\"",
+            f"give a value: '--{spec.long}=VALUE'"))
+        return None, False
+
+    def _long(self, token: Token) -> None:
+        body = token.text[2:]
+        name, eq, attached_text = body.partition("=")
+        attached = attached_text if eq else None
+        resolution = self.table.resolve(name)
+        if resolution.ambiguous:
+            listed = ", ".join("--" + m for m in resolution.ambiguous[:6])
+            self.facts.append(Fact(
+                "unknown-option", token.line,
+                f"'--{name}' is ambiguous: sbatch says \"option '{token.text}' is ambiguous\" "
+                f"(it could be {listed})", "write the option's full name"))
+            return
+        spec = resolution.spec
+        if spec is None:
+            self.facts.append(self._unknown(token, name))
+            return
+        value, ok = self._take_value(spec, token, attached, token.text)
+        if ok:
+            self.directives.append(Directive(spec.long, value, token.line, token.text,
+                                             self.component))
+
+    def _unknown(self, token: Token, name: str) -> Fact:
+        plugin = WELL_KNOWN_PLUGIN_OPTIONS.get(name)
+        if plugin is not None:
+            return Fact(
+                "plugin-option", token.line,
+                f"'--{name}' comes from the {plugin} SPANK plugin: sbatch refuses it unless "
+                f"the cluster has {plugin} installed",
+                f"if your cluster has {plugin}, list '{name}' in rules.yaml "
+                f"cluster.plugin_options", data={"option": name, "plugin": plugin})
+        program = self.table.program_for(name)
+        if program is not None:
+            return Fact(
+                "unknown-option", token.line,
+                f"'--{name}' is an option of {program}, not of sbatch: sbatch stops with "
+                f"\"unrecognized option '--{name}'\"",
+                f"remove it from the #SBATCH lines and give it to {program} on the "
+                f"launch line (e.g. 'srun --{name}=... python ...')")
+        return Fact(
+            "unknown-option", token.line,
+            f"sbatch does not know '--{name}' (SLURM {self.table.release}): it stops with "
+            f"\"unrecognized option '--{name}'\"",
+            "check the spelling against 'man sbatch'")
+
+    def _short(self, token: Token) -> None:
+        text = token.text
+        i = 1
+        while i < len(text):
+            letter = text[i]
+            spec = self.table.by_short.get(letter)
+            if spec is None:
+                other = self.table.other_short.get(letter)
+                where = f" (it is an option of {other})" if other else ""
+                self.facts.append(Fact(
+                    "unknown-option", token.line,
+                    f"sbatch does not know '-{letter}'{where}: it stops with "
+                    f"\"invalid option -- '{letter}'\"", "check the option against 'man sbatch'"))
+                return
+            rest = text[i + 1:]
+            if spec.argument == "none":
+                self.directives.append(Directive(spec.long, None, token.line, "-" + letter,
+                                                 self.component))
+                i += 1
+                continue
+            if rest:
+                value: str | None = rest
+            elif spec.argument == "optional":
+                value = None
+            elif self.pos < len(self.tokens):
+                value = self.tokens[self.pos].text
+                self.pos += 1
+            else:
+                self.facts.append(Fact(
+                    "invalid-directive", token.line,
+                    f"'-{letter}' needs a value: sbatch says \"option requires an argument -- "
+                    f"'{letter}'\"", f"give a value: '-{letter} VALUE'"))
+                return
+            self.directives.append(Directive(spec.long, value, token.line, text,
+                                             self.component))
+            return
+
+
+# the instance dict of a Directive for each option a directive line gives (line and
+# component 0); shared by the memo, never changed
+_LineOptions = tuple[dict[str, Any], ...]
+_new_directive = object.__new__
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_options(table: OptionTable, rest: str) -> _LineOptions | None:
+    """The options of one directive line read on its own, when that is all it does.
+
+    None when reading the line depends on its neighbours or gives a fact: an open
+    quote, an option whose value is on the next line, a word that stops getopt
+    (``--`` included), an unknown option. Memoised: most directive lines come back in
+    script after script, and getopt over the tokens of a group of such lines gives
+    exactly the options of each line in turn.
+    """
+    tokens, problem = tokenize(rest, 0)
+    if problem is not None or any(token.text == "--" for token in tokens):
+        return None
+    getopt = _Getopt(table, tokens, 0)
+    getopt.run()
+    if getopt.facts or getopt.pos != len(tokens):
+        return None
+    return tuple(dict(vars(d)) for d in getopt.directives)
+
+
+def _first_command(lines: list[str]) -> int | None:
+    for number, line in enumerate(lines, start=1):
+        if line[:1] != "#" and _is_command(line):
+            return number
+    return None
+
+
+def parse(data: bytes, release: str | None = None,
+          plugin_options: tuple[str, ...] = ()) -> ParsedScript:
+    """Parse a job script's bytes; never raises."""
+    text = decode(data)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    script = ParsedScript(text=text, lines=lines)
+    script.facts.extend(_script_checks(data))
+    script.refused = bool(script.facts) and any(
+        f.kind in ("empty-script", "missing-shebang", "dos-line-endings", "nul-byte")
+        for f in script.facts)
+    table = option_table(release, tuple(sorted(plugin_options)))
+
+    first_cmd = script.first_command_line = _first_command(lines)
+    header_end = len(lines) if first_cmd is None else first_cmd - 1
+    # one pass: the #SBATCH lines, and the comments that look like one (in text order)
+    magic: list[tuple[int, str]] = []
+    lookalikes: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(MAGIC):
+            magic.append((number, line[len(MAGIC):]))
+        elif "#" in line and _LOOKALIKE_LINE.match(line):
+            lookalikes.append((number, line))
+    has_foreign = ("#PBS" in text or "#BSUB" in text) and any(
+        line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
+
+    component = 0
+    # per component: its lines with their options read alone (None: read them with
+    # getopt over the whole group, as sbatch does, with the tokens already made)
+    group: list[tuple[int, str, _LineOptions | None, list[Token] | None]] = []
+    alone = True  # every line of the group read on its own
+    groups: list[tuple[int, list[tuple[int, str, _LineOptions | None, list[Token] | None]],
+                       bool]] = []
+    late: list[tuple[int, str]] = []
+    for number, rest in magic:
+        if number > header_end:
+            late.append((number, rest))
+            continue
+        if ("hetjob" in rest or "packjob" in rest) and _HETJOB.match(rest):
+            groups.append((component, group, alone))
+            component += 1
+            group = []
+            alone = True
+            continue
+        options = _line_options(table, rest)
+        found: list[Token] | None = None
+        if options is None:
+            alone = False
+            found, problem = tokenize(rest, number)
+            if problem:
+                script.facts.append(problem)
+        group.append((number, rest, options, found))
+    groups.append((component, group, alone))
+    script.components = component + 1
+    for comp, lines_of, alone in groups:
+        if alone:
+            read = script.directives
+            for number, _, options, _ in lines_of:
+                for state in options or ():
+                    # the instance dict copied from the line's, in field order: no __init__
+                    d = _new_directive(Directive)
+                    d.__dict__.update(state, line=number, component=comp)
+                    read.append(d)
+            continue
+        tokens: list[Token] = []
+        for number, rest, _, found in lines_of:
+            tokens.extend(tokenize(rest, number)[0] if found is None else found)
+        getopt = _Getopt(table, tokens, comp)
+        getopt.run()
+        script.directives.extend(getopt.directives)
+        script.facts.extend(getopt.facts)
+    if has_foreign and not any(d.option == "ignore-pbs" for d in script.directives):
+        from scriptkeeper.parse import (
+            pbs_bsub,  # sbatch applies #PBS/#BSUB lines after #SBATCH ones
+        )
+
+        foreign, foreign_facts = pbs_bsub.read(lines, script.first_command_line)
+        script.directives.extend(foreign)
+        script.facts.extend(foreign_facts)
+
+    for number, rest in late:
+        found, _ = tokenize(rest, number)
+        getopt = _Getopt(table, found, component)
+        getopt.run()
+        script.ignored.extend(getopt.directives)
+        shown = (MAGIC + rest).strip()
+        command = lines[first_cmd - 1].strip() if first_cmd else ""
+        script.facts.append(Fact(
+            "directive-after-command", number,
+            f"'{shown}' comes after the first command (line {first_cmd}: '{command}'); sbatch "
+            f"stops reading directives there and silently ignores it",
+            "move every #SBATCH line above the first command",
+            data={"options": [d.option for d in getopt.directives]}))
+
+    for number, line in lookalikes:
+        script.facts.append(Fact(
+            "ignored-directive-lookalike", number,
+            f"'{line.strip()}' looks like a directive but is a plain comment to sbatch "
+            f"(only '#SBATCH' at column 0, in capitals, counts): it is ignored",
+            "write it as '#SBATCH ...' at the start of the line, or as '##SBATCH' "
+            "to switch it off on purpose"))
+    return script

@@ -1,0 +1,51 @@
+"""One script through parse -> model -> judge (the per-file part of the pipeline).
+
+:func:`analyze_script` is pure: bytes and settings in, a
+:class:`~scriptkeeper.pipeline.result.ScriptResult` out. The redundancy stage and the
+verdict work on these results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scriptkeeper.body import steps as launch
+from scriptkeeper.model import build as model
+from scriptkeeper.model.build import LaunchStep, ScriptInfo
+from scriptkeeper.parse import header, validate
+from scriptkeeper.parse.directive import Directive
+from scriptkeeper.records import Fact, ScriptResult
+from scriptkeeper.rules import engine, suppress
+from scriptkeeper.rules.config import Config
+
+
+def parse_facts(parsed: header.ParsedScript,
+                first: dict[str, Directive] | None = None) -> list[Fact]:
+    """``first``: the winning directives of the first component, if known already."""
+    if first is None:
+        first = validate.last_values(parsed.directives, 0)
+    facts = list(parsed.facts)
+    facts.extend(validate.value_facts(parsed.directives))
+    facts.extend(validate.conflict_facts(parsed.directives, parsed.components, first))
+    # one directive per option of the only component: none given twice
+    if parsed.components > 1 or len(first) != len(parsed.directives):
+        facts.extend(validate.duplicate_facts(parsed.directives))
+    return facts
+
+
+def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
+    parsed = header.parse(data, config.slurm_version, config.plugin_options)
+    first = validate.last_values(parsed.directives, 0)  # for the facts and the model
+    facts = parse_facts(parsed, first)
+    name = path.rsplit("/", 1)[-1]
+    job = model.build(parsed, name, config.cluster, first)
+    steps: list[LaunchStep] = []
+    if not parsed.refused:
+        body = launch.analyze(parsed, job, root, path, config)
+        steps = body.steps
+        facts.extend(body.facts)
+    findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
+    findings = suppress.apply(findings, suppress.read(parsed.lines))
+    result = ScriptResult(path=path, findings=findings, job=job, steps=steps, data=data)
+    result.verdict = "broken" if result.broken else "keep"
+    return result
