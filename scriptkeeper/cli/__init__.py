@@ -1,4 +1,5 @@
-"""The command line: ``app.py`` is the typer app, each ``*_cmd.py`` one command (as pre-commit does).
+"""The command line: ``app.py`` is the typer app, each ``*_cmd.py`` one command.
 
-The only layer that imports typer; ``process.py`` is shared with the pre-commit hook.
+The only layer that imports typer (one module per command, as pre-commit
+does); ``process.py`` is shared with the pre-commit hook.
 """

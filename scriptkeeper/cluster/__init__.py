@@ -1,1 +1,2 @@
-"""The real cluster: ``sbatch --test-only`` (``sbatch_check``), profile import and write, hostlists."""
+"""The real cluster: ``sbatch --test-only`` (``sbatch_check``), profile import and write, hostlists.
+"""

@@ -1,1 +1,5 @@
-"""Model stage: what SLURM will allocate (``build``, records in ``jobmodel``) and the cluster's limits (``cluster_profile``)."""
+"""Model stage: what SLURM will allocate and what each task sees.
+
+``build`` makes the job model (its records are in ``jobmodel``);
+``cluster_profile`` holds the cluster's partitions and node limits.
+"""
