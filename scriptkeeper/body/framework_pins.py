@@ -24,15 +24,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import yaml
 
 from scriptkeeper.pipeline import fsview
 
-_toml: ModuleType | None = None
 if sys.version_info >= (3, 11):
     import tomllib as _toml
+else:  # the same parser, as a backport
+    import tomli as _toml
 
 # The release scriptkeeper assumes when nothing pins a version.
 CURRENT: dict[str, tuple[int, ...]] = {"lightning": (2, 5), "pytorch_lightning": (2, 5)}
@@ -171,12 +171,6 @@ def _from_requirements(text: str) -> dict[str, str]:
 
 def _from_pyproject(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    if _toml is None:  # Python 3.10: the quoted requirement strings are enough
-        for item in re.findall(r"[\"']([A-Za-z0-9][A-Za-z0-9._-]*\s*[<>=~!^][^\"']*)[\"']", text):
-            req = _requirement(item)
-            if req is not None:
-                found.setdefault(*req)
-        return found
     try:
         data = _toml.loads(text)
     except ValueError:
