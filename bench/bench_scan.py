@@ -7,6 +7,10 @@ them costs on this machine. Then a breakdown of one cold and one warm scan
 by stage, in process, to show where the time goes.
 
     python bench/bench_scan.py [--count 10000] [--runs 3] [--keep DIR] [--profile]
+                               [--also PYTHON ...]
+
+``--also`` times the same scans with other installs' interpreters, interleaved
+in the same runs (e.g. a compiled build beside the pure-Python one).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
-SCAN = [sys.executable, "-m", "scriptkeeper", "scan", "--format", "json", "."]
+SCAN = ["-m", "scriptkeeper", "scan", "--format", "json", "."]
 
 
 def wall(command: list[str], cwd: Path, env: dict[str, str] | None = None
@@ -106,30 +110,38 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one cold scan in process (cProfile, top 25)")
+    parser.add_argument("--also", action="append", default=[], metavar="PYTHON",
+                        help="another install's interpreter to time in the same runs")
     args = parser.parse_args()
     synthetic.compile_package()
+    pythons = [sys.executable, *args.also]
 
     with synthetic.repository(args.keep, args.count, "sk-bench-scan-") as root:
         names = cat_files(root)
         cache_dir = root / ".scriptkeeper_cache"
         env = {k: v for k, v in os.environ.items() if k != "SCRIPTKEEPER_NO_CACHE"}
         timed_cat(root, names)  # the same page cache for everyone
-        cold, warm, cat = [], [], []
+        cold: dict[str, list[tuple[float, float]]] = {p: [] for p in pythons}
+        warm: dict[str, list[tuple[float, float]]] = {p: [] for p in pythons}
+        cat = []
         for _ in range(args.runs):
             cat.append(timed_cat(root, names))
-            shutil.rmtree(cache_dir, ignore_errors=True)
-            cold.append(wall(SCAN, root, env))
-            warm.append(wall(SCAN, root, env))
+            for python in pythons:
+                shutil.rmtree(cache_dir, ignore_errors=True)
+                cold[python].append(wall([python, *SCAN], root, env))
+                warm[python].append(wall([python, *SCAN], root, env))
         k = statistics.median(cat)
         print(f"{args.count} job scripts, {len(names)} files, {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}, median of {args.runs}; "
-              f"analysis {synthetic.analysis_build()}")
+              f"load average {os.getloadavg()[0]:.1f}, median of {args.runs}")
         print(f"  cat of the same files : {k:7.3f} s")
-        for label, runs, budget in (("cold (no cache)", cold, 3.0), ("warm (cache)", warm, 0.5)):
-            w = statistics.median(r[0] for r in runs)
-            cpu = statistics.median(r[1] for r in runs)
-            print(f"  scan, {label:15} : {w:7.3f} s  = {w / k:5.1f} x cat   (budget {budget} s;"
-                  f" CPU time {cpu:.3f} s)")
+        for python in pythons:
+            print(f"  {python}: analysis {synthetic.analysis_build(python)}")
+            for label, runs, budget in (("cold (no cache)", cold[python], 3.0),
+                                        ("warm (cache)", warm[python], 0.5)):
+                w = statistics.median(r[0] for r in runs)
+                cpu = statistics.median(r[1] for r in runs)
+                print(f"    scan, {label:15} : {w:7.3f} s  = {w / k:5.1f} x cat   (budget "
+                      f"{budget} s; CPU time {cpu:.3f} s)")
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import scriptkeeper.cli.app"], check=True)
         print(f"  of which interpreter + imports of the CLI: {time.perf_counter() - start:.3f} s")

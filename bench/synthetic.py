@@ -201,9 +201,9 @@ def repository(keep: Path | None, count: int, prefix: str) -> Iterator[Path]:
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def analysis_build() -> str:
-    """Whether the analysis these benchmarks time is compiled (pyproject.toml) or not."""
-    from scriptkeeper.body import shell  # one of the modules pyproject.toml compiles
-
-    return "pure Python (not compiled)" if shell.__file__.endswith(".py") else \
-        "compiled with mypyc"
+def analysis_build(python: str = sys.executable) -> str:
+    """Whether the analysis ``python`` runs is compiled (pyproject.toml) or not."""
+    # body.shell is one of the modules pyproject.toml lets mypyc compile
+    file = subprocess.run([python, "-c", "import scriptkeeper.body.shell as m; print(m.__file__)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return "pure Python (not compiled)" if file.endswith(".py") else "compiled with mypyc"
