@@ -4,7 +4,7 @@ The hook (``scriptkeeper-hook FILE``, what .pre-commit-hooks.yaml runs) in a
 repository of ``--count`` synthetic job scripts, median of ``--runs`` runs,
 as a ratio to ``python3 -c pass`` measured in the same run, interleaved so
 that both see the same machine load. Budget: under 10 times ``python3 -c
-pass``, and DESIGN.md's 150 ms wall. ``python3`` is whatever the PATH gives
+pass``, and the 150 ms wall of docs/performance.md#budgets. ``python3`` is whatever the PATH gives
 (a pyenv shim here, which costs far more than the interpreter), so the bare
 interpreter (``sys.executable -c pass``) is shown too.
 

@@ -13,7 +13,7 @@ The scripts are judged the way the scan's per-file stage models them
 dates from file times (or from one ``git log`` with ``--git``). The baseline,
 measured in the same run: SHA-256 over the same bytes with hashlib.
 
-Budget (DESIGN.md): grouping of 100,000 scripts under 30 s and 300 MB. The
+Budget (docs/performance.md#budgets): grouping of 100,000 scripts under 30 s and 300 MB. The
 memory figure is what the grouping itself allocates (tracemalloc peak); the
 process's peak RSS is printed too, but is mostly the job models the
 per-file stage made before grouping starts.

@@ -1,6 +1,6 @@
 """Benchmark: ``scriptkeeper scan`` of 10,000 synthetic job scripts, cold and warm.
 
-Budgets (DESIGN.md): cold (no result cache) under 3 s on 2 cores, warm (every
+Budgets (docs/performance.md#budgets): cold (no result cache) under 3 s on 2 cores, warm (every
 script answered by the cache) under 0.5 s. Each figure is also given as a
 ratio to ``cat``-ing the same files in the same run, which is what reading
 them costs on this machine. Then a breakdown of one cold and one warm scan

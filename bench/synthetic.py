@@ -204,6 +204,7 @@ def repository(keep: Path | None, count: int, prefix: str) -> Iterator[Path]:
 def analysis_build(python: str = sys.executable) -> str:
     """Whether the analysis ``python`` runs is compiled (pyproject.toml) or not."""
     # body.shell is one of the modules pyproject.toml lets mypyc compile
+    # from /, so that the source tree in the current folder does not shadow the install
     file = subprocess.run([python, "-c", "import scriptkeeper.body.shell as m; print(m.__file__)"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+                          capture_output=True, text=True, check=True, cwd="/").stdout.strip()
     return "pure Python (not compiled)" if file.endswith(".py") else "compiled with mypyc"

@@ -222,7 +222,10 @@ class ScanReport:
         return counts
 
     def as_json(self, scripts: bool = True) -> dict[str, Any]:
-        """The report in DESIGN.md's schema (``scripts=False``: with an empty script list)."""
+        """The report in the schema of docs/design.md#the-json-report.
+
+        ``scripts=False``: with an empty script list.
+        """
         return {
             "scriptkeeper": __version__,
             "root": str(self.root),

@@ -13,6 +13,8 @@ framework it imports (``lightning``, ``pytorch_lightning``,
 task variables itself, and unconditional evidence of GPU use
 (``accelerator="gpu"``, ``.cuda()``, ``"nccl"``). Results are cached per file
 and modification time.
+
+The SLURM facts relied on here: docs/launch-contracts.md §4.1 and §4.2.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ bound (``<1.9``, ``~=1.8.0``, ``^1.8``, ``==1.8.*``) the newest release below
 it; a lower bound alone (``>=2.0``) the newest release, which for Lightning is
 :data:`CURRENT`. rules.yaml ``frameworks:`` overrides the pins. Each file is
 read once per modification time.
+
+The SLURM facts relied on here: docs/launch-contracts.md §4.3.
 """
 
 from __future__ import annotations

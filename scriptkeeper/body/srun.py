@@ -19,6 +19,8 @@ options inside an allocation (reproduced on SLURM 22.05, see
   SLURM sets ``CUDA_VISIBLE_DEVICES`` for a step with GPUs, overriding the
   script's. An ``--exclusive`` job without a GPU request: the batch shell
   sees every GPU of the node, an srun step none.
+
+The SLURM facts relied on here: docs/launch-contracts.md §2.3, §2.5 and §2.6.
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ exit without tearing the interpreter down.
 
 A scan keeps every script's result alive until the report: tens of thousands
 of objects that survive each collection of CPython's cyclic garbage collector,
-which then walks them again and again (a third of a warm scan of 10,000
-scripts). The pipeline makes almost no reference cycles, so the entry points
-collect far less often; a library user importing scriptkeeper keeps the
-interpreter's own settings.
+which then walks them again and again
+(docs/performance.md#garbage-collector-and-exit). The pipeline makes almost
+no reference cycles, so the entry points collect far less often; a library
+user importing scriptkeeper keeps the interpreter's own settings.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def for_batch_work() -> None:
 def run_and_exit(command: Callable[[], object]) -> NoReturn:
     """Run a console script's ``command`` and end the process at once with its status.
 
-    As mypy does: tearing the interpreter down frees every object of a large
-    scan one by one (30 ms for 10,000 scripts) for nothing. The output is
+    As mypy does: tearing the interpreter down would free every object of a
+    large scan one by one, for nothing. The output is
     flushed first; nothing of ours registers exit handlers.
     """
     try:

@@ -5,6 +5,8 @@ with values normalised: memory in MB, time in minutes, long option names.
 ``ntasks`` is what ``SLURM_NTASKS`` will be in the batch environment, or
 None when SLURM will not set it; likewise ``ntasks_per_node``. Rules read
 this model through the names ``job``, ``step`` and ``cluster``.
+
+The SLURM facts relied on here: docs/launch-contracts.md §1.10 and §2.2.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ The result is a :class:`ParsedScript`: the directives sbatch applies, the ones
 it silently ignores (:class:`~scriptkeeper.parse.directive.Directive` s), and
 :class:`~scriptkeeper.records.Fact` s for every problem. Problems are never
 exceptions: any bytes give a ParsedScript.
+
+The SLURM facts relied on here: docs/launch-contracts.md §1.1-§1.5.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Loaded from ``data/sbatch-options.tsv`` (sbatch's own options per release) and
 parser resolves every ``#SBATCH`` option through :func:`OptionTable.resolve`,
 which reproduces GNU ``getopt_long``: exact names, unique prefixes, and
 ambiguous prefixes.
+
+The SLURM facts relied on here: docs/launch-contracts.md §1.5 and §1.6.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ so ``#PBS -N x`` overrides ``#SBATCH -J y`` wherever it stands. Scripts
 ported from PBS or LSF keep such lines by accident. This module maps the
 options that change the allocation onto sbatch's long names, so the model
 sees what SLURM will apply, and reports each line as a fact.
+
+The SLURM facts relied on here: docs/launch-contracts.md §1.9.
 """
 
 from __future__ import annotations

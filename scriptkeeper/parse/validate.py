@@ -3,6 +3,8 @@
 Per-option value grammars (time, memory, counts, gres, ``--gpus*``), options
 that sbatch refuses together, options given twice with different values, and
 SPANK plugin options the cluster profile declares. Produces facts only.
+
+The SLURM facts relied on here: docs/launch-contracts.md §1.8 and §1.10.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Each checker takes the text given to an option and returns either the
 normalised value or raises :class:`ValueProblem` with the message sbatch (or
 the controller) gives. Normalised units: time in minutes, memory in MB.
+
+The SLURM facts relied on here: docs/launch-contracts.md §1.7.
 """
 
 from __future__ import annotations

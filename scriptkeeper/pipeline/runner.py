@@ -23,9 +23,7 @@ from scriptkeeper.pipeline.discover import Candidate, Discovery
 from scriptkeeper.records import ScriptResult
 from scriptkeeper.rules.config import Config
 
-# Scripts to judge before worker processes pay for their start. Measured on 2 CPUs
-# (bench/bench_scan.py; ~0.85 ms a script): 200 scripts 166 ms alone, 106 ms with 2
-# workers; 2,000 scripts 1.73 s alone, 0.98 s with 2 workers; 100 scripts: slower.
+# Scripts before worker processes pay for their start (docs/performance.md#worker-processes).
 POOL_MIN = 200
 CHUNK = 100  # scripts a worker takes at a time
 FIRST = 0  # scripts judged here before the workers are forked (see _judged)
@@ -52,8 +50,8 @@ def judge_one(root: Path, config: Config, candidate: Candidate) -> ScriptResult:
     return result
 
 
-# the analysis chain, imported when the first script is not in the cache (a warm scan does
-# without); kept here, as an import statement in judge_one costs a few percent of it
+# the analysis, imported on the first cache miss (a warm scan never needs it) and kept here:
+# no import statement per script
 _ANALYSIS: tuple[ModuleType, Callable[..., tuple[bytes, bytes]]] | None = None
 
 
@@ -105,16 +103,14 @@ def _judged(root: Path, config: Config, scripts: list[Candidate], record: bool,
     if workers is None:
         workers = min(_cpus(), len(scripts) // CHUNK) if len(scripts) >= POOL_MIN else 1
     if workers >= 2:
-        import multiprocessing  # 6 ms of imports a one-file hook run does without
+        import multiprocessing  # only when a pool starts: the one-file hook never needs it
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for start in range(0, len(scripts), CHUNK):
             results, reads = _judge(root, config, scripts[start:start + CHUNK], record)
             yield list(results), reads
         return
-    # The analysis modules imported here, before the fork, for the workers to inherit. Each
-    # worker warms its own memos (option tables, lexed lines, entry points): with the
-    # analysis compiled, judging a first chunk here for them to inherit cost more serial
-    # time than it saved them (median of 10 cold scans of 10,000 scripts: 2.36 s, 2.29 s).
+    # the analysis imported before the fork, for the workers to inherit; each warms its own
+    # memos (judging a first chunk here did not pay: docs/performance.md#worker-processes)
     _analysis()
     if FIRST:
         results, reads = _judge(root, config, scripts[:FIRST], record)
@@ -172,8 +168,8 @@ def analysed(found: Discovery, config: Config, use_cache: bool = True,
     block, so that one found damaged then is dropped from the cache, and one
     worked out then is kept. ``details``: the worker processes send every job
     model too (for a stage that reads them all); by default the parent
-    analyses again the few scripts whose model it needs (encoding 10,000
-    models costs a tenth of the analysis).
+    analyses again the few scripts whose model it needs, which is cheaper
+    than encoding every model.
     """
     scripts = found.scripts
     store = None

@@ -157,7 +157,7 @@ _quote = functools.lru_cache(maxsize=1 << 16)(shlex.quote)
 _LineKey = tuple[str, bool, bool, bool, "bool | None"]
 _LineEffect = tuple["tuple[str, ...] | None", tuple[str, ...], bool, bool, bool]
 _SEEN: dict[bool, dict[_LineKey, _LineEffect]] = {True: {}, False: {}}
-_SEEN_MAX = 1 << 14  # about 8 MB at most; 11,000 lines for 10,000 scripts
+_SEEN_MAX = 1 << 14  # bounded memory (docs/performance.md#redundancy)
 
 
 class _Lexer:

@@ -21,6 +21,8 @@ is ``--partition``), with:
 
 Defaults are never filled in: ``--ntasks=1`` and no ``--ntasks`` are two
 different jobs to SLURM (``SLURM_NTASKS`` is set or not).
+
+The SLURM facts relied on here: docs/launch-contracts.md §2.2 and §2.4.
 """
 
 from __future__ import annotations

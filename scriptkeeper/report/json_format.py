@@ -1,12 +1,9 @@
-"""The JSON report: the schema fixed in DESIGN.md.
+"""The JSON report (report stage), in the schema of docs/design.md#the-json-report.
 
-One script (and one skipped file) a line. ``indent=`` would switch the json
-module to its pure-Python encoder (0.3 s for 10,000 scripts), and even one C
-encoder call a script costs twice what this does: each script's line is
-written from its fields, every string through the C string encoder, in
-exactly the form ``json.dumps(result.as_json(), ensure_ascii=False)`` gives
-(a test holds the two together). Valid JSON all the same; only the layout
-differs from an indented dump.
+One script (and one skipped file) a line, written from its fields with the C
+string encoder, in exactly the form ``json.dumps(result.as_json(),
+ensure_ascii=False)`` gives (a test holds the two together); ``indent=`` would
+use the json module's slow pure-Python encoder (docs/performance.md#the-json-report).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import yaml
 
-# PyYAML (about 20 ms to import) is imported on the first load, not with this module:
+# PyYAML is imported on the first load, not with this module:
 # the configuration module, and so every command, imports LineDict and YamlError.
 
 

@@ -1,4 +1,7 @@
-"""The JSON report: DESIGN.md's schema, each script's line exactly as json.dumps writes it."""
+"""The JSON report: the schema of docs/design.md#the-json-report.
+
+Each script's line is exactly what json.dumps writes.
+"""
 
 from __future__ import annotations
 
