@@ -31,7 +31,9 @@ def complete(*words: str) -> str:
 def test_install_completion_then_a_new_bash_completes(tmp_path: Path) -> None:
     # a user installs completion for the console script, so the test needs it installed
     assert Path(scriptkeeper_command()[0]).name == "scriptkeeper"
-    installed = bash("scriptkeeper --install-completion", tmp_path)
+    # two commands, so that bash forks rather than execs: typer looks for a bash parent, which
+    # a lone command would not have (the test then depended on how pytest was started)
+    installed = bash("scriptkeeper --install-completion; exit $?", tmp_path)
     assert installed.returncode == 0, installed.stderr
     assert "bash completion installed" in installed.stdout
     assert "scriptkeeper" in (tmp_path / ".bashrc").read_text()
