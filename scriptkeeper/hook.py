@@ -6,7 +6,8 @@ passes (or, with ``--staged``, the staged files and their staged content,
 for the plain git hook ``scriptkeeper install-hook`` writes), keeps those
 whose name looks like a job script (``.slurm .sbatch .sh .bash .job``) and
 whose content is one, and runs the pipeline on them. It never changes a
-script. Exit 1 when one of them is broken; baselined findings do not count.
+script. Exit 1 when one of them is broken; baselined findings do not count
+(the codes are :mod:`scriptkeeper.cli.common`'s, which imports no typer).
 
 Redundancy is judged against every job script of the repository; rules.yaml
 ``hook.redundancy`` makes a redundant script a ``warning`` (the default: it
@@ -24,13 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, configuration_error, hook_error
 from scriptkeeper.pipeline.discover import MAX_SIZE, Candidate, Discovery, is_job_script
 
 if TYPE_CHECKING:
     from scriptkeeper.records import ScriptResult
 
 JOB_NAME = re.compile(r"\.(slurm|sbatch|sh|bash|job)$")
-EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
 
 
 def _git(root: Path | None, *args: str) -> bytes:
@@ -100,8 +101,7 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
         return _check([Path(n) for n in names], content, config_file, use_baseline, use_cache,
                       out)
     except ConfigError as error:
-        print(f"scriptkeeper: configuration error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return hook_error(configuration_error(error))
 
 
 def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | None,
@@ -170,8 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args.files, args.config, args.staged, not args.no_baseline,
                    not args.no_cache)
     except (RuntimeError, subprocess.CalledProcessError) as error:
-        print(f"scriptkeeper: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return hook_error(str(error))
 
 
 def console() -> None:

@@ -138,6 +138,23 @@ def test_a_scan_answered_from_the_cache_runs_no_analysis(tmp_path: Path,
     assert not any(m.startswith(ANALYSIS) for m in warm), warm
 
 
+def test_the_hook_loads_no_typer(tmp_path: Path) -> None:
+    # its exit codes and messages come from cli.common, which must not bring typer along
+    (tmp_path / "rules.yaml").write_text("nosuch: 1\n")
+    (tmp_path / "a.slurm").write_text("#!/bin/bash\n#SBATCH --nodes=1\nsrun hostname\n")
+    probe = """
+        import json, sys
+        from scriptkeeper.hook import main
+        code = main(["a.slurm"])
+        cli = sorted(m for m in sys.modules if m.split(".")[0] in ("typer", "click", "rich"))
+        sys.stderr.write("\\nCLI " + json.dumps([code, cli]) + "\\n")
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(probe)], capture_output=True,
+                          text=True, cwd=tmp_path, check=False)
+    assert "scriptkeeper: configuration error: " in done.stderr
+    assert done.stderr.splitlines()[-1] == "CLI [2, []]", done.stderr
+
+
 def test_the_hook_on_a_cached_repository_runs_no_analysis(tmp_path: Path) -> None:
     repo = _warm_repo(tmp_path)
     hook = """

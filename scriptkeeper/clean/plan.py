@@ -3,8 +3,9 @@
 From a :class:`~scriptkeeper.pipeline.scan.ScanReport`: every script judged broken or
 redundant (``--only`` narrows it), except
 
-- pinned scripts (rules.yaml ``redundancy.pin``, gitignore patterns relative
-  to the folder of that rules.yaml): never moved, whatever their verdict;
+- pinned scripts (rules.yaml ``redundancy.pin``, :mod:`scriptkeeper.rules.pins`,
+  the same answer grouping uses for never redundant): never moved, whatever
+  their verdict;
 - a redundant script whose keeper would itself be moved: it stays, so the
   tree never loses the last copy of a job.
 
@@ -30,6 +31,7 @@ from scriptkeeper.clean.paths import UnsafePath, check_relative
 from scriptkeeper.pipeline.discover import BACKUP_DIR
 from scriptkeeper.records import ScanReport, ScriptResult
 from scriptkeeper.rules.config import Config
+from scriptkeeper.rules.pins import Pins
 
 VERDICTS = ("broken", "redundant")
 STAMP = "{timestamp}"
@@ -86,34 +88,6 @@ def backup_name(now: datetime, attempt: int) -> str:
     return name
 
 
-class Pins:
-    """rules.yaml ``redundancy.pin``: gitignore patterns, relative to the rules.yaml folder.
-
-    A path matches when the pattern matches it relative to that folder or
-    relative to the root: generous on purpose, a pin is a promise not to move.
-    """
-
-    def __init__(self, config: Config, root: Path) -> None:
-        self.prefix = ""
-        if config.base is not None and config.base != root:
-            try:
-                self.prefix = config.base.relative_to(root).as_posix() + "/"
-            except ValueError:
-                self.prefix = ""
-        self.spec = None
-        if config.redundancy.pin:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(config.redundancy.pin)
-
-    def __call__(self, path: str) -> bool:
-        if self.spec is None:
-            return False
-        if self.spec.match_file(path):
-            return True
-        return path.startswith(self.prefix) and bool(self.spec.match_file(path[len(self.prefix):]))
-
-
 def _reason(result: ScriptResult) -> str:
     if result.verdict == "redundant":
         text = f"redundant of {result.redundant_of}" if result.redundant_of else "redundant"
@@ -160,7 +134,7 @@ def _template(config: Config) -> list[str]:
 def make_plan(report: ScanReport, only: str | None = None) -> Plan:
     """The moves for ``report``: see the module docstring for the rules."""
     wanted = VERDICTS if only is None else (only,)
-    pinned = Pins(report.config, report.root)
+    pinned = Pins.of(report.config, report.root)
     by_path = {r.path: r for r in report.scripts}
     candidates: list[ScriptResult] = []
     held: list[Held] = []

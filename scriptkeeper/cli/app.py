@@ -1,7 +1,8 @@
 """The ``scriptkeeper`` command: a thin typer layer over the command modules beside it.
 
 Each command lives in its own module under ``scriptkeeper.cli`` and is
-registered here. Exit codes: 0 nothing broken, 1 something broken, 2 usage or
+registered here. Exit codes (named in ``scriptkeeper.cli.common``): 0 nothing
+broken, 1 something broken (``clean``/``restore``: refused), 2 usage or
 configuration error.
 """
 
@@ -22,6 +23,7 @@ from scriptkeeper.cli import (
     rules_cmd,
     scan_cmd,
 )
+from scriptkeeper.cli.common import EXIT_OK
 
 app = typer.Typer(
     name="scriptkeeper",
@@ -35,7 +37,7 @@ app = typer.Typer(
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"scriptkeeper {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()

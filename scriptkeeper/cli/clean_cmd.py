@@ -2,7 +2,8 @@
 
 A thin layer over ``scriptkeeper.clean``: scan, plan, check, ask, move,
 commit. Exit 0 when done (or nothing to do), 1 when refused or failed
-(nothing changed), 2 for usage or configuration errors.
+(nothing changed), 2 for usage or configuration errors (the codes and the
+refusal helpers are ``scriptkeeper.cli.common``'s).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_OK, fail, guarded
+from scriptkeeper.cli.common import EXIT_OK, EXIT_REFUSED, fail, guarded, problems, refuse
 
 if TYPE_CHECKING:
     from scriptkeeper.clean.backup import Prepared
@@ -25,13 +26,6 @@ if TYPE_CHECKING:
 
 # scriptkeeper.clean (and GitPython) load only when this command runs: the CLI
 # starts fast for scan and the pre-commit hook.
-
-EXIT_REFUSED = 1
-
-
-def refuse(message: str) -> NoReturn:
-    typer.echo(f"scriptkeeper: refusing to clean: {message}", err=True)
-    raise typer.Exit(EXIT_REFUSED)
 
 
 def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
@@ -122,16 +116,16 @@ def clean(
         raise typer.Exit(EXIT_REFUSED if prepared.problems else EXIT_OK)
     reason = githook_guard.inside_hook()
     if reason is not None:
-        refuse(f"{reason}; run 'scriptkeeper clean' outside git hooks")
+        refuse("clean", f"{reason}; run 'scriptkeeper clean' outside git hooks")
     try:
         lock = Lock.acquire(lock_path(root, repo.git_dir if repo else None))
     except Refused as error:
-        refuse(str(error))
+        refuse("clean", str(error))
     try:
         _clean_locked(lock, repo, root, targets, config, only, commit, yes, allow_dirty, now)
     except GitError as error:
         # raised before anything moved, or after a rollback (see run_clean)
-        refuse(str(error))
+        refuse("clean", str(error))
     finally:
         lock.release()
 
@@ -140,9 +134,7 @@ def _report(prepared: Prepared, backup: str, dry_run: bool) -> None:
     show_plan(prepared.plan, backup, dry_run)
     if not prepared.plan.moves:
         typer.echo("Nothing to clean: no broken or redundant script to move.")
-    for problem in prepared.problems:
-        typer.echo(f"scriptkeeper: {'would refuse' if dry_run else 'refusing'}: {problem}",
-                   err=True)
+    problems(prepared.problems, dry_run)
 
 
 def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Path],
@@ -156,7 +148,7 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
     try:
         recovered = recover(root, git, lock)
     except Refused as error:
-        refuse(str(error))
+        refuse("clean", str(error))
     if recovered is not None:
         typer.echo(recovered.message)
     plan, config_commit = _plan(targets, config, only)
@@ -169,17 +161,17 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
         raise typer.Exit(EXIT_OK)
     if not yes:
         if not sys.stdin.isatty():
-            refuse("no terminal to ask for confirmation; pass --yes to move without asking")
+            refuse("clean", "no terminal to ask for confirmation; pass --yes to move "
+                            "without asking")
         if not typer.confirm(f"Move these {len(plan.moves)} scripts?", default=False):
             typer.echo("Nothing was moved.")
             raise typer.Exit(EXIT_REFUSED)
     try:
         result = run_clean(prepared, git, lock, commit, now)
     except Refused as error:
-        refuse(str(error))
+        refuse("clean", str(error))
     except Failed as error:
-        typer.echo(f"scriptkeeper: {error}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from error
+        fail(str(error), EXIT_REFUSED)
     what = f"; recorded as commit {result.commit[:12]}" if result.commit else " (no commit)"
     typer.echo(f"Moved {len(result.entries)} job script{'s' if len(result.entries) != 1 else ''} "
                f"into {result.backup}/{what}.")

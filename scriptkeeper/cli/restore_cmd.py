@@ -1,17 +1,18 @@
 """``scriptkeeper restore``: put a backup made by ``clean`` back, byte-identical.
 
 A thin layer over ``scriptkeeper.clean.restore``. Exit 0 when done, 1 when
-refused or failed (nothing changed), 2 for usage errors.
+refused or failed (nothing changed), 2 for usage errors (the codes and the
+refusal helpers are ``scriptkeeper.cli.common``'s).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_OK
+from scriptkeeper.cli.common import EXIT_OK, EXIT_REFUSED, fail, problems, refuse
 
 if TYPE_CHECKING:
     from scriptkeeper.clean.gitops import GitRepo
@@ -19,13 +20,6 @@ if TYPE_CHECKING:
     from scriptkeeper.clean.restore import RestorePlan
 
 # scriptkeeper.clean (and GitPython) load only when this command runs.
-
-EXIT_REFUSED = 1
-
-
-def refuse(message: str) -> NoReturn:
-    typer.echo(f"scriptkeeper: refusing to restore: {message}", err=True)
-    raise typer.Exit(EXIT_REFUSED)
 
 
 def _show(plan: RestorePlan, dry_run: bool) -> None:
@@ -40,9 +34,7 @@ def _show(plan: RestorePlan, dry_run: bool) -> None:
                 "duplicate": "  (already in place; the backup copy is dropped)"}[item.action]
         typer.echo(f"  {shown(plan.backup + '/' + item.entry.stored)}  ->  "
                    f"{shown(item.entry.path)}{note}")
-    for problem in plan.problems:
-        typer.echo(f"scriptkeeper: {'would refuse' if dry_run else 'refusing'}: {problem}",
-                   err=True)
+    problems(plan.problems, dry_run)
 
 
 def _locate(folder: Path | None) -> tuple[Path, bool, str, RestorePlan]:
@@ -52,7 +44,7 @@ def _locate(folder: Path | None) -> tuple[Path, bool, str, RestorePlan]:
     try:
         root, in_git, backup, manifest = locate(folder, Path.cwd())
     except Refused as error:
-        refuse(str(error))
+        refuse("restore", str(error))
     return root, in_git, backup, plan_restore(root, in_git, backup, manifest)
 
 
@@ -75,7 +67,7 @@ def restore(
     from scriptkeeper.pipeline.discover import git_toplevel
 
     if backup_dir is not None and not backup_dir.is_dir():
-        refuse(f"{backup_dir} is not a folder")
+        refuse("restore", f"{backup_dir} is not a folder")
     start = backup_dir if backup_dir is not None else Path.cwd()
     top = git_toplevel(start.resolve())
     repo = None
@@ -95,7 +87,7 @@ def restore(
         raise typer.Exit(EXIT_REFUSED if plan.problems else EXIT_OK)
     reason = githook_guard.inside_hook()
     if reason is not None:
-        refuse(f"{reason}; run 'scriptkeeper restore' outside git hooks")
+        refuse("restore", f"{reason}; run 'scriptkeeper restore' outside git hooks")
     if top is not None:
         root = top
     else:
@@ -106,11 +98,11 @@ def restore(
     try:
         lock = Lock.acquire(lock_path(root, repo.git_dir if repo else None))
     except Refused as error:
-        refuse(str(error))
+        refuse("restore", str(error))
     try:
         _restore_locked(lock, repo, root, backup_dir)
     except GitError as error:
-        refuse(str(error))
+        refuse("restore", str(error))
     finally:
         lock.release()
 
@@ -125,7 +117,7 @@ def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
     try:
         recovered = recover(root, repo, lock)
     except Refused as error:
-        refuse(str(error))
+        refuse("restore", str(error))
     if recovered is not None:
         typer.echo(recovered.message)
         if backup_dir is None:
@@ -140,27 +132,26 @@ def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
         try:
             repo.refuse_states()
         except Refused as error:
-            refuse(str(error))
+            refuse("restore", str(error))
         if repo.index_locked():
-            refuse(f"{repo.git_dir / 'index.lock'} exists: another git command is running "
-                   f"(or one crashed; then remove the file)")
+            refuse("restore", f"{repo.git_dir / 'index.lock'} exists: another git command "
+                              f"is running (or one crashed; then remove the file)")
     root_found, _, _, plan = _locate(backup_dir)
     if root_found != root:
-        refuse(f"the backup belongs to {root_found}, not {root}")
+        refuse("restore", f"the backup belongs to {root_found}, not {root}")
     _show(plan, dry_run=False)
     if plan.problems:
         raise typer.Exit(EXIT_REFUSED)
     if repo is not None and plan.manifest.commit:
         identity = repo.identity_problem()
         if identity is not None:
-            refuse(identity)
+            refuse("restore", identity)
     try:
         result = run_restore(plan, repo, lock)
     except Refused as error:
-        refuse(str(error))
+        refuse("restore", str(error))
     except Failed as error:
-        typer.echo(f"scriptkeeper: {error}", err=True)
-        raise typer.Exit(EXIT_REFUSED) from error
+        fail(str(error), EXIT_REFUSED)
     what = f"; recorded as commit {result.commit[:12]}" if result.commit else ""
     gone = "" if result.folder_removed else f" ({result.backup}/ kept: it holds other files)"
     typer.echo(f"Restored {result.moved} file{'s' if result.moved != 1 else ''} from "

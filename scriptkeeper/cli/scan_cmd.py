@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, fail, guarded, use_color
+from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, complain, fail, guarded, use_color
 from scriptkeeper.report import FORMATS
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def scan(
         raise typer.Exit(EXIT_OK)
     sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     if report.sbatch_check is not None:
-        typer.echo(f"scriptkeeper: {report.sbatch_check.line()}", err=True)
+        complain(report.sbatch_check.line())
     broken = report.summary["broken"] > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
 

@@ -11,8 +11,10 @@ broken script keeps its verdict and gets a note instead. The modules:
 - ``family``: a file name without its version and status markers;
 - ``kind``: the shape of the allocation and the launch steps;
 - ``file_dates``: first and last change dates (one ``git log``);
-- ``pins``: rules.yaml ``redundancy.pin``;
 - ``group``: buckets, keepers, verdicts; ``explain``: the reasons.
+
+Which scripts are pinned (never redundant) is :mod:`scriptkeeper.rules.pins`,
+the same answer ``clean`` uses for never moved.
 
 Rendering is the report stage's: ``report/family_tree`` and ``report/keeper_diff``.
 """
@@ -28,7 +30,7 @@ from scriptkeeper.rules.config import Config
 def apply(results: list[ScriptResult], config: Config, root: Path, in_git: bool) -> None:
     """Mark redundant scripts among ``results`` (in place)."""
     from scriptkeeper.redundancy.group import run
-    from scriptkeeper.redundancy.pins import pins
+    from scriptkeeper.rules.pins import Pins
 
-    run(results, config.redundancy, pins(config, root), root, in_git, config.slurm_version,
+    run(results, config.redundancy, Pins.of(config, root), root, in_git, config.slurm_version,
         config.plugin_options)
