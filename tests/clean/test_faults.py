@@ -39,6 +39,9 @@ from .support import (
     snapshot,
 )
 
+# each crash point runs clean or restore to a SIGKILL and recovers: seconds a case
+pytestmark = pytest.mark.slow
+
 SCRIPTS = 50
 MIN_POINTS = 24
 

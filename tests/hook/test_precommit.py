@@ -20,6 +20,9 @@ from tests.conftest import REPO
 
 from .repo import BROKEN, GIT_ENV, GOOD, Repo
 
+# the real pre-commit builds a hook environment: seconds a test
+pytestmark = pytest.mark.slow
+
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 

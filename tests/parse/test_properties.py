@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scriptkeeper.parse.header import parse
 from scriptkeeper.pipeline.analyze import analyze_script
 from scriptkeeper.rules.config import load_config
+
+pytestmark = pytest.mark.slow  # property tests: many generated examples
 
 EXAMPLES = int(os.environ.get("SCRIPTKEEPER_HYPOTHESIS_EXAMPLES", "10000" if os.environ.get(
     "CI") else "1000"))

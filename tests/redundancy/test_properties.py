@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from scriptkeeper.redundancy.body import canonical
 from scriptkeeper.redundancy.family import split_name
 from scriptkeeper.redundancy.signature import signature
 from scriptkeeper.rules.config import load_config
+
+pytestmark = pytest.mark.slow  # property tests: many generated examples
 
 CONFIG = load_config(None)
 SHELLISH = st.text(alphabet=st.sampled_from(list("ab =$\"'\\`#*{}()<>|&;~\n\t2-_.v")),
