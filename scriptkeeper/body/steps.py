@@ -30,7 +30,12 @@ from scriptkeeper.model.build import JobModel, LaunchStep, new_frozen
 from scriptkeeper.parse.header import ParsedScript
 from scriptkeeper.pipeline import fsview
 from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
 from scriptkeeper.rules.config import Config
+
+# the fact kinds made here; the import checks them against fact_kinds.KINDS, which
+# rules.yaml loading reads without importing this module
+FACTS = fact_kinds.declare(__name__, "missing-entrypoint")
 
 _LIGHTNING = frozenset({"lightning", "pytorch_lightning", "fabric"})
 _GPU_OPTIONS = frozenset({"gres", "gpus", "gpus-per-node", "gpus-per-task"})
