@@ -174,9 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 when a page is missing or out of date")
     args = parser.parse_args(argv)
-    from scriptkeeper.rules.config import builtin_rules
+    from scriptkeeper.rules.config import ConfigError, check_builtin
 
-    expected = pages(builtin_rules())
+    try:
+        rules = check_builtin()  # a page shows its rule: one a user could not write fails here
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    expected = pages(rules)
     if args.check:
         problems = differences(args.out, expected)
         for problem in problems:
