@@ -138,8 +138,8 @@ class LaunchStep:
     gpu_request_line: int = 0  # the ignored GPU directive, else the first GPU line
     gpu_request_ignored: str = ""  # that ignored directive as written
     gpus_wanted: int | None = None  # GPUs per node the script's GPU steps would use
-    tasks_effect: str = ""  # what this launcher does with this task layout
-    tasks_fix: str = ""
+    tasks_effect: str = ""  # what the launcher does with a task layout that does not fit it
+    tasks_fix: str = ""  # the task layout that fits the launcher
 
     @property
     def per_node_launcher(self) -> bool:
