@@ -40,10 +40,11 @@ SEVERITIES = ("error", "warning", "info")
 class Fact:
     """A problem the parser or analysis found, keyed by the rule that may report it."""
 
-    kind: str
-    line: int
-    detail: str
-    fix: str = ""
+    kind: str  # what was found: the kind a rule names with 'fact: KIND'
+    line: int  # the line it is on
+    detail: str  # what is wrong and what SLURM does about it, in a sentence
+    fix: str = ""  # how to fix it
+    # details for the code that reads the fact (an invalid-value's option)
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __init__(self, kind: str, line: int, detail: str, fix: str = "",

@@ -1,4 +1,4 @@
-"""docs/rules/: one page a rule, generated from rules.yaml, never out of date."""
+"""docs/rules/: one page a rule and the fields page, generated, never out of date."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from scriptkeeper.model.jobmodel import LaunchStep
+from scriptkeeper.rules import fact_kinds, rule_fields
 from scriptkeeper.rules import pages as docs
 from scriptkeeper.rules.config import builtin_rules, load_config
 from tests.conftest import REPO
@@ -36,6 +38,32 @@ def test_every_rule_has_a_page_with_all_four_parts() -> None:
     index = (RULE_PAGES / docs.INDEX).read_text(encoding="utf-8")
     for rule in rules.values():
         assert f"| {rule.code} | [{rule.name}]({rule.name}.md) |" in index
+
+
+def test_the_fields_page_lists_what_a_rule_can_read() -> None:
+    page = (RULE_PAGES / docs.FIELDS).read_text(encoding="utf-8")
+    assert docs.FIELDS[:-len(".md")] not in builtin_rules(), "a rule page would overwrite it"
+    assert f"[{docs.FIELDS}]({docs.FIELDS})" in (RULE_PAGES / docs.INDEX).read_text()
+    for name, cls, _ in rule_fields.SECTIONS:
+        documented = rule_fields.documented(cls)
+        # what the page lists is what the expression checker accepts, each with a meaning
+        assert {d.name for d in documented} == rule_fields.readable(cls), name
+        assert [d.name for d in documented if not d.meaning or not d.type] == [], name
+        for doc in documented:
+            assert f"| `{name}.{doc.name}` | " in page
+    for kind, module in fact_kinds.KINDS.items():
+        assert f"| `{kind}` | `{module}` | " in page
+    reported = {r.fact for r in builtin_rules().values() if r.fact is not None}
+    assert reported == set(fact_kinds.KINDS), "a built-in rule for every kind"
+    assert "| `tasks_effect` |" not in page and "| `step.tasks_effect` | `str` | what " in page
+
+
+def test_a_field_meaning_is_its_comment_or_the_comments_above_it() -> None:
+    meanings = {d.name: d.meaning for d in rule_fields.documented(LaunchStep)}
+    assert meanings["devices"] == "devices the framework will use per node"  # on its line
+    assert meanings["framework"].startswith("the training framework the entry point uses")
+    assert meanings["end_line"].startswith("the line the launch command ends on")  # no heading
+    assert meanings["waiting_peers"] == "the ranks a single process waits for: SLURM_NTASKS - 1"
 
 
 def test_check_finds_missing_stale_and_left_over_pages(tmp_path: Path) -> None:

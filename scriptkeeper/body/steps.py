@@ -10,7 +10,9 @@ becomes a :class:`~scriptkeeper.model.build.LaunchStep` with what SLURM gives it
 (:mod:`scriptkeeper.body.entrypoints`, :mod:`scriptkeeper.body.framework_pins`), and what the
 launcher will do with that layout. The rules in rules.yaml judge the steps;
 this module only establishes facts (and the ``shell-syntax-error`` and
-``missing-entrypoint`` facts).
+``missing-entrypoint`` facts). One judgement is made here, where its prose is
+written: whether the task layout fits the launcher (``tasks_effect`` is set
+only when it does not; ntasks-launcher-mismatch reports it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from scriptkeeper.model.build import JobModel, LaunchStep, new_frozen
 from scriptkeeper.parse.header import ParsedScript
 from scriptkeeper.pipeline import fsview
 from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
 from scriptkeeper.rules.config import Config
+
+# the fact kinds made here; the import checks them against fact_kinds.KINDS, which
+# rules.yaml loading reads without importing this module
+FACTS = fact_kinds.declare(__name__, "missing-entrypoint")
 
 _LIGHTNING = frozenset({"lightning", "pytorch_lightning", "fabric"})
 _GPU_OPTIONS = frozenset({"gres", "gpus", "gpus-per-node", "gpus-per-task"})
@@ -330,7 +337,7 @@ class _Analysis:
         step = self.processes(step, inv)
         why = self.evidence(step, inv, env, cvd)
         step = self.lightning(step, inv)
-        effect, fix = _effect(step, job)  # neither reads the evidence: set with them
+        effect, fix = _effect(step, job, bool(why))  # set with the evidence: one _fill
         return _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
                      tasks_effect=effect, tasks_fix=fix)
 
@@ -760,8 +767,9 @@ def _gpus_used(step: LaunchStep, job: JobModel) -> int | None:
     return None
 
 
-def _effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
-    """What the launcher does with this task layout, and the layout that fits it."""
+def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> tuple[str, str]:
+    """What the launcher does with a task layout that does not fit it ("" when it fits:
+    the ntasks-launcher-mismatch rule reports this text), and the layout that fits it."""
     per_node = step.tasks_per_node
     if step.srun and step.per_node_launcher and per_node is not None and per_node > 1:
         procs = step.procs_per_task
@@ -778,58 +786,74 @@ def _effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
     if step.lightning_slurm:
         return _lightning_effect(step, job)
     if step.slurm_driven and step.srun and per_node is not None:
+        visible = step.gpus_visible
+        fix = (f"use `#SBATCH --ntasks-per-node={visible}` (one task per GPU), or request "
+               f"{per_node} GPUs per node")
+        # tasks bound to their own GPUs, or not using any, pick no index they cannot see
+        if step.gpu_isolated or not uses_gpu or visible is None or not per_node > visible > 0:
+            return "", fix
         effect = (f"srun starts {per_node} tasks per node, one process each, but they see "
-                  f"{step.gpus_visible} GPUs: the ranks beyond {step.gpus_visible} pick a GPU "
+                  f"{visible} GPUs: the ranks beyond {visible} pick a GPU "
                   f"index that does not exist (`invalid device ordinal`)")
-        return effect, (f"use `#SBATCH --ntasks-per-node={step.gpus_visible}` (one task per "
-                         f"GPU), or request {per_node} GPUs per node")
+        return effect, fix
     if step.launcher == "mpirun" and step.mpi_np is not None and step.mpi_slots:
+        fix = (f"request the ranks: `#SBATCH --ntasks={step.mpi_np}`, or run "
+               f"`mpirun -np {step.mpi_slots}`")
+        if step.mpi_oversubscribe or not step.mpi_np > step.mpi_slots > 0:
+            return "", fix  # the ranks fit the slots, or mpirun is told to oversubscribe
         effect = (f"`mpirun -np {step.mpi_np}` asks for {step.mpi_np} ranks but the job has "
                   f"{step.mpi_slots} task slots: Open MPI stops with \"There are not enough "
                   f"slots available\" (MPICH and Intel MPI oversubscribe the job's CPUs)")
-        return effect, (f"request the ranks: `#SBATCH --ntasks={step.mpi_np}`, or run "
-                        f"`mpirun -np {step.mpi_slots}`")
+        return effect, fix
     return "", ""
 
 
 def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
-    """Lightning under SLURM: what it does with SLURM_NTASKS(_PER_NODE), and what fits it."""
+    """Lightning under SLURM: what it does with SLURM_NTASKS(_PER_NODE) when they do not fit
+    its devices ("" when they fit, or another rule says what happens), and what fits."""
     ntasks = step.slurm_ntasks or 0
     per_node = step.slurm_ntasks_per_node or 0
     nodes = step.slurm_nnodes or job.nodes
     devices = step.devices
     run = "" if step.srun else f" and `srun {step.command}`"
     if step.lightning_start_error.startswith("RuntimeError"):
+        # --ntasks without --ntasks-per-node: ntasks-without-per-node says so, with this fix
         want = max(ntasks // max(nodes, 1), 1)
-        return (f"{step.framework_label} stops at start-up with \"{step.lightning_start_error}\"",
-                f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead of "
-                f"{step.tasks_option}{run}")
+        return "", (f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead "
+                    f"of {step.tasks_option}{run}")
     if per_node and devices and per_node != devices:
-        what = (f"\"{step.lightning_start_error}\"" if step.lightning_start_error else
-                "ranks that do not match the GPUs")
-        effect = (f"{per_node} tasks per node ({step.tasks_option}) but {step.framework_label} "
-                  f"uses `devices={devices}` per node: it stops at start-up with {what}")
         if step.extra.get("devices_auto") and per_node > devices:
             fix = (f"request {per_node} GPUs per node (`#SBATCH --gres=gpu:{per_node}`) so "
                    f"each task gets one, or use `--ntasks-per-node={devices}`{run}")
         else:
             fix = f"use `#SBATCH --ntasks-per-node={devices}` (one task per device){run}"
+        # tasks bound to their own GPU (lightning-per-task-gpus says so), or counts that are none
+        if step.gpu_isolated or min(per_node, devices) < 0:
+            return "", fix
+        what = (f"\"{step.lightning_start_error}\"" if step.lightning_start_error else
+                "ranks that do not match the GPUs")
+        effect = (f"{per_node} tasks per node ({step.tasks_option}) but {step.framework_label} "
+                  f"uses `devices={devices}` per node: it stops at start-up with {what}")
         return effect, fix
     if devices and 0 < ntasks < devices:
-        effect = (f"world size {ntasks} on {devices} GPUs")
+        # world size below the devices: lightning-single-process says so, with this fix
         if step.srun:
             fix = (f"use `#SBATCH --ntasks-per-node={devices}` instead of {step.tasks_option} "
                    f"so srun starts one task per GPU")
         else:
             fix = (f"use `#SBATCH --ntasks-per-node={devices}` and `srun {step.command}`, or drop "
                    f"{step.tasks_option} so Lightning starts the {devices} processes itself")
-        return effect, fix
+        return "", fix
     if per_node and devices == per_node and ntasks < nodes * per_node:
+        fix = (f"drop `--ntasks` (or set it to {nodes * per_node}) and keep "
+               f"`--ntasks-per-node={per_node}`")
+        # idle GPUs only when SLURM_NTASKS and SLURM_NNODES are known, not guessed
+        if ntasks <= 0 or per_node < 0 or not step.slurm_nnodes:
+            return "", fix
         effect = (f"SLURM_NTASKS={ntasks} is smaller than {nodes} nodes x {per_node} tasks per "
                   f"node: {step.framework_label} trains with world size {ntasks} and leaves "
                   f"GPUs idle")
-        return effect, (f"drop `--ntasks` (or set it to {nodes * per_node}) and keep "
-                        f"`--ntasks-per-node={per_node}`")
+        return effect, fix
     return "", ""
 
 

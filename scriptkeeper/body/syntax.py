@@ -16,6 +16,11 @@ import shutil
 import subprocess
 
 from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
+
+# the fact kinds made here; the import checks them against fact_kinds.KINDS, which
+# rules.yaml loading reads without importing this module
+FACTS = fact_kinds.declare(__name__, "shell-syntax-error")
 
 _BASH_ERROR = re.compile(r"line (\d+): (.*)")
 _SHELLS = frozenset({"bash", "sh"})

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scriptkeeper.rules import fact_kinds
+
 # The parser, model and judge are imported where a check needs them: ``scan`` imports
 # this module for its options and errors whether or not --sbatch-check is given.
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from scriptkeeper.rules.config import Config
 
 RULE = "sbatch-refuses"
+# the fact kind made here (a refusal), reported by the rule of the same name
+FACTS = fact_kinds.declare(__name__, RULE)
 DEFAULT_JOBS = 4
 DEFAULT_TIMEOUT = 30.0
 

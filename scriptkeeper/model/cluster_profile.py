@@ -13,24 +13,30 @@ from scriptkeeper.parse.value_grammar import ValueProblem, parse_memory
 
 @dataclass(frozen=True)
 class PartitionProfile:
-    name: str
-    cpus_per_node: int | None = None
-    gpus_per_node: int | None = None
-    gpu_types: tuple[str, ...] = ()
-    mem_per_node_mb: int | None = None
+    """The nodes of one partition, from rules.yaml ``cluster.partitions``."""
+
+    name: str  # the partition's name
+    cpus_per_node: int | None = None  # CPUs a node has (None: not known)
+    gpus_per_node: int | None = None  # GPUs a node has (None: not known)
+    gpu_types: tuple[str, ...] = ()  # the GPU types of its nodes ('a100')
+    mem_per_node_mb: int | None = None  # memory a node has, in MB (None: not known)
 
 
 @dataclass(frozen=True)
 class ClusterProfile:
-    slurm_version: str | None = None
-    default_partition: str | None = None
+    """The cluster the scripts run on, from rules.yaml ``cluster:``."""
+
+    slurm_version: str | None = None  # its SLURM release ('23.11'): the options sbatch knows
+    default_partition: str | None = None  # where a job without --partition runs
+    # the partitions' nodes, by partition name
     partitions: dict[str, PartitionProfile] = field(default_factory=dict)
-    plugin_options: tuple[str, ...] = ()
-    gpus_managed: bool = True
+    plugin_options: tuple[str, ...] = ()  # sbatch options its SPANK plugins add
+    gpus_managed: bool = True  # SLURM gives each job its own GPUs (false: all GPUs visible)
     gres_types: tuple[str, ...] = ()  # GresTypes of slurm.conf: empty means not known
 
     @property
     def has_partitions(self) -> bool:
+        """The profile lists partitions."""
         return bool(self.partitions)
 
     def lookup(self, partition: str | None) -> tuple[PartitionProfile | None, bool]:

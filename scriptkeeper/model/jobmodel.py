@@ -65,8 +65,8 @@ def new_frozen(cls: type[_T], **values: Any) -> _T:
 class ScriptInfo:
     """The script itself, for rules: its repository-relative path and file name."""
 
-    path: str
-    name: str
+    path: str  # the script's path from the repository root ('jobs/train.slurm')
+    name: str  # its file name ('train.slurm')
 
 
 @dataclass(frozen=True)
@@ -79,39 +79,43 @@ class LaunchStep:
     set" (SLURM never sets them to 0).
     """
 
-    line: int
-    text: str
-    srun: bool = False
+    line: int  # the line the launch command starts on
+    text: str  # that line as written (its first 200 characters)
+    srun: bool = False  # srun starts the command
+    # the options srun is given on the line: value by long name
     srun_options: dict[str, str | None] = field(default_factory=dict)
-    # python, torchrun, accelerate, deepspeed, mpirun, horovodrun, nvidia-smi, other
+    # the program that starts the processes: python, torchrun, accelerate, deepspeed,
+    # mpirun, horovodrun, nvidia-smi or other
     launcher: str = "other"
     tasks_per_node: int | None = 1  # tasks srun starts per node (1 without srun)
-    tasks_total: int | None = 1
-    nodes: int | None = 1
+    tasks_total: int | None = 1  # tasks srun starts in all (1 without srun)
+    nodes: int | None = 1  # nodes the step runs on
     procs_per_task: int | None = 1  # processes each task's launcher starts
-    procs_per_node: int | None = 1
+    procs_per_node: int | None = 1  # processes per node: tasks per node x processes per task
     gpus_visible: int | None = None  # GPUs each task sees
-    entry: str | None = None
-    entry_exists: bool | None = None
-    # lightning, pytorch_lightning, fabric, accelerate, deepspeed, horovod, torch
+    entry: str | None = None  # the Python file or module the step runs, as messages show it
+    entry_exists: bool | None = None  # that file is in the repository (None: cannot tell)
+    # the training framework the entry point uses: lightning, pytorch_lightning, fabric,
+    # accelerate, deepspeed, horovod or torch
     framework: str | None = None
-    framework_version: str | None = None
-    framework_version_assumed: bool = False
+    framework_version: str | None = None  # its version as shown: '2.2.1', or '2.x'
+    framework_version_assumed: bool = False  # no pin found: the current release is assumed
     devices: int | None = None  # devices the framework will use per node
-    uses_gpu: bool = False
-    standalone: bool = False
-    mpi_np: int | None = None
+    uses_gpu: bool = False  # the step needs a GPU (why: gpu_evidence)
+    standalone: bool = False  # torchrun --standalone
+    mpi_np: int | None = None  # the ranks mpirun or horovodrun -np asks for
+    # a per-task SLURM variable ('SLURM_PROCID') the batch shell expands on the srun line
     early_rank_var: str | None = None
-    in_background: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    in_background: bool = False  # the command runs in the background ('&')
+    extra: dict[str, Any] = field(default_factory=dict)  # the analysis' own notes
     # --- the launcher analysis (scriptkeeper.body.steps) -----------------------------------
-    end_line: int = 0
+    end_line: int = 0  # the line the launch command ends on (after continued lines)
     command: str = ""  # the command srun runs (or the line without srun), shortened
     version: tuple[int, ...] | None = None  # the framework's version as numbers
     version_text: str = ""  # where the version comes from, for messages
     slurm_ntasks: int | None = None  # SLURM_NTASKS the process sees (0: not set)
     slurm_ntasks_per_node: int | None = None  # SLURM_NTASKS_PER_NODE it sees (0: not set)
-    slurm_nnodes: int | None = None
+    slurm_nnodes: int | None = None  # SLURM_NNODES it sees (0: not set)
     job_name: str | None = None  # SLURM_JOB_NAME it sees
     tasks_line: int = 0  # the directive or srun line that sets the task layout
     tasks_option: str = ""  # that option as written, e.g. '--ntasks=1'
@@ -124,13 +128,14 @@ class LaunchStep:
     nproc_option: str = ""  # the option that sets procs_per_task ('--nproc_per_node=8')
     gpu_isolated: bool = False  # each task bound to its own GPUs
     isolation_option: str = ""  # the option binding them ('--gpus-per-task=1')
-    isolation_line: int = 0
+    isolation_line: int = 0  # the line of that option
     gpu_evidence: str = ""  # why this step needs a GPU ('accelerator="gpu" in train.py')
-    cpu_only: bool = False
+    cpu_only: bool = False  # the launcher or the entry point is set to run on CPUs only
     cvd_count: int | None = None  # GPUs the script's CUDA_VISIBLE_DEVICES names
-    cvd_value: str = ""
-    cvd_line: int = 0
+    cvd_value: str = ""  # its value as written ('0,1,2,3')
+    cvd_line: int = 0  # the line that sets it
     mpi_slots: int | None = None  # task slots mpirun finds in the allocation
+    # mpirun may start more ranks than task slots (--oversubscribe), or has hosts of its own
     mpi_oversubscribe: bool = False
     gpus_used: int | None = None  # GPUs per node this step keeps busy (one per process)
     script_gpus_used: int | None = None  # the most any step of the script uses; None: unknown
@@ -138,8 +143,8 @@ class LaunchStep:
     gpu_request_line: int = 0  # the ignored GPU directive, else the first GPU line
     gpu_request_ignored: str = ""  # that ignored directive as written
     gpus_wanted: int | None = None  # GPUs per node the script's GPU steps would use
-    tasks_effect: str = ""  # what this launcher does with this task layout
-    tasks_fix: str = ""
+    tasks_effect: str = ""  # what the launcher does with a task layout that does not fit it
+    tasks_fix: str = ""  # the task layout that fits the launcher
 
     @property
     def per_node_launcher(self) -> bool:
@@ -153,6 +158,7 @@ class LaunchStep:
 
     @property
     def framework_label(self) -> str:
+        """The framework and where its version comes from, for messages."""
         names = {"lightning": "Lightning", "pytorch_lightning": "PyTorch Lightning",
                  "fabric": "Lightning Fabric", "accelerate": "Accelerate",
                  "deepspeed": "DeepSpeed", "horovod": "Horovod", "torch": "torch.distributed"}
@@ -166,16 +172,19 @@ class LaunchStep:
 
     @property
     def launch_text(self) -> str:
+        """The launch line, shortened: the command, with 'srun ' before it when srun starts it."""
         return f"srun {self.command}" if self.srun else self.command
 
     @property
     def idle_devices(self) -> int | None:
+        """Devices a world size of SLURM_NTASKS leaves idle: devices - SLURM_NTASKS."""
         if self.devices is None or self.slurm_ntasks is None:
             return None
         return self.devices - self.slurm_ntasks
 
     @property
     def gpu_request_fix(self) -> str:
+        """How to get the GPUs: move the ignored GPU directive up, or request them."""
         if self.gpu_request_ignored:
             return (f"move `{self.gpu_request_ignored}` (line {self.gpu_request_line}) above the "
                     f"first command: sbatch reads no directive after it")
@@ -185,6 +194,7 @@ class LaunchStep:
 
     @property
     def waiting_peers(self) -> int | None:
+        """The ranks a single process waits for: SLURM_NTASKS - 1."""
         return None if self.slurm_ntasks is None else self.slurm_ntasks - 1
 
 
@@ -192,44 +202,47 @@ class LaunchStep:
 class JobModel:
     """The allocation one job script asks for, as SLURM will read it."""
 
-    name: str
-    options: dict[str, str | None]
-    lines: dict[str, int]
-    partition: str | None
-    account: str | None
-    nodes: int
-    nodes_max: int
+    name: str  # --job-name, else the script's file name
+    options: dict[str, str | None]  # the options sbatch applies: value by long name
+    lines: dict[str, int]  # the line of each of those options
+    partition: str | None  # --partition as written (None: the cluster's default)
+    account: str | None  # --account
+    nodes: int  # the fewest nodes --nodes asks for (1 without it)
+    nodes_max: int  # the most nodes --nodes accepts ('--nodes=2-4': 4)
     ntasks: int | None  # SLURM_NTASKS, None when SLURM will not set it
     ntasks_per_node: int | None  # SLURM_NTASKS_PER_NODE, likewise
     tasks_per_node: int  # tasks srun starts on each node by default
-    cpus_per_task: int
-    cpus_per_node: int
-    mem_per_node_mb: int | None  # None: the partition default
-    gpus_per_node: int
-    gpu_type: str | None
-    gpus_per_task: int | None
-    gpu_request: bool
-    gpu_request_line: int
-    time_minutes: int | None
-    exclusive: bool
-    ignored_options: tuple[str, ...]
-    components: int
-    partition_profile: PartitionProfile | None
-    partition_known: bool
-    exceeds: tuple[str, ...] = ()
-    exceeds_line: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
+    cpus_per_task: int  # --cpus-per-task (1 without it)
+    cpus_per_node: int  # tasks per node x CPUs per task
+    mem_per_node_mb: int | None  # memory per node in MB (None: the partition default)
+    gpus_per_node: int  # GPUs per node from --gres, --gpus-per-node, --gpus or --gpus-per-task
+    gpu_type: str | None  # the GPU type they name ('--gres=gpu:a100:4': 'a100')
+    gpus_per_task: int | None  # --gpus-per-task
+    gpu_request: bool  # the job asks for GPUs
+    gpu_request_line: int  # the line of that request (0 without one)
+    time_minutes: int | None  # --time in minutes
+    exclusive: bool  # --exclusive
+    ignored_options: tuple[str, ...]  # options of the #SBATCH lines sbatch ignores
+    components: int  # the components of a heterogeneous job (1 for a plain job)
+    partition_profile: PartitionProfile | None  # the partition's nodes in the cluster profile
+    partition_known: bool  # the cluster profile lists the partition (true without a profile)
+    exceeds: tuple[str, ...] = ()  # what one node of the partition cannot hold
+    exceeds_line: int = 1  # the line of the option behind the first of those
+    extra: dict[str, Any] = field(default_factory=dict)  # free for later stages (empty)
 
     @property
     def exceeds_text(self) -> str:
+        """``exceeds`` in one text, for messages."""
         return "; ".join(self.exceeds)
 
     @property
     def partition_line(self) -> int:
+        """The line of --partition (1 without it)."""
         return self.lines.get("partition", 1)
 
     @property
     def task_line(self) -> int:
+        """The line of --ntasks, else --ntasks-per-node, else --nodes (1 without them)."""
         for option in ("ntasks", "ntasks-per-node"):
             if option in self.lines:
                 return self.lines[option]

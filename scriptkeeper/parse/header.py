@@ -30,6 +30,14 @@ from scriptkeeper.parse.option_table import (
     option_table,
 )
 from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
+
+# the fact kinds made here; the import checks them against fact_kinds.KINDS, which
+# rules.yaml loading reads without importing this module
+FACTS = fact_kinds.declare(
+    __name__,
+    "empty-script", "missing-shebang", "dos-line-endings", "nul-byte", "unknown-option",
+    "plugin-option", "invalid-directive", "directive-after-command", "ignored-directive-lookalike")
 
 MAGIC = "#SBATCH"
 _WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unicode space

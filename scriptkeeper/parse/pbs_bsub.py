@@ -17,6 +17,11 @@ import shlex
 
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
+
+# the fact kinds made here; the import checks them against fact_kinds.KINDS, which
+# rules.yaml loading reads without importing this module
+FACTS = fact_kinds.declare(__name__, "foreign-directive")
 
 
 def _pbs_resources(text: str) -> list[tuple[str, str]]:

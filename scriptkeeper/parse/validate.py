@@ -25,6 +25,11 @@ from scriptkeeper.parse.value_grammar import (
     parse_time,
 )
 from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
+
+# the fact kinds made here; the import checks them against fact_kinds.KINDS, which
+# rules.yaml loading reads without importing this module
+FACTS = fact_kinds.declare(__name__, "invalid-value", "conflicting-options", "duplicate-option")
 
 _MAIL_TYPES = {
     "NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT",

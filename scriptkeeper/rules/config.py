@@ -10,8 +10,12 @@ unknown rule names, bad values and bad expressions raise
 Every command reads the configuration at start, so loading it stays cheap:
 the expression checker (:mod:`scriptkeeper.rules.expressions`, which imports the
 job model) is imported only to check what a user's rules.yaml writes (a
-``when``, a ``line``, a template with a placeholder). The built-in rules are
-not checked at each start: tests/judge/test_builtin_rules.py checks them.
+``when``, a ``line``, a template with a placeholder). The built-in rules'
+conditions and templates are not checked at each start: :func:`check_builtin`
+gives them every check of a user's rule, with the line, and the tests
+(tests/judge/test_builtin_rules.py) and the rule pages' generator run it.
+A ``fact:`` kind is checked at every load, built-in or not: the registry
+(:mod:`scriptkeeper.rules.fact_kinds`) is a plain table.
 Conditions are compiled on first judge (and kept, per process, by
 ``expressions.compile_condition``'s cache, which a user rule's check at load
 fills).
@@ -21,13 +25,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile, memory_mb
 from scriptkeeper.records import SEVERITIES
+from scriptkeeper.rules import fact_kinds
 from scriptkeeper.rules.yamlsource import LineDict, YamlError, load, load_fast
 
 CONFIG_NAME = "rules.yaml"
@@ -118,8 +123,10 @@ def builtin_text() -> str:
 
 
 class _Reader:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, strict: bool = False) -> None:
         self.path = path
+        # check built-in rules as a user's: the tests and the docs generator do, a start not
+        self.strict = strict
 
     def fail(self, line: int, message: str) -> ConfigError:
         return ConfigError(self.path, line, message)
@@ -213,8 +220,11 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         raise reader.fail(raw.line_of("scope"), "scope must be 'job' or 'step'")
     if fact is not None:
         scope = "fact"
-    # scriptkeeper's own rules are checked by a test, not at every start
-    if when is not None and not builtin:
+        if fact not in fact_kinds.KINDS:
+            raise reader.fail(raw.line_of("fact"), _unknown_fact(name, fact))
+    # scriptkeeper's own rules are checked by check_builtin (a test), not at every start
+    checked = not builtin or reader.strict
+    if when is not None and checked:
         from scriptkeeper.rules import expressions
 
         try:
@@ -223,7 +233,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
             raise reader.fail(raw.line_of("when"), f"bad expression in rule '{name}': "
                                                    f"{error}") from error
     line = reader.string(raw, "line")
-    if line is not None and not builtin:
+    if line is not None and checked:
         from scriptkeeper.rules import expressions
 
         try:
@@ -239,7 +249,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         raise reader.fail(raw.line, f"rule '{name}' needs a 'message'")
     message = user_message
     fix = reader.string(raw, "fix", "") or ""
-    if not builtin:
+    if checked:
         _check_template(reader, raw, "message", message, scope)
         _check_template(reader, raw, "fix", fix, scope)
     doc_raw = reader.mapping(raw.get("doc"), raw.line_of("doc"), "doc")
@@ -253,6 +263,15 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         message=message, fix=fix, when=when, fact=fact, scope=scope, line=line,
         enabled=reader.boolean(raw, "enabled", True), builtin=builtin, doc=doc,
     )
+
+
+def _unknown_fact(name: str, fact: str) -> str:
+    import difflib  # only for the error
+
+    close = difflib.get_close_matches(fact, fact_kinds.KINDS, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else \
+        f"the kinds: {', '.join(sorted(fact_kinds.KINDS))}"
+    return f"unknown fact kind '{fact}' in rule '{name}' ({hint})"
 
 
 def _check_template(reader: _Reader, raw: LineDict, key: str, text: str, scope: str) -> None:
@@ -313,11 +332,20 @@ def _read_cluster(reader: _Reader, raw: LineDict) -> ClusterProfile:
 _TOP_KEYS = {"scripts", "cluster", "redundancy", "backup", "rules", "frameworks", "hook"}
 
 
-def _load_builtin() -> dict[str, Rule]:
-    text = builtin_text()
-    reader = _Reader("<built-in rules.yaml>")
+def _load_builtin(text: str, strict: bool = False) -> dict[str, Rule]:
+    if strict:
+        return _read_builtin(text, load, strict)
     try:
-        raw = reader.mapping(load_fast(text), 1, "the built-in rules.yaml")
+        return _read_builtin(text, load_fast, strict)
+    except ConfigError:
+        # the fast reader puts every key on line 1: read again with lines, for the error
+        return _read_builtin(text, load, strict)
+
+
+def _read_builtin(text: str, reading: Callable[[str], Any], strict: bool) -> dict[str, Rule]:
+    reader = _Reader("<built-in rules.yaml>", strict)
+    try:
+        raw = reader.mapping(reading(text), 1, "the built-in rules.yaml")
     except YamlError as error:
         raise reader.fail(error.line, str(error)) from error
     return _read_rules(reader, reader.mapping(raw.get("rules"), 1, "rules"), {}, True)
@@ -329,8 +357,15 @@ _BUILTIN: dict[str, Rule] | None = None
 def builtin_rules() -> dict[str, Rule]:
     global _BUILTIN
     if _BUILTIN is None:
-        _BUILTIN = _load_builtin()
+        _BUILTIN = _load_builtin(builtin_text())
     return _BUILTIN
+
+
+def check_builtin(text: str | None = None) -> dict[str, Rule]:
+    """The built-in rules (or rules.yaml ``text`` in their place), given every check a user's
+    rule gets: conditions, line paths and templates over known fields. Raises ConfigError
+    with the line of the first mistake."""
+    return _load_builtin(builtin_text() if text is None else text, strict=True)
 
 
 class _BuiltinRules(Mapping[str, Rule]):

@@ -6,7 +6,8 @@ starting with ``_``, no calls but a few listed functions), evaluated over
 the names ``job`` (:class:`~scriptkeeper.model.build.JobModel`), ``step``
 (:class:`~scriptkeeper.model.build.LaunchStep`, for step rules), ``cluster``
 (:class:`~scriptkeeper.model.cluster_profile.ClusterProfile` or None) and ``script``
-(path and name). Attribute names are checked when rules.yaml is loaded, so
+(path and name): :mod:`scriptkeeper.rules.rule_fields` says what each has, and
+docs/rules/fields.md lists it. Attribute names are checked when rules.yaml is loaded, so
 a typo is a configuration error with a line, not a silent false.
 Templates use ``{job.ntasks}``-style placeholders resolved the same way.
 """
@@ -21,9 +22,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
-from scriptkeeper.model.cluster_profile import ClusterProfile
-from scriptkeeper.records import Fact
+from scriptkeeper.rules.rule_fields import TYPES as _TYPES
+from scriptkeeper.rules.rule_fields import readable as _attributes
 
 
 class ExpressionError(Exception):
@@ -34,18 +34,6 @@ _FUNCTIONS: dict[str, Any] = {
     "len": len, "min": min, "max": max, "any": any, "all": all, "int": int, "str": str,
     "abs": abs, "bool": bool,
 }
-
-_TYPES: dict[str, type] = {
-    "job": JobModel, "step": LaunchStep, "cluster": ClusterProfile, "script": ScriptInfo,
-    "fact": Fact,
-}
-
-
-def _attributes(cls: type) -> set[str]:
-    names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
-    names |= {n for n, v in vars(cls).items() if isinstance(v, property)}
-    return names
-
 
 def _names_for(scope: str) -> set[str]:
     extra = {"step"} if scope == "step" else {"fact"} if scope == "fact" else set()

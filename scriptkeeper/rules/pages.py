@@ -5,6 +5,11 @@ what SLURM or the launcher does, an example, the fixed example, when to
 suppress). This module turns it into ``docs/rules/<name>.md`` plus an index,
 and the SARIF report reuses :func:`rule_page` as each rule's help text.
 
+It also writes ``docs/rules/fields.md``: what a rule of one's own can read
+(each field of ``job``, ``step``, ``fact``, ``script`` and ``cluster``, with
+the meaning written beside it in the source, :mod:`scriptkeeper.rules.rule_fields`)
+and every fact kind with the rule that reports it.
+
 Run ``python -m scriptkeeper.rules.pages`` to write the pages, ``--check`` to fail
 (exit 1) when a page is missing, stale or left over from a removed rule.
 """
@@ -22,6 +27,10 @@ from scriptkeeper.rules.config import Rule
 HEADER = ("<!-- Generated from rules.yaml by `python -m scriptkeeper.rules.pages`; "
           "edit rules.yaml, not this file. -->\n")
 INDEX = "README.md"
+FIELDS = "fields.md"
+FIELDS_HEADER = ("<!-- Generated from rules.yaml and the comments beside the fields in the "
+                 "source by `python -m scriptkeeper.rules.pages`; edit those, not this "
+                 "file. -->\n")
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "rules"
 
 _FAMILIES = {
@@ -117,7 +126,8 @@ def index_page(rules: Iterable[Rule]) -> str:
     """The index of all rule pages: code, name, severity, summary."""
     out = [HEADER, "# scriptkeeper rules\n\n",
            "Every rule scriptkeeper applies, generated from the built-in `rules.yaml`. "
-           "`scriptkeeper rules` lists them too, `scriptkeeper rule NAME` explains one.\n\n",
+           "`scriptkeeper rules` lists them too, `scriptkeeper rule NAME` explains one. "
+           f"A rule of your own reads the fields listed in [{FIELDS}]({FIELDS}).\n\n",
            "| code | rule | severity | what it finds |\n", "|---|---|---|---|\n"]
     for rule in _ordered(rules):
         summary = rule.summary.replace("|", "\\|")
@@ -126,11 +136,49 @@ def index_page(rules: Iterable[Rule]) -> str:
     return "".join(out)
 
 
+def _cell(text: str) -> str:
+    """A table cell: no line breaks, '|' escaped, reST's ``code`` as Markdown's."""
+    return " ".join(text.split()).replace("``", "`").replace("|", "\\|")
+
+
+def fields_page(rules: Iterable[Rule]) -> str:
+    """What a rule can read: each name's fields, then the fact kinds and their rules."""
+    from scriptkeeper.rules import fact_kinds, rule_fields
+
+    out = [FIELDS_HEADER, "# What a rule can read\n\n",
+           "A rule of your own in `rules.yaml` reads these fields in its `when:` condition, "
+           "its `line:` and the `{...}` placeholders of its `message:` and `fix:` "
+           "(`{step.devices}`). Loading `rules.yaml` refuses a `job.`, `step.`, `fact.`, "
+           "`script.` or `cluster.` field that is not listed here, and a `fact:` kind that "
+           "is not, with the file and line. A value of `None` "
+           "is not known: comparing it with a number (`step.devices > 0`) makes the whole "
+           "condition false, so the rule does not apply.\n"]
+    for name, cls, where in rule_fields.SECTIONS:
+        out.append(f"\n## `{name}`\n\n{_cell(rule_fields.summary(cls))} Read by: {where}.\n\n"
+                   "| field | type | meaning |\n|---|---|---|\n")
+        for doc in rule_fields.documented(cls):
+            out.append(f"| `{name}.{doc.name}` | `{_cell(doc.type)}` | "
+                       f"{_cell(doc.meaning)} |\n")
+    reporting: dict[str, list[Rule]] = {}
+    for rule in _ordered(rules):
+        if rule.fact is not None:
+            reporting.setdefault(rule.fact, []).append(rule)
+    out.append("\n## Fact kinds\n\n"
+               "A rule with `fact: KIND` reports each fact of that kind, with `{fact.detail}` "
+               "and `{fact.fix}` as its message and fix unless it writes its own.\n\n"
+               "| kind | made by | reported by |\n|---|---|---|\n")
+    for kind, module in fact_kinds.KINDS.items():
+        shown = ", ".join(f"[{r.name}]({r.name}.md) ({r.code})" for r in reporting.get(kind, []))
+        out.append(f"| `{kind}` | `{module}` | {shown or 'no built-in rule'} |\n")
+    return "".join(out)
+
+
 def pages(rules: Mapping[str, Rule]) -> dict[str, str]:
     """File name -> text of every page for ``rules`` (built-in rules only)."""
     chosen = [r for r in rules.values() if r.builtin]
     result = {f"{r.name}.md": rule_page(r) for r in _ordered(chosen)}
     result[INDEX] = index_page(chosen)
+    result[FIELDS] = fields_page(chosen)  # not a rule's page: a rule may not be named so
     return result
 
 
@@ -174,9 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 when a page is missing or out of date")
     args = parser.parse_args(argv)
-    from scriptkeeper.rules.config import builtin_rules
+    from scriptkeeper.rules.config import ConfigError, check_builtin
 
-    expected = pages(builtin_rules())
+    try:
+        rules = check_builtin()  # a page shows its rule: one a user could not write fails here
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    expected = pages(rules)
     if args.check:
         problems = differences(args.out, expected)
         for problem in problems:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,38 @@ def test_no_python_escape_hatches(tmp_path: Path) -> None:
 def test_bad_placeholder_in_message(tmp_path: Path) -> None:
     text = "rules:\n  mine:\n    when: 'True'\n    message: 'x {job.nope}'\n"
     assert error_of(tmp_path, text).line == 4
+
+
+def test_unknown_fact_kind_in_a_user_rule(tmp_path: Path) -> None:
+    # a typo of a kind loaded and never fired: the rule reported nothing
+    text = "rules:\n  crlf:\n    fact: dos-line-ending\n    message: '{fact.detail}'\n"
+    error = error_of(tmp_path, text)
+    assert error.line == 3 and str(tmp_path / "rules.yaml") in str(error)
+    assert str(error).endswith("unknown fact kind 'dos-line-ending' in rule 'crlf' "
+                               "(did you mean 'dos-line-endings'?)")
+    error = error_of(tmp_path, text.replace("dos-line-ending", "crlf"))
+    assert "(the kinds: conflicting-options, directive-after-command," in str(error)
+
+
+def test_unknown_step_field_in_a_user_step_rule(tmp_path: Path) -> None:
+    text = ("rules:\n  mine:\n    scope: step\n    when: \"step.no_such_field > 1\"\n"
+            "    message: m\n")
+    error = error_of(tmp_path, text)
+    assert error.line == 4 and "'step' has no attribute 'no_such_field'" in str(error)
+    text = "rules:\n  mine:\n    when: 'True'\n    message: '{job.nope}'\n"
+    error = error_of(tmp_path, text)
+    assert error.line == 4 and "'job' has no attribute 'nope'" in str(error)
+    text = "rules:\n  mine:\n    when: 'True'\n    message: m\n    line: step.tasks_line\n"
+    assert "unknown name 'step'" in str(error_of(tmp_path, text))  # job scope: no step
+
+
+def test_unknown_fact_kind_is_exit_2_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "job.slurm").write_text("#!/bin/bash\nsrun hostname\n")
+    write(tmp_path, "rules:\n  crlf:\n    fact: dos-line-ending\n    message: m\n")
+    out = subprocess.run([sys.executable, "-m", "scriptkeeper", "scan", "."], cwd=tmp_path,
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 2
+    assert "rules.yaml:3: unknown fact kind 'dos-line-ending'" in out.stderr
 
 
 def test_not_yaml(tmp_path: Path) -> None:
