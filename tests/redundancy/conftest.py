@@ -2,18 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from .repo import _no_cache, repo_fixture
 
-import pytest
-
-from .repo import Repo
-
-
-@pytest.fixture(autouse=True)
-def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SCRIPTKEEPER_NO_CACHE", "1")
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    return Repo(tmp_path / "work")
+__all__ = ["_no_cache", "repo_fixture"]

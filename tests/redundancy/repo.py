@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from scriptkeeper.pipeline.scan import run_scan
 from scriptkeeper.records import ScriptResult
 
@@ -84,3 +86,18 @@ class Repo:
 
 def verdicts(results: dict[str, ScriptResult]) -> dict[str, tuple[str, str | None]]:
     return {path: (r.verdict, r.redundant_of) for path, r in results.items()}
+
+
+# Fixtures of every redundancy test (tests/redundancy/conftest.py) and of the report tests
+# that judge the same repositories (tests/report/test_keeper_diff.py, test_family_tree.py).
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redundancy tests judge fresh repositories: no result cache between runs."""
+    monkeypatch.setenv("SCRIPTKEEPER_NO_CACHE", "1")
+
+
+@pytest.fixture(name="repo")
+def repo_fixture(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "work")

@@ -14,8 +14,7 @@ from scriptkeeper.pipeline.discover import discover
 from scriptkeeper.pipeline.scan import prepare, run_scan
 from scriptkeeper.records import ScanReport
 from scriptkeeper.rules.config import load_config
-
-from .repo import BROKEN, GOOD, Repo, example_repo
+from tests.hook.repo import BROKEN, GOOD, Repo, example_repo
 
 CACHE_FILE = Path(cache.CACHE_DIR) / cache.CACHE_FILE
 

@@ -19,7 +19,7 @@ from scriptkeeper.rules.config import Config, builtin_rules, load_config
 from tests.conftest import EXAMPLE, REPO
 
 PACKAGE = REPO / "scriptkeeper"
-CORPUS_OK = REPO / "tests" / "launch" / "corpus_ok"
+CORPUS_OK = REPO / "tests" / "body" / "corpus_ok"
 
 
 @pytest.mark.parametrize("module", sorted(fact_kinds.producers()))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge, rules
-from tests.launch.rules.entries import LIGHTNING_8, LIGHTNING_AUTO
+from tests.body.repo import errors, finding, judge, rules
+from tests.rules.entries import LIGHTNING_8, LIGHTNING_AUTO
 
 FLAGGED = [
     ("--ntasks=1 on 8 GPUs, no srun", """

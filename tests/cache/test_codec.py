@@ -14,8 +14,7 @@ from scriptkeeper.cache import entry as cacheentry
 from scriptkeeper.model.build import JobModel, LaunchStep
 from scriptkeeper.pipeline.scan import run_scan
 from scriptkeeper.records import Detail, Finding, ScriptResult
-
-from .repo import example_repo
+from tests.hook.repo import example_repo
 
 
 def _never() -> Detail:

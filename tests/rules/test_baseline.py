@@ -13,8 +13,7 @@ import pytest
 from scriptkeeper.pipeline.scan import run_scan
 from scriptkeeper.rules import baseline
 from scriptkeeper.rules.config import ConfigError
-
-from .repo import BROKEN, GOOD, Repo
+from tests.hook.repo import BROKEN, GOOD, Repo
 
 # two errors: an unknown option on line 3, conflicting memory options on line 5
 TWO_ERRORS = ("#!/bin/bash\n#SBATCH --time=10\n#SBATCH --frobnicate=1\n#SBATCH --mem=4G\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge
-from tests.launch.rules.entries import ACCELERATE, DEEPSPEED, HOROVOD, LIGHTNING_8, TORCH_DDP
+from tests.body.repo import errors, finding, judge
+from tests.rules.entries import ACCELERATE, DEEPSPEED, HOROVOD, LIGHTNING_8, TORCH_DDP
 
 FLAGGED = [
     ("torchrun 8 on 4 GPUs", """

@@ -13,8 +13,7 @@ import pytest
 from scriptkeeper.pipeline import runner
 from scriptkeeper.pipeline.discover import discover
 from scriptkeeper.rules.config import load_config
-
-from .repo import Repo
+from tests.hook.repo import Repo
 
 LAUNCHES = [
     "srun python train.py --lr {i}",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import CLUSTER, errors, finding, judge
-from tests.launch.rules.entries import CPU_ONLY, LIGHTNING_AUTO, MAYBE_GPU, TORCH_DDP
+from tests.body.repo import CLUSTER, errors, finding, judge
+from tests.rules.entries import CPU_ONLY, LIGHTNING_AUTO, MAYBE_GPU, TORCH_DDP
 
 
 def test_cuda_visible_devices_beyond_the_request(tmp_path: Path) -> None:

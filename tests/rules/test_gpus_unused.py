@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import finding, judge, rules
-from tests.launch.rules.entries import LIGHTNING_4, LIGHTNING_AUTO, MAYBE_GPU, TORCH_DDP
+from tests.body.repo import finding, judge, rules
+from tests.rules.entries import LIGHTNING_4, LIGHTNING_AUTO, MAYBE_GPU, TORCH_DDP
 
 
 @pytest.mark.parametrize(("why", "script", "entry", "used"), [

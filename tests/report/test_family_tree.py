@@ -7,7 +7,8 @@ import pytest
 from scriptkeeper.pipeline.scan import run_scan
 from scriptkeeper.report import table
 
-from .repo import Repo, job, one_gpu
+# the fixtures of the redundancy tests: no result cache, a fresh repo
+from tests.redundancy.repo import Repo, _no_cache, job, one_gpu, repo_fixture  # noqa: F401
 
 
 def test_redundant_scripts_hang_under_their_keeper(repo: Repo) -> None:

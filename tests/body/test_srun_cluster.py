@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.test_srun import OBSERVED, lay
+from tests.body.test_srun import OBSERVED, lay
 
 pytestmark = pytest.mark.slurm
 

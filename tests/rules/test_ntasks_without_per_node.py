@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge
-from tests.launch.rules.entries import LIGHTNING_AUTO, TORCH_DDP
+from tests.body.repo import errors, finding, judge
+from tests.rules.entries import LIGHTNING_AUTO, TORCH_DDP
 
 FLAGGED = [
     ("--ntasks=8 with srun", """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scriptkeeper.body import steps as launch
-from tests.launch.repo import errors, judge, only_step
-from tests.launch.rules.entries import ACCELERATE, LIGHTNING_AUTO, TORCH_DDP
+from tests.body.repo import errors, judge, only_step
+from tests.rules.entries import ACCELERATE, LIGHTNING_AUTO, TORCH_DDP
 
 
 def test_a_variable_assigned_earlier_gives_the_process_count(tmp_path: Path) -> None:

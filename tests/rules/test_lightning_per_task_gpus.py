@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge
-from tests.launch.rules.entries import LIGHTNING_AUTO, SLURM_DDP
+from tests.body.repo import errors, finding, judge
+from tests.rules.entries import LIGHTNING_AUTO, SLURM_DDP
 
 FLAGGED = [
     ("--gpus-per-task in the job", """

@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 
 from scriptkeeper.cli.app import app
 
-from .repo import Repo, one_gpu
+# the fixtures of the redundancy tests: no result cache, a fresh repo
+from tests.redundancy.repo import Repo, _no_cache, one_gpu, repo_fixture  # noqa: F401
 
 
 @pytest.fixture

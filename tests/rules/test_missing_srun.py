@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge
-from tests.launch.rules.entries import (
+from tests.body.repo import errors, finding, judge
+from tests.rules.entries import (
     LIGHTNING_4,
     LIGHTNING_AUTO,
     LIGHTNING_CUSTOM_ENV,

@@ -8,7 +8,7 @@ import pytest
 
 from scriptkeeper.pipeline.analyze import analyze_script
 from scriptkeeper.rules.config import load_config
-from tests.launch.repo import errors, finding, judge, write
+from tests.body.repo import errors, finding, judge, write
 
 FILES = {"navsim/planning/script/run_training.py": "import torch\n",
          "pkg/__init__.py": "", "pkg/train.py": "import torch\n",

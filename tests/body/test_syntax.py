@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scriptkeeper.body import shell, syntax
-from tests.launch.repo import judge, rules
+from tests.body.repo import judge, rules
 
 
 def test_an_unclosed_if_is_reported_at_the_line_bash_names(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge
-from tests.launch.rules.entries import (
+from tests.body.repo import errors, finding, judge
+from tests.rules.entries import (
     ACCELERATE,
     DEEPSPEED,
     LIGHTNING_4,
