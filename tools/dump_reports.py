@@ -3,7 +3,7 @@
 Used to show that a refactoring changes no output: run it before and after,
 with the same folders, and compare the two files byte for byte::
 
-    python tools/dump_reports.py OUT.txt examples/navsim-workspace tests/launch/corpus_ok /tmp/sk10k
+    python tools/dump_reports.py OUT.txt examples/navsim-workspace tests/body/corpus_ok /tmp/sk10k
 
 It calls the installed ``scriptkeeper`` command (so it does not depend on the
 package's layout), with ``--no-cache`` and without colour, once per format.

@@ -3,7 +3,7 @@
 A line without srun runs once, in the batch shell on the first node, with
 the batch environment. An srun line starts tasks the way srun resolves its
 options inside an allocation (reproduced on SLURM 22.05, see
-``.ci/slurm/README.md`` and ``tests/launch/test_srun_cluster.py``):
+``.ci/slurm/README.md`` and ``tests/body/test_srun_cluster.py``):
 
 - srun reads ``SLURM_NTASKS`` (or ``SLURM_NPROCS``) and
   ``SLURM_NTASKS_PER_NODE`` from its environment like ``-n`` and

@@ -13,7 +13,7 @@ job model) is imported only to check what a user's rules.yaml writes (a
 ``when``, a ``line``, a template with a placeholder). The built-in rules'
 conditions and templates are not checked at each start: :func:`check_builtin`
 gives them every check of a user's rule, with the line, and the tests
-(tests/judge/test_builtin_rules.py) and the rule pages' generator run it.
+(tests/rules/test_builtin_rules.py) and the rule pages' generator run it.
 A ``fact:`` kind is checked at every load, built-in or not: the registry
 (:mod:`scriptkeeper.rules.fact_kinds`) is a plain table.
 Conditions are compiled on first judge (and kept, per process, by

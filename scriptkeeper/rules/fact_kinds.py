@@ -8,7 +8,7 @@ analysis, tree-sitter: a scan answered from the result cache loads none of
 them), so this module also keeps :data:`KINDS`, a plain table of each kind
 and the module producing it. :func:`declare` refuses a kind the table does
 not give to the declaring module, so that a producer's import fails at once
-on a kind nobody registered; tests/judge/test_fact_kinds.py checks that the
+on a kind nobody registered; tests/rules/test_fact_kinds.py checks that the
 producers' declarations cover the table, that every ``Fact(...)`` in the
 source uses a declared kind, and that what the corpora produce is registered.
 """
