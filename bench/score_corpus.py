@@ -189,11 +189,11 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
     judged: dict[Finding, str] = {}
     pattern_of: dict[Finding, str] = {}
     for f in scan.findings:
-        lab = label_of(f, index)
-        if lab is not None:
-            lab.used += 1
-            judged[f] = lab.judged
-            pattern_of[f] = lab.pattern or "other"
+        match = label_of(f, index)
+        if match is not None:
+            match.used += 1
+            judged[f] = match.judged
+            pattern_of[f] = match.pattern or "other"
 
     census: dict[str, dict[str, Any]] = {}
     for severity in ("error", "warning", "info"):
@@ -301,18 +301,19 @@ def show(result: dict[str, Any]) -> None:
     for severity, block in result["census"].items():
         if not block["findings"]:
             continue
-        print(
-            f"\n{severity}: {block['findings']} findings in {block['file_rule_pairs']} (file, rule) pairs"
-        )
+        pairs = block["file_rule_pairs"]
+        print(f"\n{severity}: {block['findings']} findings in {pairs} (file, rule) pairs")
         for rule, c in block["by_rule"].items():
             print(
                 f"  {rule:28} {c['findings']:5} findings {c['file_rule_pairs']:4} pairs"
-                f"  true {c.get('true', 0):4}  false {c.get('false', 0):4}  not judged {c.get('unjudged', 0):4}"
+                f"  true {c.get('true', 0):4}  false {c.get('false', 0):4}"
+                f"  not judged {c.get('unjudged', 0):4}"
             )
     p = result["precision"]
     print(
-        f"\nerror (repo, file, rule) units: {p['error_units']}: judged false {p['units_judged_false']}"
-        f" ({p['false_share_units']}), true {p['units_judged_true']}, not judged {p['units_not_judged']}"
+        f"\nerror (repo, file, rule) units: {p['error_units']}:"
+        f" judged false {p['units_judged_false']} ({p['false_share_units']}),"
+        f" true {p['units_judged_true']}, not judged {p['units_not_judged']}"
     )
     print(
         f"error findings: {p['error_findings']}: judged false {p['findings_judged_false']},"
@@ -322,11 +323,13 @@ def show(result: dict[str, Any]) -> None:
     print("\nfalse findings by pattern:")
     for name, c in result["false_by_pattern"].items():
         print(
-            f"  {name:24} {c['findings']:5} findings {c['file_rule_pairs']:4} pairs  e.g. {c['example']}"
+            f"  {name:24} {c['findings']:5} findings {c['file_rule_pairs']:4} pairs"
+            f"  e.g. {c['example']}"
         )
     r = result["recall"]
     print(
-        f"\nrecall: {r['found']} of {r['labelled_failures']} labelled failures reported ({r['recall']})"
+        f"\nrecall: {r['found']} of {r['labelled_failures']} labelled failures reported"
+        f" ({r['recall']})"
     )
     for line in r["missed"]:
         print(f"  missed: {line}")
