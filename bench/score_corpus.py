@@ -14,7 +14,7 @@ and ``git checkout-index -a -f`` there; files of 4 MiB and more are missing from
 those snapshots, which no job script is). Then:
 
     python bench/score_corpus.py CORPUS [--labels bench/corpus/labels.yaml]
-                                        [--repo NAME] [--json]
+                                        [--repo NAME] [--json | --markdown]
 
 Every manifest row is scanned (``scriptkeeper scan --no-cache --format json .``
 inside the tree) and every finding is matched with the labels. A label names
@@ -225,25 +225,24 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
         files[(f.repo, f.path)].add(judged.get(f, "unjudged"))
     broken_only_false = sorted(k for k, v in files.items() if v == {"false"})
 
-    patterns: dict[str, dict[str, Any]] = {}
-    for f in sorted(
-        errors + [f for f in scan.findings if f.severity != "error"],
-        key=lambda f: (f.repo, f.path, f.line),
-    ):
+    patterns: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for f in sorted(scan.findings, key=lambda f: (f.repo, f.path, f.line)):
         if judged.get(f) != "false":
             continue
-        entry = patterns.setdefault(
+        entry = patterns[f.severity].setdefault(
             pattern_of[f],
             {
                 "findings": 0,
                 "units": set(),
-                "severity": Counter(),
+                "files": set(),
+                "rules": Counter(),
                 "example": f"{f.repo} {f.path}:{f.line} ({f.rule})",
             },
         )
         entry["findings"] += 1
         entry["units"].add((f.repo, f.path, f.rule))
-        entry["severity"][f.severity] += 1
+        entry["files"].add((f.repo, f.path))
+        entry["rules"][f.rule] += 1
 
     reported = {(f.repo, f.path, f.rule) for f in scan.findings}
     failures = [lab for lab in labels if lab.judged in ("true", "missed")]
@@ -256,6 +255,7 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
 
     return {
         "repos": len(scan.scripts),
+        "repos_with_scripts": sum(1 for n in scan.scripts.values() if n),
         "scripts": sum(scan.scripts.values()),
         "broken_files": len(files),
         "census": census,
@@ -272,13 +272,17 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
             "files_broken_only_by_false_errors": len(broken_only_false),
         },
         "false_by_pattern": {
-            k: {
-                "findings": v["findings"],
-                "file_rule_pairs": len(v["units"]),
-                "severity": dict(v["severity"]),
-                "example": v["example"],
+            severity: {
+                name: {
+                    "findings": v["findings"],
+                    "file_rule_pairs": len(v["units"]),
+                    "files": len(v["files"]),
+                    "rules": dict(v["rules"]),
+                    "example": v["example"],
+                }
+                for name, v in sorted(block.items(), key=lambda kv: -kv[1]["findings"])
             }
-            for k, v in sorted(patterns.items(), key=lambda kv: -kv[1]["findings"])
+            for severity, block in sorted(patterns.items())
         },
         "recall": {
             "labelled_failures": len(failures),
@@ -320,12 +324,13 @@ def show(result: dict[str, Any]) -> None:
         f" true {p['findings_judged_true']}, not judged {p['findings_not_judged']}"
     )
     print(f"files broken only by false error findings: {p['files_broken_only_by_false_errors']}")
-    print("\nfalse findings by pattern:")
-    for name, c in result["false_by_pattern"].items():
-        print(
-            f"  {name:24} {c['findings']:5} findings {c['file_rule_pairs']:4} pairs"
-            f"  e.g. {c['example']}"
-        )
+    for severity, block in result["false_by_pattern"].items():
+        print(f"\nfalse {severity} findings by pattern:")
+        for name, c in block.items():
+            print(
+                f"  {name:24} {c['findings']:5} findings {c['file_rule_pairs']:4} pairs"
+                f"  e.g. {c['example']}"
+            )
     r = result["recall"]
     print(
         f"\nrecall: {r['found']} of {r['labelled_failures']} labelled failures reported"
@@ -339,6 +344,63 @@ def show(result: dict[str, Any]) -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The numbers as the Markdown of bench/corpus/REPORT.md."""
+    p, r = result["precision"], result["recall"]
+    out = [
+        "# Real-world corpus: scriptkeeper findings against hand labels",
+        "",
+        "Written by `python bench/score_corpus.py CORPUS --markdown` (trees: see the",
+        "script's docstring; repositories and commits: `manifest.tsv`; judgments: `labels.yaml`).",
+        "",
+        f"- repositories: {result['repos']} ({result['repos_with_scripts']} with job scripts);"
+        f" job scripts discovered: {result['scripts']}",
+        f'- files with an error finding ("broken"): {result["broken_files"]}',
+        f"- error findings: {p['error_findings']} in {p['error_units']} (repo, file, rule) units;"
+        f" judged false {p['findings_judged_false']} findings / {p['units_judged_false']} units"
+        f" ({p['false_share_units']} of units), true {p['findings_judged_true']} /"
+        f" {p['units_judged_true']}, not judged {p['findings_not_judged']} /"
+        f" {p['units_not_judged']}",
+        f'- files "broken" only by false error findings: {p["files_broken_only_by_false_errors"]}',
+        f"- recall: {r['found']} of {r['labelled_failures']} labelled real failures reported"
+        f" ({r['recall']})",
+        "",
+    ]
+    for severity, block in result["census"].items():
+        if not block["findings"]:
+            continue
+        out += [
+            f"## {severity.capitalize()} findings by rule",
+            "",
+            "| rule | findings | (file, rule) pairs | judged true | judged false | not judged |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for rule, c in block["by_rule"].items():
+            out.append(
+                f"| {rule} | {c['findings']} | {c['file_rule_pairs']} | {c.get('true', 0)}"
+                f" | {c.get('false', 0)} | {c.get('unjudged', 0)} |"
+            )
+        out.append("")
+    for severity, patterns in result["false_by_pattern"].items():
+        out += [
+            f"## False {severity} findings by pattern",
+            "",
+            "| pattern | findings | (file, rule) pairs | files | rules | example |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+        for name, c in patterns.items():
+            rules = ", ".join(f"{k} {v}" for k, v in c["rules"].items())
+            out.append(
+                f"| {name} | {c['findings']} | {c['file_rule_pairs']} | {c['files']} | {rules}"
+                f" | {c['example']} |"
+            )
+        out.append("")
+    out += ["## Labelled failures the scan misses", ""]
+    out += [f"- {line}" for line in r["missed"]] or ["- none"]
+    out.append("")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -348,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--repo", help="only this owner/name (or owner+name)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--markdown", action="store_true", help="print REPORT.md")
     args = parser.parse_args(argv)
     rows = read_manifest(args.manifest)
     if args.repo:
@@ -359,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     result = score(scan, labels)
     if args.json:
         print(json.dumps(result, indent=2))
+    elif args.markdown:
+        print(markdown(result))
     else:
         show(result)
     return 0
