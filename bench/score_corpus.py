@@ -29,7 +29,7 @@ it the label covers every finding of that rule in that file) and says:
 Printed: the census per severity (findings and (file, rule) pairs; for errors
 judged true / false / not yet judged), the false-error share by (repo, file,
 rule) and by finding, the files "broken" only by false errors, recall over the
-labelled failures (true findings and missed ones, found if the scan reports
+labelled failures (error findings judged true and missed ones, found if the scan reports
 that rule in that file), and the false findings per pattern with one example
 each.
 """
@@ -73,6 +73,7 @@ class Label:
     lines: frozenset[int] | None
     pattern: str
     reason: str
+    severity: str = "error"
     used: int = 0
 
 
@@ -120,6 +121,7 @@ def read_labels(path: Path) -> list[Label]:
                 lines,
                 str(entry.get("pattern", "")),
                 str(entry.get("reason", "")),
+                str(entry.get("severity", "error")),
             )
         )
     return labels
@@ -245,7 +247,13 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
         entry["rules"][f.rule] += 1
 
     reported = {(f.repo, f.path, f.rule) for f in scan.findings}
-    failures = [lab for lab in labels if lab.judged in ("true", "missed")]
+    # Real failures: error findings judged true and failures labelled missed; warnings
+    # judged true are waste or hygiene, counted in the census but not here.
+    failures = [
+        lab
+        for lab in labels
+        if lab.judged == "missed" or (lab.judged == "true" and lab.severity == "error")
+    ]
     missed = [lab for lab in failures if (lab.repo, lab.path, lab.rule) not in reported]
     stale = [
         lab
