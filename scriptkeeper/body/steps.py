@@ -100,7 +100,7 @@ def _batch_env(ntasks: int | None, per_node: int | None, nodes: int | None,
         else str(nodes)
     if gpus is not None:
         values["SLURM_GPUS_ON_NODE"] = str(gpus)
-        values["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(gpus))
+        values["CUDA_VISIBLE_DEVICES"] = _device_list(gpus)
     else:
         absent += ["SLURM_GPUS_ON_NODE"]
     if gpus_per_node_option is not None:
@@ -123,9 +123,19 @@ def _task_env(outer: Env, lay: srun.Layout) -> Env:
         env[name] = Var(None if value is None else str(value), exported=True) if value != 0 \
             else Var("", exported=True, is_set=False)
     if lay.gpus_visible is not None and lay.gpus_visible > 0:
-        env["CUDA_VISIBLE_DEVICES"] = Var(None if lay.gpu_isolated else ",".join(
-            str(i) for i in range(lay.gpus_visible)), exported=True)
+        env["CUDA_VISIBLE_DEVICES"] = Var(None if lay.gpu_isolated else _device_list(
+            lay.gpus_visible), exported=True)
     return env
+
+
+# no node has more GPUs: past this the list is unknown, not spelled out (a script may
+# ask for 10^19 GPUs, which sbatch accepts and the analysis must not build)
+LISTED_GPUS_MAX = 4096
+
+
+def _device_list(gpus: int) -> str | None:
+    """The CUDA_VISIBLE_DEVICES SLURM sets for ``gpus`` GPUs, or None (unknown) past the bound."""
+    return ",".join(str(i) for i in range(gpus)) if gpus <= LISTED_GPUS_MAX else None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -15,6 +15,7 @@ from typing import Any
 
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.parse.value_grammar import (
+    NumberTooBig,
     ValueProblem,
     parse_gpus,
     parse_gres,
@@ -135,9 +136,10 @@ def value_facts(directives: Iterable[Directive]) -> list[Fact]:
         try:
             check(d.value)
         except ValueProblem as problem:
+            said = problem.for_option(d.option) if isinstance(problem, NumberTooBig) else problem
             facts.append(Fact(
                 "invalid-value", d.line,
-                f"'{d.written}' has a value sbatch refuses: {problem}",
+                f"'{d.written}' has a value sbatch refuses: {said}",
                 _value_fix(d.option), data={"option": d.option}))
     return facts
 
@@ -214,10 +216,17 @@ def conflict_facts(directives: list[Directive], components: int,
     return facts
 
 
+# Options whose repeats sbatch combines instead of letting the last one win (slurm_opt.c
+# ORs each --mail-type into the job's; `sbatch -vv` shows BEGIN,END,FAIL).
+COMBINED = frozenset({"mail-type"})
+
+
 def duplicate_facts(directives: list[Directive]) -> list[Fact]:
     facts = []
     seen: dict[tuple[int, str], Directive] = {}
     for d in directives:
+        if d.option in COMBINED:
+            continue
         key = (d.component, d.option)
         earlier = seen.get(key)
         if earlier is not None and earlier.value != d.value:

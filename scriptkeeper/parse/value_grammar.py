@@ -18,12 +18,22 @@ class ValueProblem(ValueError):
     """The value is not one sbatch or the controller accepts."""
 
 
+class NumberTooBig(ValueProblem):
+    """A count sbatch reads with strtol and refuses once it reaches LONG_MAX."""
+
+    def for_option(self, option: str) -> str:
+        return f"Numeric argument ({LONG_MAX}) to big for --{option}."
+
+
 INFINITE = -1
+LONG_MAX = 2**63 - 1  # strtol's ceiling: sbatch refuses a count that reaches it
+COUNT_MAX = 2**64 - 1  # strtoull's ceiling: a gres count that reaches it is refused
 
 _TIME_FORMS = (
     re.compile(r"^(?P<m>\d+)$"),
     re.compile(r"^(?P<m>\d+):(?P<s>\d+)$"),
     re.compile(r"^(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)$"),
+    re.compile(r"^(?P<d>\d+)-$"),  # days alone: sbatch 22.05 accepts '1-'
     re.compile(r"^(?P<d>\d+)-(?P<h>\d+)$"),
     re.compile(r"^(?P<d>\d+)-(?P<h>\d+):(?P<m>\d+)$"),
     re.compile(r"^(?P<d>\d+)-(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)$"),
@@ -68,10 +78,10 @@ def parse_memory(text: str) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def parse_positive_int(text: str) -> int:
-    value = text.strip()
-    if not re.fullmatch(r"\d+", value) or int(value) <= 0:
+    value = parse_nonnegative_int(text)
+    if value <= 0:
         raise ValueProblem(f"Invalid numeric value '{text}'")
-    return int(value)
+    return value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -79,6 +89,9 @@ def parse_nonnegative_int(text: str) -> int:
     value = text.strip()
     if not re.fullmatch(r"\d+", value):
         raise ValueProblem(f"Invalid numeric value '{text}'")
+    # the digits, not int(): a number thousands of digits long is no exception either
+    if len(value.lstrip("0")) > len(str(LONG_MAX)) or int(value) >= LONG_MAX:
+        raise NumberTooBig(f"Invalid numeric value '{text}'")
     return int(value)
 
 
@@ -107,6 +120,22 @@ class GpuCount:
 
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+# a GPU type is the site's own word: sbatch takes any (1080ti, 3g.40gb, a100_80g)
+_TYPE = r"[^:,\s]+"
+_COUNT = re.compile(r"(\d+)([KMGTkmgt]?)")
+_SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def _count(text: str, whole: str) -> int:
+    match = _COUNT.fullmatch(text)
+    assert match is not None
+    digits, suffix = match.groups()
+    if len(digits.lstrip("0")) > len(str(COUNT_MAX)):
+        raise ValueProblem(f"Invalid generic resource (gres) specification '{whole}'")
+    count = int(digits) * _SUFFIX[suffix.upper()]
+    if count >= COUNT_MAX:
+        raise ValueProblem(f"Invalid generic resource (gres) specification '{whole}'")
+    return count
 
 
 def parse_gres(text: str) -> dict[str, GpuCount]:
@@ -123,6 +152,7 @@ def _gres(text: str) -> tuple[tuple[str, GpuCount], ...]:
     value = text.strip()
     if value.lower() == "none":
         return ()
+    typed: dict[str, set[bool]] = {}
     for item in value.split(","):
         parts = item.split(":")
         if not parts[0] or not re.fullmatch(_NAME, parts[0]):
@@ -131,15 +161,15 @@ def _gres(text: str) -> tuple[tuple[str, GpuCount], ...]:
         gtype: str | None = None
         count = 1
         rest = parts[1:]
-        if rest and re.fullmatch(r"\d+[KMGT]?", rest[-1]):
-            count_text = rest.pop()
-            count = int(re.sub(r"[KMGT]$", "", count_text)) * {
-                "": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4
-            }[re.sub(r"^\d+", "", count_text)]
-        if len(rest) > 1 or (rest and not re.fullmatch(_NAME, rest[0])):
+        if rest and _COUNT.fullmatch(rest[-1]):
+            count = _count(rest.pop(), text)
+        if len(rest) > 1 or (rest and not re.fullmatch(_TYPE, rest[0])):
             raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
         if rest:
             gtype = rest[0]
+        typed.setdefault(name, set()).add(gtype is not None)
+        if len(typed[name]) > 1:  # sbatch's own words, without the value
+            raise ValueProblem("Invalid GRES specification (with and without type identification)")
         requests[name] = GpuCount(count, gtype)  # a count of 0 is accepted: none
     return tuple(requests.items())
 
@@ -149,9 +179,9 @@ def parse_gpus(text: str) -> GpuCount:
     """``[type:]count`` of ``--gpus``, ``--gpus-per-node``, ``--gpus-per-task``."""
     parts = text.strip().split(":")
     if len(parts) == 1 and re.fullmatch(r"\d+", parts[0]):
-        count, gtype = int(parts[0]), None
-    elif len(parts) == 2 and re.fullmatch(_NAME, parts[0]) and re.fullmatch(r"\d+", parts[1]):
-        count, gtype = int(parts[1]), parts[0]
+        count, gtype = _count(parts[0], text), None
+    elif len(parts) == 2 and re.fullmatch(_TYPE, parts[0]) and re.fullmatch(r"\d+", parts[1]):
+        count, gtype = _count(parts[1], text), parts[0]
     elif len(parts) == 1 and re.fullmatch(_NAME, parts[0]):
         count, gtype = 1, parts[0]
     else:

@@ -16,7 +16,7 @@ import pytest
 
 from scriptkeeper.pipeline.analyze import analyze_script
 from scriptkeeper.rules.config import Config, load_config
-from tests.differential.corpus import CASES
+from tests.differential.corpus import CASES, s
 from tests.support import slurm as cluster
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
@@ -58,6 +58,43 @@ def test_refused_iff_error(name: str, config: Config, tmp_path: Path) -> None:
     assert (not result.accepted) == bool(refusals), (
         f"sbatch {'refused' if not result.accepted else 'accepted'} {name} "
         f"({(result.stderr or result.stdout).strip()!r}) but scriptkeeper said {said}")
+
+
+# GPU types are the site's words: sbatch parses these, and only the controller refuses them
+# here, because the local cluster has no such type (scriptkeeper says so with its profile)
+SITE_GPU_TYPES = {
+    "gres_type_digit": s("--gres=gpu:1080ti:1"),
+    "gres_type_mig": s("--gres=gpu:3g.40gb:1"),
+    "gres_type_underscore_digit": s("--gres=gpu:a100_80g:2"),
+    "gpus_type_digit": s("--gpus=1080ti:1"),
+    "gpus_per_node_type_mig": s("--gpus-per-node=3g.40gb:1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SITE_GPU_TYPES))
+def test_site_gpu_types_pass_sbatch_and_only_the_profile_refuses_them(
+        name: str, config: Config, tmp_path: Path) -> None:
+    data = SITE_GPU_TYPES[name]
+    script = tmp_path / f"{name}.sh"
+    script.write_bytes(data)
+    result = cluster.sbatch_test_only(script)
+    assert "sbatch: error" not in result.output, result.output  # the parser took it
+    assert "Requested node configuration is not available" in result.output, result.output
+    rules = {f.rule for f in analyze_script(tmp_path, script.name, data, config).findings
+             if f.severity == "error"}
+    without = {f.rule for f in analyze_script(tmp_path, script.name, data, load_config(None))
+               .findings if f.severity == "error"}
+    assert rules == {"request-exceeds-node"} and not without, (rules, without)
+
+
+def test_repeated_mail_types_are_combined(tmp_path: Path) -> None:
+    script = tmp_path / "mail.sh"
+    script.write_bytes(CASES["mail_type_repeated"])
+    result = cluster.sbatch_test_only(script, "-vv")
+    assert "mail-type           : BEGIN,END,FAIL" in result.output, result.output
+    judged = analyze_script(tmp_path, script.name, CASES["mail_type_repeated"],
+                            load_config(None))
+    assert not [f for f in judged.findings if f.rule == "duplicate-option"]
 
 
 LATE_AND_LOOKALIKE = {

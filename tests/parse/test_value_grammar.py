@@ -1,0 +1,81 @@
+"""Value grammars as sbatch 22.05 reads them: what it accepts, what it refuses, in its words.
+
+Each case was run through real ``sbatch --test-only`` on the local cluster
+(tests/differential holds the cases that need it). A GPU type is the site's
+own word: only the cluster knows whether it exists.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scriptkeeper.parse.directive import Directive
+from scriptkeeper.parse.validate import duplicate_facts, value_facts
+from scriptkeeper.parse.value_grammar import GpuCount, parse_gpus, parse_gres, parse_time
+
+ACCEPTED = [
+    ("gres", "gpu:1080ti:1"),
+    ("gres", "gpu:3g.40gb:1"),        # a MIG profile
+    ("gres", "gpu:a100_80g:2"),
+    ("gres", "gpu:h200:1k"),          # suffixes in either case
+    ("gres", "gpu:h200:1,gpu:h200:2"),
+    ("gres", "gpu:h200:18446744073709551614"),  # huge, but below strtoull's ceiling
+    ("gpus", "1080ti:1"),
+    ("gpus", "3g.40gb:2"),
+    ("gpus-per-node", "a100_80g:4"),
+    ("time", "1-"),                   # one day
+    ("time", "1-0"),
+    ("ntasks", "9223372036854775806"),
+]
+
+REFUSED = [
+    ("gres", "gpu:h200:2,gpu:1",
+     "Invalid GRES specification (with and without type identification)"),
+    ("gres", "gpu:1,gpu:h200:2",
+     "Invalid GRES specification (with and without type identification)"),
+    ("gres", "gpu::1", "Invalid generic resource (gres) specification 'gpu::1'"),
+    ("gres", "gpu:h200:", "Invalid generic resource (gres) specification 'gpu:h200:'"),
+    ("gres", "gpu:a:b:1", "Invalid generic resource (gres) specification 'gpu:a:b:1'"),
+    ("gres", "gpu:h200:18446744073709551615",
+     "Invalid generic resource (gres) specification 'gpu:h200:18446744073709551615'"),
+    ("gpus", "h200:99999999999999999999",
+     "Invalid generic resource (gres) specification 'h200:99999999999999999999'"),
+    ("ntasks-per-node", "99999999999999999999999",
+     "Numeric argument (9223372036854775807) to big for --ntasks-per-node."),
+    ("ntasks", "9223372036854775807",
+     "Numeric argument (9223372036854775807) to big for --ntasks."),
+    ("cpus-per-task", "9" * 5000,  # longer than int() reads: still sbatch's answer
+     "Numeric argument (9223372036854775807) to big for --cpus-per-task."),
+    ("time", "1-:30", "Invalid time limit specification '1-:30'"),
+]
+
+
+def _facts(option: str, value: str) -> list[str]:
+    directive = Directive(option, value, 2, f"--{option}={value}")
+    return [f.detail for f in value_facts([directive])]
+
+
+@pytest.mark.parametrize(("option", "value"), ACCEPTED)
+def test_accepted_values_make_no_fact(option: str, value: str) -> None:
+    assert _facts(option, value) == []
+
+
+@pytest.mark.parametrize(("option", "value", "said"), REFUSED)
+def test_refused_values_say_what_sbatch_says(option: str, value: str, said: str) -> None:
+    assert _facts(option, value) == [
+        f"'--{option}={value}' has a value sbatch refuses: {said}"]
+
+
+def test_site_gpu_types_are_read_as_types() -> None:
+    assert parse_gres("gpu:1080ti:2") == {"gpu": GpuCount(2, "1080ti")}
+    assert parse_gres("gpu:3g.40gb:1") == {"gpu": GpuCount(1, "3g.40gb")}
+    assert parse_gpus("1080ti:4") == GpuCount(4, "1080ti")
+    assert parse_time("2-") == 2 * 24 * 60
+
+
+def test_repeated_mail_types_combine_but_other_repeats_warn() -> None:
+    mail = [Directive("mail-type", v, n, f"--mail-type={v}")
+            for n, v in ((2, "BEGIN"), (3, "END"), (4, "FAIL"))]
+    assert duplicate_facts(mail) == []
+    times = [Directive("time", v, n, f"--time={v}") for n, v in ((2, "10"), (3, "20"))]
+    assert [f.kind for f in duplicate_facts(times)] == ["duplicate-option"]
