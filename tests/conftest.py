@@ -25,13 +25,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every SLURM command of the session goes to the suite's own cluster.
+
+    SLURM_CONF is set before any test runs, so sbatch/scontrol/sinfo/squeue/srun
+    started by tests, by their helpers or by scriptkeeper itself reach the cluster
+    of .ci/slurm/setup.sh, never another one running on the machine.
+    """
+    from tests.support import slurm
+
+    slurm.use_suite_cluster()
+
+
 @pytest.fixture(scope="session")
 def slurm_cluster() -> None:
-    """Start (or reuse) the local SLURM cluster; skip outside CI if impossible."""
+    """Start (or reuse) the suite's SLURM cluster; skip outside CI if impossible.
+
+    A cluster the suite did not start in its way fails the test, in CI or not.
+    """
     from tests.support import slurm
 
     try:
         slurm.ensure_cluster()
+    except slurm.ForeignCluster as error:
+        pytest.fail(f"the suite's SLURM cluster is blocked by one it did not start: {error}",
+                    pytrace=False)
     except Exception as error:
         if in_ci():
             pytest.fail(f"the SLURM cluster is required in CI and could not start: {error}")

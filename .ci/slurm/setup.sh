@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Start a real single-node SLURM 22.05 cluster (Debian's slurm-wlm) on this
-# machine, for tests and CI.  Run as root.  Idempotent: a second run only
+# Start the suite's own single-node SLURM 22.05 cluster (Debian's slurm-wlm) on
+# this machine, for tests and CI.  Run as root.  Idempotent: a second run only
 # checks that everything is up (daemons are restarted only when the generated
-# configuration changed or a daemon died).
+# configuration changed, a daemon died, or the node does not become ready).
+#
+# The cluster is isolated from any other SLURM cluster on the machine (see
+# paths.sh and README.md): its own slurm.conf (reached by clients through
+# SLURM_CONF, never /etc/slurm), ClusterName, ports, state, spool, log and pid
+# files, and its own munged with its own key and socket.  Only daemons whose
+# pid file is ours *and* whose command line names our slurm.conf (or munge
+# socket) are ever treated as ours.  When another program holds one of our
+# ports, setup.sh says which and exits 3 instead of using it.
 #
 # The node is a fake 8x H200 box: 128 CPUs, 2000G memory, gpu:h200:8 backed by
 # character devices /dev/nvidia[0-7].  SlurmdParameters=config_overrides lets
 # slurmd accept a node bigger than the machine it runs on.
 #
 # Environment knobs (all optional):
-#   SK_SLURM_TIMEOUT   seconds to wait for the node to become idle (default 60)
-#   SK_SLURM_NODE      node name (default: `hostname -s`)
-#   SK_SLURM_LOCK_WAIT seconds to wait for a concurrent setup.sh (default 600)
+#   SK_SLURM_TIMEOUT      seconds to wait for the node to become idle (default 60)
+#   SK_SLURM_NODE         node name (default: `hostname -s`)
+#   SK_SLURM_LOCK_WAIT    seconds to wait for a concurrent setup.sh (default 600)
+#   SK_SLURM_CTLD_PORT    SlurmctldPort (default 16817)
+#   SK_SLURM_SLURMD_PORT  SlurmdPort (default 16818)
+#
+# Exit status: 0 up, 1 could not start, 3 a port of ours is held by a program
+# that is not this cluster's daemon (e.g. another SLURM cluster).
 set -euo pipefail
 
 # Everything is in main() so bash has parsed the whole file before running
@@ -21,29 +34,27 @@ main() {
         echo "setup.sh: must run as root" >&2
         exit 1
     fi
+    # shellcheck source=paths.sh
+    source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
+
+    # Our own commands (sinfo, scontrol, munge) talk to our cluster only.
+    export SLURM_CONF=$SK_CONF
+    unset SLURM_CLUSTERS
+
+    install -d -o root -g root -m 0755 "$SK_RUN_DIR"
 
     # Serialise concurrent runs (e.g. several pytest workers calling
-    # ensure_cluster() at once).
+    # ensure_cluster() at once), and runs of stop.sh.
     # The daemons started below get 9>&- so they never inherit (and hold) the lock.
-    exec 9>/run/sk-slurm-setup.lock
+    exec 9>"$SK_LOCK"
     if ! flock -w "${SK_SLURM_LOCK_WAIT:-600}" 9; then
-        echo "setup.sh: another setup.sh still holds /run/sk-slurm-setup.lock" >&2
+        echo "setup.sh: another setup.sh or stop.sh still holds $SK_LOCK" >&2
         exit 1
     fi
 
     TIMEOUT=${SK_SLURM_TIMEOUT:-60}
     NODE=${SK_SLURM_NODE:-$(hostname -s)}
     CTLD_HOST=$(hostname -s)
-    CONF_DIR=/etc/slurm
-    CONF=$CONF_DIR/slurm.conf
-    GRES_CONF=$CONF_DIR/gres.conf
-    LOG_DIR=/var/log/slurm
-    CTLD_LOG=$LOG_DIR/slurmctld.log
-    SLURMD_LOG=$LOG_DIR/slurmd.log
-    CTLD_PID=/run/slurmctld.pid
-    SLURMD_PID=/run/slurmd.pid
-    MUNGE_PID=/run/munge/munged.pid
-    MUNGE_LOG=/var/log/munge/munged.log
 
     log() { echo "setup.sh: $*"; }
 
@@ -81,49 +92,54 @@ main() {
 
     # ---------------------------------------------------------------- dirs
     install -d -o root -g root -m 0755 \
-        /var/spool/slurmctld /var/spool/slurmd "$LOG_DIR" "$CONF_DIR"
-    install -d -o munge -g munge -m 0755 /run/munge
-    install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
-    install -d -o munge -g munge -m 0700 /etc/munge
+        "$SK_DIR" "$SK_CONF_DIR" "$SK_STATE_DIR" "$SK_SPOOL_DIR" "$SK_LOG_DIR"
+    install -d -o munge -g munge -m 0700 "$SK_MUNGE_DIR"
+    install -d -o munge -g munge -m 0755 "$SK_MUNGE_RUN_DIR"
 
     # ---------------------------------------------------------------- munge key
-    if [[ ! -s /etc/munge/munge.key ]]; then
-        log "creating munge key"
+    # Our own key: a munged of another cluster (with /etc/munge/munge.key) can
+    # neither vouch for our daemons nor be vouched for by ours.
+    if [[ ! -s $SK_MUNGE_KEY ]]; then
+        log "creating munge key $SK_MUNGE_KEY"
         if command -v mungekey >/dev/null 2>&1; then
-            mungekey --create --keyfile=/etc/munge/munge.key
+            mungekey --create --keyfile="$SK_MUNGE_KEY"
         else
-            dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+            dd if=/dev/urandom of="$SK_MUNGE_KEY" bs=1024 count=1 status=none
         fi
     fi
-    chown munge:munge /etc/munge/munge.key
-    chmod 0400 /etc/munge/munge.key
+    chown munge:munge "$SK_MUNGE_KEY"
+    chmod 0400 "$SK_MUNGE_KEY"
 
     # ---------------------------------------------------------------- config
     new_conf=$(mktemp)
     new_gres=$(mktemp)
-    trap 'rm -f "$new_conf" "$new_gres"' EXIT
+    new_plugstack=$(mktemp)
+    trap 'rm -f "$new_conf" "$new_gres" "$new_plugstack"' EXIT
 
     cat >"$new_conf" <<EOF
 # Generated by .ci/slurm/setup.sh (scriptkeeper test cluster). Do not edit:
 # rerunning setup.sh rewrites it and restarts the daemons if it changed.
-ClusterName=sk
+# Clients reach this cluster with SLURM_CONF=${SK_CONF}.
+ClusterName=${SK_CLUSTER}
 SlurmctldHost=${CTLD_HOST}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
+AuthInfo=socket=${SK_MUNGE_SOCKET}
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
+PlugStackConfig=${SK_PLUGSTACK_CONF}
 ReturnToService=2
-SlurmctldPidFile=${CTLD_PID}
-SlurmdPidFile=${SLURMD_PID}
-SlurmctldPort=6817
-SlurmdPort=6818
-StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
-SlurmctldLogFile=${CTLD_LOG}
-SlurmdLogFile=${SLURMD_LOG}
+SlurmctldPidFile=${SK_CTLD_PID}
+SlurmdPidFile=${SK_SLURMD_PID}
+SlurmctldPort=${SK_CTLD_PORT}
+SlurmdPort=${SK_SLURMD_PORT}
+StateSaveLocation=${SK_STATE_DIR}
+SlurmdSpoolDir=${SK_SPOOL_DIR}
+SlurmctldLogFile=${SK_CTLD_LOG}
+SlurmdLogFile=${SK_SLURMD_LOG}
 SlurmctldDebug=info
 SlurmdDebug=info
 SlurmdParameters=config_overrides
@@ -157,8 +173,12 @@ AutoDetect=off
 NodeName=${NODE} Name=gpu Type=h200 File=/dev/nvidia[0-7]
 EOF
 
+    cat >"$new_plugstack" <<EOF
+# Generated by .ci/slurm/setup.sh: no SPANK plugins (and none from /etc/slurm).
+EOF
+
     conf_changed=0
-    for pair in "$new_conf:$CONF" "$new_gres:$GRES_CONF"; do
+    for pair in "$new_conf:$SK_CONF" "$new_gres:$SK_GRES_CONF" "$new_plugstack:$SK_PLUGSTACK_CONF"; do
         src=${pair%%:*}
         dst=${pair#*:}
         if ! cmp -s "$src" "$dst"; then
@@ -169,89 +189,113 @@ EOF
     done
 
     # ---------------------------------------------------------------- daemons
-    # pid_alive PIDFILE NAME: the pid in PIDFILE is alive and is a NAME process.
-    pid_alive() {
-        local pid
-        [[ -s $1 ]] || return 1
-        pid=$(<"$1")
-        [[ $pid =~ ^[0-9]+$ ]] || return 1
-        [[ -r /proc/$pid/comm ]] || return 1
-        [[ $(</proc/$pid/comm) == "$2" ]]
-    }
-
-    stop_pid() { # stop_pid PIDFILE NAME
+    stop_ours() { # stop_ours PIDFILE NAME
         local pid i
-        pid_alive "$1" "$2" || return 0
+        sk_ours "$1" "$2" "$(sk_mark "$2")" || { rm -f "$1"; return 0; }
         pid=$(<"$1")
         kill "$pid" 2>/dev/null || true
         for ((i = 0; i < 50; i++)); do
-            [[ -d /proc/$pid ]] || return 0
+            sk_running "$pid" || { rm -f "$1"; return 0; }
             sleep 0.2
         done
         kill -9 "$pid" 2>/dev/null || true
+        rm -f "$1"
+    }
+
+    # port_holder PORT: describe what listens on TCP PORT (nothing if free).
+    port_holder() {
+        local out
+        if command -v ss >/dev/null 2>&1; then
+            out=$(ss -Hltnp "sport = :$1" 2>/dev/null) || out=""
+            [[ -n $out ]] && echo "$out"
+            return 0
+        fi
+        if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
+            echo "a program that accepts connections on 127.0.0.1:$1"
+        fi
+        return 0
+    }
+
+    # require_port PORT NAME: exit 3 if a program other than our NAME holds PORT.
+    require_port() {
+        local holder
+        holder=$(port_holder "$1")
+        [[ -z $holder ]] && return 0
+        {
+            echo "setup.sh: port $1 (the suite cluster's $2 port) is in use by something that is"
+            echo "setup.sh: not the suite's $2 (e.g. the daemon of another SLURM cluster):"
+            echo "$holder" | sed 's/^/    /'
+            echo "setup.sh: the suite never uses a cluster it did not start.  Stop that program,"
+            echo "setup.sh: or choose free ports with SK_SLURM_CTLD_PORT / SK_SLURM_SLURMD_PORT."
+        } >&2
+        exit 3
     }
 
     dump_logs() {
-        echo "----- sinfo -----" >&2
+        echo "----- sinfo (SLURM_CONF=$SLURM_CONF) -----" >&2
         sinfo -N -l 2>&1 >&2 || true
         echo "----- scontrol show node -----" >&2
         scontrol show node 2>&1 >&2 || true
-        for f in "$MUNGE_LOG" "$CTLD_LOG" "$SLURMD_LOG"; do
+        for f in "$SK_MUNGE_LOG" "$SK_CTLD_LOG" "$SK_SLURMD_LOG"; do
             echo "----- $f (tail) -----" >&2
             tail -n 60 "$f" >&2 2>/dev/null || true
         done
     }
 
-    # munged (a working munge round trip is what counts, whoever started it)
-    if munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
-        log "munged already running"
+    munge_ok() {
+        munge -n --socket="$SK_MUNGE_SOCKET" </dev/null 2>/dev/null |
+            unmunge --socket="$SK_MUNGE_SOCKET" >/dev/null 2>&1
+    }
+
+    # munged: our own, on our own socket with our own key.
+    if munge_ok; then
+        log "munged already running ($SK_MUNGE_SOCKET)"
     else
-        stop_pid "$MUNGE_PID" munged
-        rm -f "$MUNGE_PID" /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
-        log "starting munged"
-        runuser -u munge -- /usr/sbin/munged --pid-file="$MUNGE_PID" 9>&-
+        stop_ours "$SK_MUNGE_PID" munged
+        rm -f "$SK_MUNGE_SOCKET" "$SK_MUNGE_SOCKET.lock"
+        log "starting munged ($SK_MUNGE_SOCKET)"
+        runuser -u munge -- /usr/sbin/munged "$(sk_mark munged)" --key-file="$SK_MUNGE_KEY" \
+            --pid-file="$SK_MUNGE_PID" --log-file="$SK_MUNGE_LOG" --seed-file="$SK_MUNGE_SEED" 9>&-
         for ((i = 0; i < 50; i++)); do
-            munge -n </dev/null | unmunge >/dev/null 2>&1 && break
+            munge_ok && break
             sleep 0.2
         done
-        if ! munge -n </dev/null | unmunge >/dev/null 2>&1; then
-            echo "setup.sh: munged did not come up" >&2
+        if ! munge_ok; then
+            echo "setup.sh: munged did not come up on $SK_MUNGE_SOCKET" >&2
             dump_logs
             exit 1
         fi
     fi
 
-    if ((conf_changed)); then
-        # Node definitions and plugins are only read at daemon start.
-        if pid_alive "$SLURMD_PID" slurmd || pid_alive "$CTLD_PID" slurmctld; then
-            log "configuration changed: restarting slurm daemons"
+    stop_slurm() {
+        stop_ours "$SK_SLURMD_PID" slurmd
+        stop_ours "$SK_CTLD_PID" slurmctld
+    }
+
+    start_slurm() {
+        if sk_ours "$SK_CTLD_PID" slurmctld "$SK_CONF"; then
+            log "slurmctld already running (pid $(<"$SK_CTLD_PID"))"
+        else
+            require_port "$SK_CTLD_PORT" slurmctld
+            log "starting slurmctld (port $SK_CTLD_PORT)"
+            /usr/sbin/slurmctld -f "$SK_CONF" 9>&-
         fi
-        stop_pid "$SLURMD_PID" slurmd
-        stop_pid "$CTLD_PID" slurmctld
-    fi
+        if sk_ours "$SK_SLURMD_PID" slurmd "$SK_CONF"; then
+            log "slurmd already running (pid $(<"$SK_SLURMD_PID"))"
+        else
+            require_port "$SK_SLURMD_PORT" slurmd
+            log "starting slurmd (port $SK_SLURMD_PORT)"
+            /usr/sbin/slurmd -f "$SK_CONF" -N "$NODE" 9>&-
+        fi
+    }
 
-    if pid_alive "$CTLD_PID" slurmctld; then
-        log "slurmctld already running (pid $(<"$CTLD_PID"))"
-    else
-        log "starting slurmctld"
-        /usr/sbin/slurmctld 9>&-
-    fi
-
-    if pid_alive "$SLURMD_PID" slurmd; then
-        log "slurmd already running (pid $(<"$SLURMD_PID"))"
-    else
-        log "starting slurmd"
-        /usr/sbin/slurmd -N "$NODE" 9>&-
-    fi
-
-    # ---------------------------------------------------------------- wait idle
     # slurmd_registered: the running slurmd has registered with slurmctld, i.e.
     # the node's SlurmdStartTime is not older than the slurmd process.  (After a
     # restart slurmctld reloads the old node state, which may already say idle.)
     slurmd_registered() {
         local pid age reg reg_s
-        pid_alive "$SLURMD_PID" slurmd || return 1
-        pid=$(<"$SLURMD_PID")
+        sk_ours "$SK_SLURMD_PID" slurmd "$SK_CONF" || return 1
+        pid=$(<"$SK_SLURMD_PID")
         age=$(ps -o etimes= -p "$pid" | tr -d ' ')
         [[ $age =~ ^[0-9]+$ ]] || return 1
         reg=$(scontrol show node "$NODE" 2>/dev/null | grep -o 'SlurmdStartTime=[^ ]*' | cut -d= -f2)
@@ -260,43 +304,72 @@ EOF
         ((reg_s + 2 >= $(date +%s) - age))
     }
 
-    state=""
-    resumed=0
-    deadline=$((SECONDS + TIMEOUT))
-    while ((SECONDS < deadline)); do
-        state=$(sinfo -h -n "$NODE" -o '%T' 2>/dev/null | head -n 1 || true)
+    # wait_ready: wait up to TIMEOUT for the node to be usable; sets $state.
+    wait_ready() {
+        local resumed=0 deadline=$((SECONDS + TIMEOUT))
+        state=""
+        while ((SECONDS < deadline)); do
+            state=$(sinfo -h -n "$NODE" -o '%T' 2>/dev/null | head -n 1 || true)
+            case $state in
+                idle | mixed | allocated | completing)
+                    slurmd_registered && return 0
+                    ;;
+                down* | drain* | drained*)
+                    # A node that went down (e.g. slurmd restarted before slurmctld
+                    # noticed) is healthy again once slurmd registers; resume it once.
+                    if ((!resumed)); then
+                        scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true
+                        resumed=1
+                    fi
+                    ;;
+            esac
+            sleep 1
+        done
         case $state in
             idle | mixed | allocated | completing)
-                slurmd_registered && break
-                ;;
-            down* | drain* | drained*)
-                # A node that went down (e.g. slurmd restarted before slurmctld
-                # noticed) is healthy again once slurmd registers; resume it once.
-                if ((!resumed)); then
-                    scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true
-                    resumed=1
-                fi
+                slurmd_registered && return 0
+                state="$state, slurmd not registered"
                 ;;
         esac
-        sleep 1
-    done
+        state=${state:-none}
+        return 1
+    }
 
-    case $state in
-        idle | mixed | allocated | completing) slurmd_registered || state="$state, slurmd not registered" ;;
-    esac
-    case $state in
-        idle | mixed | allocated | completing) ;;
-        *)
-            echo "setup.sh: node $NODE not ready after ${TIMEOUT}s (state: '${state:-none}')" >&2
+    if ((conf_changed)); then
+        # Node definitions and plugins are only read at daemon start.
+        if sk_ours "$SK_SLURMD_PID" slurmd "$SK_CONF" || sk_ours "$SK_CTLD_PID" slurmctld "$SK_CONF"; then
+            log "configuration changed: restarting slurm daemons"
+        fi
+        stop_slurm
+    fi
+
+    # Daemons that were already running but do not give a ready node (hung,
+    # or left behind in a bad state) are restarted once.
+    started_fresh=0
+    if ! sk_ours "$SK_CTLD_PID" slurmctld "$SK_CONF" && ! sk_ours "$SK_SLURMD_PID" slurmd "$SK_CONF"; then
+        started_fresh=1
+    fi
+    start_slurm
+    if ! wait_ready; then
+        if ((started_fresh)); then
+            echo "setup.sh: node $NODE not ready after ${TIMEOUT}s (state: '$state')" >&2
             dump_logs
             exit 1
-            ;;
-    esac
+        fi
+        log "node $NODE not ready after ${TIMEOUT}s (state: '$state'): restarting slurm daemons"
+        stop_slurm
+        start_slurm
+        if ! wait_ready; then
+            echo "setup.sh: node $NODE not ready after a restart and ${TIMEOUT}s (state: '$state')" >&2
+            dump_logs
+            exit 1
+        fi
+    fi
 
-    log "cluster sk is up: node $NODE is $state"
+    log "cluster $SK_CLUSTER is up: node $NODE is $state"
     sinfo
-    log "slurm.conf: $CONF"
-    log "gres.conf:  $GRES_CONF"
+    log "slurm.conf: $SK_CONF (clients: export SLURM_CONF=$SK_CONF)"
+    log "gres.conf:  $SK_GRES_CONF"
 }
 
 main "$@"

@@ -1,8 +1,23 @@
-"""Helpers for tests that talk to the real single-node SLURM test cluster.
+"""Helpers for tests that talk to the suite's own single-node SLURM cluster.
 
 The cluster is started by ``.ci/slurm/setup.sh`` (see ``.ci/slurm/README.md``):
-SLURM 22.05 from Debian, cluster ``sk``, one node with 128 CPUs, 2000G memory
-and ``gpu:h200:8``, partitions ``h200`` (default) and ``debug``.
+SLURM 22.05 from Debian, cluster ``sktest``, one node with 128 CPUs, 2000G
+memory and ``gpu:h200:8``, partitions ``h200`` (default) and ``debug``.
+
+Isolation: the suite only ever talks to the cluster it starts itself, even
+when another SLURM cluster runs on the same machine.  That cluster has its own
+configuration (:data:`SLURM_CONF`, under /var/lib/scriptkeeper-slurm, never
+/etc/slurm), ClusterName, ports (16817/16818, not the defaults 6817/6818),
+state, spool, log and pid files, and its own munged (own socket and key).
+:func:`use_suite_cluster` (called from ``tests/conftest.py`` when pytest
+starts) sets ``SLURM_CONF`` in this process's environment, so every
+``sbatch``/``scontrol``/``sinfo``/``squeue``/``srun``/``scancel`` a test
+runs -- directly, through these helpers, or through scriptkeeper's own
+``scan --sbatch-check`` and ``profile import --from-scontrol`` -- reaches the
+suite's cluster and no other.  A cluster that answers at that configuration
+with another ClusterName, or a program holding one of its ports, is reported
+as :class:`ForeignCluster`: the test fails with a message saying so (never a
+silent skip, and never a run against that cluster).
 
 Marker convention: every test that needs the cluster is marked
 ``@pytest.mark.slurm`` (or ``pytestmark = pytest.mark.slurm`` per module) and
@@ -27,12 +42,16 @@ if TYPE_CHECKING:
     import pytest
 
 __all__ = [
+    "CLUSTER_NAME",
     "MARKER",
     "REPO_ROOT",
     "SETUP_SCRIPT",
+    "SLURM_CONF",
     "ClusterUnavailable",
+    "ForeignCluster",
     "SbatchResult",
     "SlurmError",
+    "answering_cluster",
     "cluster_available",
     "ensure_cluster",
     "held_job",
@@ -41,6 +60,7 @@ __all__ = [
     "register_marker",
     "require_cluster",
     "sbatch_test_only",
+    "use_suite_cluster",
 ]
 
 MARKER = "slurm"
@@ -48,6 +68,17 @@ MARKER = "slurm"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SETUP_SCRIPT = REPO_ROOT / ".ci" / "slurm" / "setup.sh"
+
+# The suite's own cluster, as .ci/slurm/paths.sh defines it (a test checks that
+# the two agree).
+SLURM_CONF = Path("/var/lib/scriptkeeper-slurm/etc/slurm.conf")
+"""The suite cluster's slurm.conf: clients reach that cluster through ``SLURM_CONF``."""
+CLUSTER_NAME = "sktest"
+"""The suite cluster's ClusterName; a controller answering with another is foreign."""
+
+# setup.sh's exit status when a program that is not the suite's daemon holds
+# one of the suite cluster's ports.
+_SETUP_FOREIGN = 3
 
 # Generous: on a fresh machine setup.sh runs apt-get install slurm-wlm munge.
 SETUP_TIMEOUT = 900.0
@@ -62,10 +93,6 @@ _READY_STATES = frozenset({"idle", "mix", "alloc", "comp"})
 # Keys look like JobId, AllocNode:Sid, Socks/Node, NtasksPerN:B:S:C.
 _KEY_RE = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z0-9_/:.()-]*)=")
 
-# Outcome of the first setup attempt in this process, so that a failing
-# setup.sh is not rerun for every test.
-_setup_error: str | None = None
-
 
 class SlurmError(RuntimeError):
     """A SLURM command failed or timed out."""
@@ -73,6 +100,18 @@ class SlurmError(RuntimeError):
 
 class ClusterUnavailable(SlurmError):
     """The test cluster is not running and could not be started."""
+
+
+class ForeignCluster(ClusterUnavailable):
+    """A cluster the suite did not start is in the suite cluster's way.
+
+    Tests fail on it, also outside CI: the suite never runs against a cluster
+    it did not start, and must not hide one by skipping.
+    """
+
+# Outcome of the first setup attempt in this process, so that a failing
+# setup.sh is not rerun for every test.
+_setup_failure: ClusterUnavailable | None = None
 
 
 @dataclass(frozen=True)
@@ -103,12 +142,26 @@ def register_marker(config: pytest.Config) -> None:
     )
 
 
+def use_suite_cluster() -> None:
+    """Point this process, and every command it starts, at the suite's cluster.
+
+    Sets ``SLURM_CONF`` to :data:`SLURM_CONF` (whatever it was: a developer's
+    own cluster is never the suite's) and drops ``SLURM_CLUSTERS``, which
+    would send client commands to other clusters.  Subprocesses inherit the
+    environment, scriptkeeper's own sbatch and scontrol runs included.  Call
+    once when the test session starts (``tests/conftest.py`` does).
+    """
+    os.environ["SLURM_CONF"] = str(SLURM_CONF)
+    os.environ.pop("SLURM_CLUSTERS", None)
+
+
 def _clean_env() -> dict[str, str]:
     """The environment without SBATCH_*/SLURM_* input variables.
 
     sbatch reads defaults from SBATCH_* variables, and a test run inside a
     SLURM job would inherit SLURM_* ones; both would change the verdicts.
-    SLURM_CONF is kept so a non-default configuration can still be chosen.
+    SLURM_CONF is kept: it points at the suite's cluster (:func:`use_suite_cluster`),
+    or at the configuration a test chose on purpose.
     """
     return {
         key: value
@@ -139,13 +192,36 @@ def _run(
         raise SlurmError(f"cannot run {argv[0]}: {exc}") from exc
 
 
+def answering_cluster() -> str | None:
+    """The ClusterName of the controller ``scontrol`` reaches, or None if none answers."""
+    try:
+        shown = _run(["scontrol", "show", "config"], timeout=_QUICK_TIMEOUT)
+    except SlurmError:
+        return None
+    if shown.returncode != 0:
+        return None
+    for line in shown.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "ClusterName":
+            return value.strip()
+    return None
+
+
 def cluster_available() -> bool:
-    """True if the SLURM commands exist, slurmctld answers and the node is up."""
+    """True if the suite's cluster answers at :data:`SLURM_CONF` and its node is up.
+
+    A controller that answers with another ClusterName is not the suite's
+    cluster, so it does not count.
+    """
     if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
         return False
+    if os.environ.get("SLURM_CONF") != str(SLURM_CONF):
+        return False  # use_suite_cluster() was not called: never talk to another cluster
     try:
         ping = _run(["scontrol", "ping"], timeout=_QUICK_TIMEOUT)
         if ping.returncode != 0 or "is UP" not in ping.stdout:
+            return False
+        if answering_cluster() != CLUSTER_NAME:
             return False
         # %t is the compact state; a trailing '*' means "not responding".
         nodes = _run(["sinfo", "-h", "-N", "-o", "%t"], timeout=_QUICK_TIMEOUT)
@@ -157,44 +233,60 @@ def cluster_available() -> bool:
     return bool(states) and states <= _READY_STATES
 
 
-def ensure_cluster() -> None:
-    """Make sure the test cluster is up, starting it if possible.
+def _fail_setup(error: ClusterUnavailable) -> ClusterUnavailable:
+    """Remember a failed setup for the rest of the session; return the error to raise."""
+    global _setup_failure
+    _setup_failure = error
+    return error
 
-    When the cluster is down and this process runs as root, runs
-    ``.ci/slurm/setup.sh`` (which installs slurm-wlm and munge if needed and
-    starts munged, slurmctld and slurmd).  Raises :class:`ClusterUnavailable`
-    with the reason otherwise.  A failed setup is remembered: later calls in
-    the same process raise at once instead of rerunning it.
+
+def ensure_cluster() -> None:
+    """Make sure the suite's cluster is up, starting (or restarting) it if possible.
+
+    When the cluster is down or unhealthy and this process runs as root, runs
+    ``.ci/slurm/setup.sh`` (which installs slurm-wlm and munge if needed,
+    starts the suite's munged, slurmctld and slurmd, and restarts daemons of
+    its own that do not give a ready node).  Raises :class:`ForeignCluster`
+    when a cluster the suite did not start is in the way (it holds one of the
+    suite cluster's ports, or answers at :data:`SLURM_CONF` with another
+    ClusterName), :class:`ClusterUnavailable` with the reason otherwise.  A
+    failed setup is remembered: later calls in the same process raise at once
+    instead of rerunning it.
     """
-    global _setup_error
+    if os.environ.get("SLURM_CONF") != str(SLURM_CONF):
+        use_suite_cluster()
     if cluster_available():
         return
-    if _setup_error is not None:
-        raise ClusterUnavailable(_setup_error)
+    if _setup_failure is not None:
+        raise type(_setup_failure)(str(_setup_failure))
     if os.geteuid() != 0:
-        _setup_error = (
-            "the SLURM test cluster is not running and only root can start it: "
-            f"run `sudo bash {SETUP_SCRIPT}`"
-        )
-        raise ClusterUnavailable(_setup_error)
+        raise _fail_setup(ClusterUnavailable(
+            "the suite's SLURM test cluster is not running and only root can start it: "
+            f"run `sudo bash {SETUP_SCRIPT}`"))
     if not SETUP_SCRIPT.is_file():
-        _setup_error = f"the SLURM test cluster is not running and {SETUP_SCRIPT} is missing"
-        raise ClusterUnavailable(_setup_error)
+        raise _fail_setup(ClusterUnavailable(
+            f"the suite's SLURM test cluster is not running and {SETUP_SCRIPT} is missing"))
     try:
         proc = _run(["bash", str(SETUP_SCRIPT)], timeout=SETUP_TIMEOUT, env=os.environ)
     except SlurmError as exc:
-        _setup_error = f"{SETUP_SCRIPT} failed: {exc}"
-        raise ClusterUnavailable(_setup_error) from exc
+        raise _fail_setup(ClusterUnavailable(f"{SETUP_SCRIPT} failed: {exc}")) from exc
+    tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-80:])
+    if proc.returncode == _SETUP_FOREIGN:
+        raise _fail_setup(ForeignCluster(
+            f"a program the test suite did not start holds a port of the suite's own "
+            f"SLURM cluster, so the suite cannot run beside it:\n{tail}"))
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-80:])
-        _setup_error = f"{SETUP_SCRIPT} exited {proc.returncode}:\n{tail}"
-        raise ClusterUnavailable(_setup_error)
+        raise _fail_setup(ClusterUnavailable(f"{SETUP_SCRIPT} exited {proc.returncode}:\n{tail}"))
+    answering = answering_cluster()
+    if answering is not None and answering != CLUSTER_NAME:
+        raise _fail_setup(ForeignCluster(
+            f"the controller at {SLURM_CONF} says it is cluster {answering!r}, not the "
+            f"suite's {CLUSTER_NAME!r}: a cluster the suite did not start is in its place, "
+            "and the suite does not use it"))
     if not cluster_available():
-        _setup_error = (
+        raise _fail_setup(ClusterUnavailable(
             f"{SETUP_SCRIPT} succeeded but the cluster is still not available "
-            "(scontrol ping / sinfo)"
-        )
-        raise ClusterUnavailable(_setup_error)
+            "(scontrol ping / show config / sinfo)"))
 
 
 def require_cluster() -> None:
@@ -202,11 +294,15 @@ def require_cluster() -> None:
 
     Outside CI (variable CI unset or empty) a machine without the cluster
     skips the test; with CI set, a cluster that cannot be started is an error.
+    A :class:`ForeignCluster` in the way is always an error.
     """
     import pytest
 
     try:
         ensure_cluster()
+    except ForeignCluster as exc:
+        pytest.fail(f"SLURM test cluster blocked by a cluster the suite did not start: {exc}",
+                    pytrace=False)
     except ClusterUnavailable as exc:
         if in_ci():
             pytest.fail(f"SLURM test cluster unavailable under CI: {exc}", pytrace=False)
