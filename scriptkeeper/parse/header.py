@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from scriptkeeper.parse import embedded
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.parse.option_table import (
     WELL_KNOWN_PLUGIN_OPTIONS,
@@ -442,6 +443,12 @@ def parse(data: bytes, release: str | None = None,
         script.directives.extend(foreign)
         script.facts.extend(foreign_facts)
 
+    if late or lookalikes:
+        # lines of a here-document or string the file writes or submits: directives of
+        # the generated job, not of this one (sbatch never reads them as the file's)
+        held = embedded.held_lines(lines, embedded.is_python("", lines)) or frozenset()
+        late = [(n, rest) for n, rest in late if n not in held]
+        lookalikes = [(n, line) for n, line in lookalikes if n not in held]
     for number, rest in late:
         found, _ = tokenize(rest, number)
         getopt = _Getopt(table, found, component)
