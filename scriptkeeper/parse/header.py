@@ -103,6 +103,9 @@ def _script_checks(data: bytes) -> list[Fact]:
         elif first.lstrip().startswith("#!"):
             why = "the '#!' line is indented"
             fix = "start the '#!' line at column 0"
+        elif first.startswith("!/"):
+            why = "the '#' of the '#!' line is missing"
+            fix = "write the first line as '#" + first.strip() + "'"
         elif first.startswith("#"):
             why = "a comment comes before the '#!' line"
             fix = "move the '#!' line to the very top"
@@ -355,8 +358,17 @@ def _line_options(table: OptionTable, rest: str) -> _LineOptions | None:
     return tuple(dict(vars(d)) for d in getopt.directives)
 
 
-def _first_command(lines: list[str]) -> int | None:
+def _broken_shebang(lines: list[str]) -> bool:
+    """A first line '!/bin/bash': the '#' of '#!' lost, which missing-shebang reports."""
+    return bool(lines) and lines[0].startswith("!/")
+
+
+def _first_command(lines: list[str], skip_first: bool = False) -> int | None:
+    # a broken '#!' line is not the author's first command: read the header after it,
+    # so one missing-shebang is reported, not a directive-after-command for every line
     for number, line in enumerate(lines, start=1):
+        if number == 1 and skip_first:
+            continue
         if line[:1] != "#" and _is_command(line):
             return number
     return None
@@ -376,7 +388,7 @@ def parse(data: bytes, release: str | None = None,
         for f in script.facts)
     table = option_table(release, tuple(sorted(plugin_options)))
 
-    first_cmd = script.first_command_line = _first_command(lines)
+    first_cmd = script.first_command_line = _first_command(lines, _broken_shebang(lines))
     header_end = len(lines) if first_cmd is None else first_cmd - 1
     # one pass: the #SBATCH lines, and the comments that look like one (in text order)
     magic: list[tuple[int, str]] = []

@@ -101,3 +101,11 @@ def test_held_lines_of_an_fstring_template() -> None:
     assert held_lines(lines, python=True) == frozenset({3, 4})
     assert held_lines(["x = '''"], python=True) is None  # not Python: no line is held
 
+
+
+def test_broken_shebang_is_one_fact_not_a_pile() -> None:
+    text = "!/bin/bash\n\n#SBATCH --nodes=1\n#SBATCH --time=5\n\nhostname\n"
+    parsed = parse(text.encode())
+    assert [f.kind for f in parsed.facts] == ["missing-shebang"]
+    assert "'#' of the '#!' line is missing" in parsed.facts[0].detail
+    assert [d.option for d in parsed.directives] == ["nodes", "time"]
