@@ -139,7 +139,10 @@ def _scan(line: str, quote: str, pending: list[tuple[str, bool]]) -> str:
             i += 1
         elif ch == "#" and (i == 0 or line[i - 1] in _METACHARS):
             return ""
-        elif ch == "<" and line.startswith("<<", i) and not line.startswith("<<<", i):
+        elif ch == "<" and line.startswith("<<<", i):  # a here-string: a word, no body
+            i += 3
+            continue
+        elif ch == "<" and line.startswith("<<", i):
             match = _HEREDOC.match(line, i)
             assert match is not None
             j = match.end()

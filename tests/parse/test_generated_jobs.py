@@ -50,6 +50,12 @@ def test_multiline_quoted_strings_hold_their_lines() -> None:
     assert kinds(single) == []
 
 
+def test_a_here_string_opens_no_body() -> None:
+    text = ('#!/bin/bash\nread -ra parts <<< "$HOSTS"\nn=$(bc <<< "1+1")\n'
+            'cat > j.sh <<EOF\n#SBATCH -N$n\nEOF\n')
+    assert kinds(text) == []
+
+
 def test_late_directive_outside_any_heredoc_is_still_flagged() -> None:
     text = "#!/bin/bash\ncat > j.sh <<EOF\n#SBATCH -N1\nEOF\n#SBATCH -N2\nsrun a\n"
     assert late_lines(text) == [5]
