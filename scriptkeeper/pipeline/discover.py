@@ -2,9 +2,10 @@
 
 A job script is a file with an ``#SBATCH`` line at column 0 or a ``.slurm`` /
 ``.sbatch`` name, except a file whose every such line is inside a here-document or
-a string (Python's or the shell's): it writes jobs, and is skipped with that reason. Inside git the candidate files are the ones git tracks or
-would track (``.gitignore`` honoured); outside git every file below the
-scanned folder, with a root ``.gitignore`` honoured. rules.yaml
+a string (Python's or the shell's): it writes jobs, and is skipped with that reason.
+Inside git the candidate files are the ones git tracks or would track
+(``.gitignore`` honoured); outside git every file below the scanned folder,
+with a root ``.gitignore`` honoured. rules.yaml
 ``scripts.include`` / ``scripts.exclude`` filter with gitignore syntax.
 Backup folders made by ``clean`` are never entered, and a symlink is never
 followed out of the repository.
