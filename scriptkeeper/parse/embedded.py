@@ -47,7 +47,7 @@ def generator_reason(name: str, text: str) -> str | None:
     numbers = [n for n, line in enumerate(lines, start=1) if line.startswith(MAGIC)]
     if not numbers:
         return None
-    if not python and _before_first_command(lines, numbers[0]):
+    if _before_first_command(lines, numbers[0]):  # no string or here-document has begun
         return None
     held = held_lines(lines, python)
     if held is None or not all(n in held for n in numbers):
