@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, configuration_error, hook_error
-from scriptkeeper.pipeline.discover import MAX_SIZE, Candidate, Discovery, is_job_script
+from scriptkeeper.pipeline.discover import (
+    JOB_SUFFIXES,
+    MAX_SIZE,
+    Candidate,
+    Discovery,
+    generator_reason,
+    is_job_script,
+)
 
 if TYPE_CHECKING:
     from scriptkeeper.records import ScriptResult
@@ -76,7 +83,9 @@ def _job_script(name: str, staged: dict[str, bytes]) -> bool:
                 data = handle.read(MAX_SIZE + 1)
         except OSError:
             return False
-    return len(data) <= MAX_SIZE and is_job_script(name, data)
+    # as discovery judges: a file that only writes jobs is none
+    return len(data) <= MAX_SIZE and is_job_script(name, data) and (
+        name.endswith(JOB_SUFFIXES) or generator_reason(name, data) is None)
 
 
 def _merge(checked: Discovery, rest: Discovery | None) -> Discovery:

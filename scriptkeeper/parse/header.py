@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from scriptkeeper.parse import embedded
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.parse.option_table import (
     WELL_KNOWN_PLUGIN_OPTIONS,
@@ -102,6 +103,9 @@ def _script_checks(data: bytes) -> list[Fact]:
         elif first.lstrip().startswith("#!"):
             why = "the '#!' line is indented"
             fix = "start the '#!' line at column 0"
+        elif first.startswith("!/"):
+            why = "the '#' of the '#!' line is missing"
+            fix = "write the first line as '#" + first.strip() + "'"
         elif first.startswith("#"):
             why = "a comment comes before the '#!' line"
             fix = "move the '#!' line to the very top"
@@ -354,8 +358,17 @@ def _line_options(table: OptionTable, rest: str) -> _LineOptions | None:
     return tuple(dict(vars(d)) for d in getopt.directives)
 
 
-def _first_command(lines: list[str]) -> int | None:
+def _broken_shebang(lines: list[str]) -> bool:
+    """A first line '!/bin/bash': the '#' of '#!' lost, which missing-shebang reports."""
+    return bool(lines) and lines[0].startswith("!/")
+
+
+def _first_command(lines: list[str], skip_first: bool = False) -> int | None:
+    # a broken '#!' line is not the author's first command: read the header after it,
+    # so one missing-shebang is reported, not a directive-after-command for every line
     for number, line in enumerate(lines, start=1):
+        if number == 1 and skip_first:
+            continue
         if line[:1] != "#" and _is_command(line):
             return number
     return None
@@ -375,7 +388,7 @@ def parse(data: bytes, release: str | None = None,
         for f in script.facts)
     table = option_table(release, tuple(sorted(plugin_options)))
 
-    first_cmd = script.first_command_line = _first_command(lines)
+    first_cmd = script.first_command_line = _first_command(lines, _broken_shebang(lines))
     header_end = len(lines) if first_cmd is None else first_cmd - 1
     # one pass: the #SBATCH lines, and the comments that look like one (in text order)
     magic: list[tuple[int, str]] = []
@@ -442,6 +455,12 @@ def parse(data: bytes, release: str | None = None,
         script.directives.extend(foreign)
         script.facts.extend(foreign_facts)
 
+    if late or lookalikes:
+        # lines of a here-document or string the file writes or submits: directives of
+        # the generated job, not of this one (sbatch never reads them as the file's)
+        held = embedded.held_lines(lines, embedded.is_python("", lines)) or frozenset()
+        late = [(n, rest) for n, rest in late if n not in held]
+        lookalikes = [(n, line) for n, line in lookalikes if n not in held]
     for number, rest in late:
         found, _ = tokenize(rest, number)
         getopt = _Getopt(table, found, component)

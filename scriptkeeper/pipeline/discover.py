@@ -1,9 +1,11 @@
 """Find the job scripts to judge (discover stage).
 
 A job script is a file with an ``#SBATCH`` line at column 0 or a ``.slurm`` /
-``.sbatch`` name. Inside git the candidate files are the ones git tracks or
-would track (``.gitignore`` honoured); outside git every file below the
-scanned folder, with a root ``.gitignore`` honoured. rules.yaml
+``.sbatch`` name, except a file whose every such line is inside a here-document or
+a string (Python's or the shell's): it writes jobs, and is skipped with that reason.
+Inside git the candidate files are the ones git tracks or would track
+(``.gitignore`` honoured); outside git every file below the scanned folder,
+with a root ``.gitignore`` honoured. rules.yaml
 ``scripts.include`` / ``scripts.exclude`` filter with gitignore syntax.
 Backup folders made by ``clean`` are never entered, and a symlink is never
 followed out of the repository.
@@ -120,6 +122,17 @@ def is_job_script(name: str, data: bytes, suffix: str | None = None) -> bool:
     return data.startswith(b"#SBATCH") or b"\n#SBATCH" in data
 
 
+def generator_reason(name: str, data: bytes) -> str | None:
+    """Why a file with ``#SBATCH`` lines is no job script: they all belong to jobs it writes.
+
+    Asked only of files that are job scripts by content; cheap for the usual one, whose
+    first ``#SBATCH`` line comes before any command.
+    """
+    from scriptkeeper.parse import embedded  # light, but only a few files need it
+
+    return embedded.generator_reason(name, data.decode("utf-8", errors="replace"))
+
+
 def _looks_like_script(name: str, data: bytes) -> bool:
     return name.endswith(SCRIPT_SUFFIXES) or data.startswith(b"#!")
 
@@ -208,7 +221,11 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
             continue
         data = got
         if is_job_script(rel, data, suffix):
-            result.scripts.append(Candidate(rel, data))
+            reason = None if rel.endswith(JOB_SUFFIXES) else generator_reason(rel, data)
+            if reason is not None:
+                result.skipped.append((rel, reason))
+            else:
+                result.scripts.append(Candidate(rel, data))
         elif include_spec is not None or rel in explicit or _looks_like_script(rel, data):
             result.skipped.append((rel, "not a job script"))
     return result

@@ -57,6 +57,9 @@ def test_job_script_names_are_checked(tmp_path: Path, name: str) -> None:
     ("notes.txt", BROKEN),  # not a job script's name
     ("bad.slurm.orig", BROKEN),
     ("helper.sh", "#!/bin/bash\necho not a job\n"),  # the name fits, the content does not
+    # writes a job: its #SBATCH lines are the here-document's, not its own
+    ("launch.sh", "#!/bin/bash\nfor n in 1 2; do\nsbatch <<EOF\n#!/bin/bash\n#SBATCH -N$n\n"
+                  "srun a\nEOF\ndone\n"),
 ])
 def test_other_files_are_left_alone(tmp_path: Path, name: str, text: str) -> None:
     repo = Repo(tmp_path / "r", {name: text})
