@@ -4,9 +4,11 @@
 launcher script argument names, relative to the folder of the user's
 rules.yaml, the repository root and the script's folder (``cd $HOME/...``
 before the python line is common, so an unknown working directory falls back
-to those). It also says when the target is missing although its folder
-exists. :func:`facts` reads a Python file with ``ast`` (never runs it): the
-framework it imports (``lightning``, ``pytorch_lightning``,
+to those for finding the file). It also says when the target is missing although
+its folder exists, only while the working directory is known: after a ``cd``
+outside the repository the file is looked for there, not here. :func:`facts`
+reads a Python file with ``ast`` (never runs it): the framework it imports
+(``lightning``, ``pytorch_lightning``,
 ``lightning.fabric``, ``accelerate``, ``deepspeed``, ``horovod``,
 ``torch.distributed``), the ``Trainer``/``Fabric`` arguments it fixes
 (``devices``, ``accelerator``, ``num_nodes``), whether it reads the SLURM
@@ -359,8 +361,10 @@ def _locate(entry: Entry, bases: tuple[str, ...], cwd: str | None, root: str,
         if fsview.isfile(path):
             return Located(path=path, shown=shown, exists=True)
     dirs = _candidates(bases, cwd)
-    # missing? only when its folder is there to look in, and the script did not make it
-    if not folder or files_unknown:
+    # missing? only when its folder is there to look in, and the script did not make it;
+    # after a cd to a place we cannot name (a variable, an absolute path, another checkout)
+    # a relative path points there, not into the repository (docs/launch-contracts.md §4.1)
+    if not folder or files_unknown or cwd is None:
         return Located()
     written = {p.removeprefix("./") for p in produced}
     top = folder.split("/")[0]

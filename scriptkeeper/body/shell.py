@@ -245,6 +245,7 @@ class _Walker:
         self.source_reader = source_reader
         self.sourced: set[str] = set()
         self.depth = 0
+        self.checkouts: frozenset[str] = frozenset()
 
     # --- text helpers --------------------------------------------------------------
     @property
@@ -877,7 +878,7 @@ class _Walker:
         name = argv[0]
         if name in ("cd", "pushd"):
             target = next((a for a in argv[1:] if not a.startswith("-")), None)
-            st.cwd = _chdir(st.cwd, target)
+            st.cwd = _chdir(st.cwd, target, self.checkouts)
         elif name == "popd":
             st.cwd = None
         elif name == "set":
@@ -981,9 +982,32 @@ def _normal(path: str, cwd: str | None) -> str:
     return f"{cwd}/{path.removeprefix('./')}"
 
 
-def _chdir(cwd: str | None, target: str | None) -> str | None:
-    if target is None or UNKNOWN in target or target.startswith(("/", "~")) or target == "-":
+def checkout_name(folder: str) -> str:
+    """A folder name as a checkout of it may be spelt (``navsim-workspace``, ``navsim_workspace``).
+
+    The corpus stores a repository as ``owner+name``; its checkouts are called ``name``.
+    """
+    name = folder.rstrip("/").rsplit("/", 1)[-1].rsplit("+", 1)[-1]
+    return re.sub(r"[-_.]", "", name.lower())
+
+
+def _chdir(cwd: str | None, target: str | None,
+           checkouts: frozenset[str] = frozenset()) -> str | None:
+    """The working directory after ``cd target``; None when it is not in the repository.
+
+    An absolute or variable target (``cd $HOME/ws/src``) is the repository only when one
+    of its folders is named like the repository (``checkouts``); the rest is followed
+    from there. Any other such place is not ours: docs/launch-contracts.md §4.1.
+    """
+    if target is None or target == "-":
         return None
+    if target.startswith(("/", "~")) or UNKNOWN in target:
+        pieces = target.split("/")
+        known = [i for i, p in enumerate(pieces)
+                 if p and UNKNOWN not in p and checkout_name(p) in checkouts]
+        if not known or any(UNKNOWN in p for p in pieces[known[-1] + 1:]):
+            return None
+        cwd, target = "", "/".join(pieces[known[-1] + 1:])
     if cwd is None:
         return None
     parts = [p for p in cwd.split("/") if p]
@@ -1050,14 +1074,19 @@ def absent(names: Iterable[str]) -> Env:
 
 def walk(text: str | bytes, env: Env, *, line_offset: int = 0, cwd: str | None = "",
          positional: list[str] | None = None,
-         source_reader: SourceReader | None = None) -> Walk:
-    """The commands of a shell text, in the order the shell reaches them."""
+         source_reader: SourceReader | None = None,
+         checkouts: frozenset[str] = frozenset()) -> Walk:
+    """The commands of a shell text, in the order the shell reaches them.
+
+    ``checkouts``: the names (:func:`checkout_name`) a checkout of the repository goes by.
+    """
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
     if _UNKNOWN_BYTES in data:
         data = data.replace(_UNKNOWN_BYTES, _PLACEHOLDER_BYTES)
     tree = parser().parse(data)
     root = tree.root_node
     walker = _Walker(data, line_offset, positional, source_reader)
+    walker.checkouts = checkouts
     state = _State(dict(env), cwd)
     walker.statement(root, state)
     result = Walk(commands=walker.commands, has_error=root.has_error)

@@ -179,6 +179,8 @@ class _Analysis:
         # the path up to its last '/' (os.path.dirname less its clean-up, which _bases
         # does anyway with normpath)
         self.bases = _bases(base, str(root), script_path[:script_path.rfind("/") + 1])
+        # `cd $HOME/<name of this repository>` enters a checkout of it (§4.1)
+        self.checkouts = frozenset(shell.checkout_name(b) for b in (base, str(root)) if b)
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
         self.ignored_gpu: tuple[int, str] | None = None
@@ -212,7 +214,7 @@ class _Analysis:
             return BodyAnalysis()
         body = "\n".join(lines) + "\n"
         walk = shell.walk(body, batch_env(self.job), line_offset=start,
-                          source_reader=self.read_source)
+                          source_reader=self.read_source, checkouts=self.checkouts)
         if walk.has_error:
             self.facts.extend(syntax.facts(self.parsed.text, first))
         for command in walk.commands:
@@ -284,7 +286,7 @@ class _Analysis:
                            line=command.line)
         positional = None if any(UNKNOWN in a for a in inv.inner_args) else list(inv.inner_args)
         walk = shell.walk(script, env, line_offset=command.line - 1, cwd=command.cwd,
-                          positional=positional)
+                          positional=positional, checkouts=self.checkouts)
         outer = (inv, lay) if inv.srun is not None else None
         for inner in walk.commands:
             inner.line = inner.end_line = command.line
@@ -301,7 +303,8 @@ class _Analysis:
         job = self.job
         cwd = command.cwd
         if inv.srun is not None and "chdir" in inv.srun.options:
-            cwd = shell._chdir(cwd, inv.srun.options["chdir"]) if cwd is not None else None
+            cwd = shell._chdir(cwd, inv.srun.options["chdir"], self.checkouts) \
+                if cwd is not None else None
         words = inv.srun.command if inv.srun is not None else inv.argv
         tasks_line, tasks_option = self.tasks_source(inv, command)
         # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's); the

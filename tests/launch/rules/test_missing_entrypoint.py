@@ -16,10 +16,10 @@ FILES = {"navsim/planning/script/run_training.py": "import torch\n",
 
 
 @pytest.mark.parametrize(("why", "script", "what"), [
-    ("a renamed file, after cd $HOME/...", """
+    ("a renamed file, after cd $HOME/<a checkout of this repository>", """
         #!/bin/bash
         #SBATCH --gres=gpu:1
-        cd $HOME/navsim_workspace
+        cd $HOME/REPO
         python navsim/planning/script/run_training_old.py agent=x
     """, "navsim/planning/script/ has no run_training_old.py"),
     ("a module", """
@@ -37,7 +37,7 @@ FILES = {"navsim/planning/script/run_training.py": "import torch\n",
     """, "run_train.py"),
 ])
 def test_flagged(tmp_path: Path, why: str, script: str, what: str) -> None:
-    result = judge(tmp_path, script, FILES, pins=None)
+    result = judge(tmp_path, script.replace("REPO", tmp_path.name), FILES, pins=None)
     assert "missing-entrypoint" in errors(result), why
     found = finding(result, "missing-entrypoint")
     assert what in found.message and "can't open file" in found.message
