@@ -151,6 +151,31 @@ def _bases(base: str | None, root: str, script_folder: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(os.path.normpath(b) for b in bases))
 
 
+# the launcher option an early-expanded node rank goes to, per launcher
+_NODE_RANK_OPTION = {"torchrun": "node_rank", "accelerate": "machine_rank"}
+
+
+def _rank_ignored(inv: Invocation, env: Env) -> bool:
+    """Whether torchrun (or accelerate, through it) ignores the node rank it is given.
+
+    Only the static rendezvous (torchrun's default) takes ``--node_rank`` as the agent's
+    rank; c10d, etcd and --standalone rank agents in the order they join, so an early
+    expanded ``--node_rank $SLURM_PROCID`` (all 0) does no harm: docs/launch-contracts.md §3.6.
+    A rank variable that may also be in the training script's arguments still counts.
+    """
+    option = _NODE_RANK_OPTION.get(inv.launcher)
+    if option is None or option not in inv.options:
+        return False
+    var = env.get("PET_RDZV_BACKEND")
+    backend = inv.options.get("rdzv_backend") or (var.value if var is not None else None)
+    if "standalone" in inv.options:
+        backend = "c10d"
+    if backend is None or UNKNOWN in backend or backend == "static":
+        return False
+    # the per-task variables are 0 in the batch shell: a 0 among the arguments may be one
+    return not any(w == "0" or w.endswith("=0") for w in inv.args)
+
+
 def _fill(step: LaunchStep, **values: object) -> LaunchStep:
     """Set facts on a step this module is still building; it is frozen once returned.
 
@@ -344,7 +369,7 @@ class _Analysis:
             cvd_count=cvd_count, cvd_line=cvd_line, cvd_value=cvd_value,
             # rank variables the batch shell expands into the srun line
             early_rank_var=command.rank_vars[0] if inv.srun is not None and
-            command.rank_vars else None,
+            command.rank_vars and not _rank_ignored(inv, command.env) else None,
         )
         step = self.entry(step, inv, command, cwd)
         step = self.processes(step, inv)
