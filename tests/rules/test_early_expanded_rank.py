@@ -31,6 +31,10 @@ HEAD = "#!/bin/bash\n#SBATCH --nodes=2 --ntasks-per-node=1 --gres=gpu:8\n"
      'srun bash -c "accelerate launch --multi_gpu --num_machines 2 --num_processes 16 '
      '--machine_rank $SLURM_PROCID --main_process_ip node1 --main_process_port 29500 '
      '--rdzv_backend c10d train.py"', ACCELERATE),
+    ("a template whose placeholders the shell splits",
+     'LAUNCH="torchrun --nproc_per_node={{ gpus }} --nnodes={{ nodes }} '
+     '--node_rank=$SLURM_NODEID --rdzv_endpoint node1:29400 --rdzv_backend c10d"\n'
+     "srun $LAUNCH train.py --config {{ config }}", TORCH_DDP),
 ])
 def test_dynamic_rendezvous_ignores_the_node_rank(tmp_path: Path, why: str, body: str,
                                                   entry: str) -> None:
