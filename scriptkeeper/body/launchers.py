@@ -511,8 +511,12 @@ def _classify(argv: list[str], wild: frozenset[int], release: str | None = None,
     words = argv[start:]
     inv.program = name
     if UNKNOWN in name:
-        inv.unknown = True
-        return inv
+        # "${PYTHON_BIN}" -m torch.distributed.run: only an interpreter runs a launcher module
+        if len(words) < 3 or words[1] != "-m" or \
+                words[2] not in (*_TORCH_RUN_MODULES, "accelerate.commands.launch"):
+            inv.unknown = True
+            return inv
+        name = "python"
     if name == "srun" and not inside_srun:
         srun = parse_srun(words, rest_wild, release)
         inner = _classify(srun.command, srun.command_wild, release, inside_srun=True)

@@ -92,6 +92,7 @@ class Walk:
     commands: list[Command] = field(default_factory=list)
     has_error: bool = False
     error_line: int = 0
+    opaque: list[int] = field(default_factory=list)  # lines of commands that may launch unseen
 
 
 @functools.cache
@@ -246,6 +247,7 @@ class _Walker:
         self.sourced: set[str] = set()
         self.depth = 0
         self.checkouts: frozenset[str] = frozenset()
+        self.opaque: list[int] = []
 
     # --- text helpers --------------------------------------------------------------
     @property
@@ -774,6 +776,7 @@ class _Walker:
             if len(words) == 1 and words[0].type == "word":
                 name = self.text(words[0])
                 if name not in self.functions and not interesting(name):
+                    self.skipped(name, node)
                     return  # echo, module, mkdir, ...: nothing the analysis needs
                 checked = True
         prefix_nodes: list[tree_sitter.Node] = []
@@ -803,6 +806,7 @@ class _Walker:
             if len(words) == 1 and words[0].type == "word":
                 name = self.text(words[0])
                 if name not in self.functions and not interesting(name):
+                    self.skipped(name, node)
                     return
                 checked = True
         if redirected:
@@ -816,6 +820,7 @@ class _Walker:
         if first_kind == "word" and not checked:
             name = self.text(first)
             if name not in self.functions and not interesting(name):
+                self.skipped(name, node)
                 return  # echo, module, mkdir, ...: nothing the analysis needs
         prefix: dict[str, Var] = {}
         for child in prefix_nodes:
@@ -895,12 +900,19 @@ class _Walker:
                     st.env[arg] = Var(None, line=line)
         elif name in ("source", ".") and len(argv) > 1:
             self.source(argv[1], st, line)
-        elif name == "eval" and len(argv) > 1 and not wild:
+        elif name == "eval" and len(argv) > 1:
             text = " ".join(argv[1:])
-            if UNKNOWN not in text:
+            if UNKNOWN not in text and not wild:
                 self.inline(text, st, line)
+            else:  # eval "$header ...": it may run a launcher nobody can read
+                self.opaque.append(line)
         else:
             _note_written_files(argv, wild, st)
+
+    def skipped(self, name: str, node: tree_sitter.Node) -> None:
+        """A command whose words are not read: note it unless it is known to start nothing."""
+        if name.rsplit("/", 1)[-1] not in QUIET:
+            self.opaque.append(self.line(node))
 
     def source(self, path: str, st: _State, line: int) -> None:
         if self.source_reader is None or UNKNOWN in path:
@@ -950,6 +962,25 @@ INTERESTING = frozenset({
     "envsubst", "patch", "xvfb-run",
 })
 
+
+# Commands known not to start GPU work (what the job runs besides its launchers); any other
+# command the walk does not read may be a console script that launches training.
+QUIET = frozenset({
+    "echo", "printf", "module", "ml", "export", "unset", "declare", "local", "typeset",
+    "readonly", "let", "shift", "trap", "wait", "exit", "return", "true", "false", "test", "[",
+    "[[", "ulimit", "umask", "alias", "unalias", "hash", "type", "which", "whereis", "mkdir",
+    "rmdir", "rm", "chmod", "chown", "chgrp", "ls", "pwd", "cat", "head", "tail", "grep",
+    "egrep", "fgrep", "awk", "gawk", "cut", "sort", "uniq", "wc", "tr", "paste", "comm",
+    "join", "shuf", "seq", "expr", "bc", "basename", "dirname", "readlink", "realpath",
+    "mktemp", "date", "sleep", "hostname", "uname", "id", "whoami", "groups", "nproc", "lscpu",
+    "free", "df", "du", "ps", "kill", "pkill", "top", "uptime", "ip", "ss", "netstat",
+    "ifconfig", "ping", "hostnamectl", "scontrol", "squeue", "sacct", "sinfo", "sstat",
+    "scancel", "sbatch", "printenv", "find", "xargs", "diff", "md5sum", "sha256sum", "stat",
+    "file", "gzip", "zip", "bzip2", "xz", "zcat", "jq", "yq", "cmp", "tac", "rev", "fold",
+    "column", "lsof", "ldd", "pip", "pip3", "deactivate", "activate", "nvcc", "gcc", "make",
+    "cmake", "spack", "lmod", "conda", "source", "clear", "logger", "mail", "sync", "cd",
+    "dos2unix", "yes",
+})
 
 # Handled by the walk itself: they change the variables, the working directory or the files.
 _BUILTINS = frozenset({"cd", "pushd", "popd", "set", "source", ".", "eval", "read", "mapfile",
@@ -1089,7 +1120,7 @@ def walk(text: str | bytes, env: Env, *, line_offset: int = 0, cwd: str | None =
     walker.checkouts = checkouts
     state = _State(dict(env), cwd)
     walker.statement(root, state)
-    result = Walk(commands=walker.commands, has_error=root.has_error)
+    result = Walk(commands=walker.commands, has_error=root.has_error, opaque=walker.opaque)
     if root.has_error:
         result.error_line = _first_error_line(root) + line_offset
     return result

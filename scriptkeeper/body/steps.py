@@ -208,6 +208,7 @@ class _Analysis:
         self.checkouts = frozenset(shell.checkout_name(b) for b in (base, str(root)) if b)
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
+        self.opaque = False  # a command ran whose launches cannot be seen
         self.ignored_gpu: tuple[int, str] | None = None
         for d in parsed.ignored:
             if d.option in _GPU_OPTIONS:
@@ -240,6 +241,7 @@ class _Analysis:
         body = "\n".join(lines) + "\n"
         walk = shell.walk(body, batch_env(self.job), line_offset=start,
                           source_reader=self.read_source, checkouts=self.checkouts)
+        self.opaque = self.opaque or bool(walk.opaque)
         if walk.has_error:
             self.facts.extend(syntax.facts(self.parsed.text, first))
         for command in walk.commands:
@@ -253,6 +255,9 @@ class _Analysis:
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
+            # `$CMD ...` with CMD unknown, `bash run.sh`: what it starts is not seen (not 0)
+            if inv.unknown or UNKNOWN in inv.program or inv.runs_shell_file is not None:
+                self.opaque = True
             return  # launches nothing the rules judge (asked before the copy below)
         if outer is not None:  # classify's answer is shared: change a copy
             inv = dataclasses.replace(inv, srun=outer[0].srun)
@@ -266,7 +271,8 @@ class _Analysis:
         """Script-wide facts each step carries for the rules: GPU use and where to ask for GPUs."""
         used = [s.gpus_used for s in self.steps]
         known = [u for u in used if u is not None]
-        most = max(known) if known and len(known) == len(used) else None
+        # a command that may launch what the walk cannot read makes the count unknown
+        most = max(known) if known and len(known) == len(used) and not self.opaque else None
         gpu_steps = [s for s in self.steps if s.uses_gpu]
         evidence = gpu_steps[0].gpu_evidence if gpu_steps else ""
         line = 0
@@ -312,6 +318,7 @@ class _Analysis:
         positional = None if any(UNKNOWN in a for a in inv.inner_args) else list(inv.inner_args)
         walk = shell.walk(script, env, line_offset=command.line - 1, cwd=command.cwd,
                           positional=positional, checkouts=self.checkouts)
+        self.opaque = self.opaque or bool(walk.opaque)
         outer = (inv, lay) if inv.srun is not None else None
         for inner in walk.commands:
             inner.line = inner.end_line = command.line

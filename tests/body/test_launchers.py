@@ -18,3 +18,13 @@ def test_a_split_placeholder_is_one_unknown_word() -> None:
 def test_an_unclosed_brace_is_left_as_it_is() -> None:
     inv = classify(["python", "train.py", "{{", "a", "b", "c", "d", "e"], frozenset())
     assert inv.args == ["{{", "a", "b", "c", "d", "e"]
+
+
+def test_an_interpreter_in_a_variable_running_torchrun() -> None:
+    inv = classify([UNKNOWN, "-m", "torch.distributed.run", "--nproc_per_node=4", "train.py"],
+                   frozenset())
+    assert (inv.launcher, inv.options["nproc_per_node"]) == ("torchrun", "4")
+
+
+def test_an_unknown_program_stays_unknown() -> None:
+    assert classify([UNKNOWN, "train.py"], frozenset()).unknown
