@@ -51,6 +51,7 @@ class TrainerArgs:
     devices: int | None  # a count, _ALL for "auto"/-1, None unknown
     accelerator: str | None  # "gpu", "cpu", "auto", ... or None unknown
     num_nodes: int | None
+    strategy: str | None = "auto"  # the strategy named, "auto" when none; None unknown
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,12 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
     devices: int | None = None if splat else _ALL
     accelerator: str | None = None if splat else "auto"
     num_nodes: int | None = None if splat else 1
+    strategy: str | None = None if splat else "auto"
     gpus_given = False
     for keyword in call.keywords:
-        if keyword.arg == "devices":
+        if keyword.arg == "strategy":
+            strategy = _text(keyword.value)
+        elif keyword.arg == "devices":
             devices = _devices(keyword.value)
         elif keyword.arg == "accelerator":
             accelerator = _text(keyword.value)
@@ -158,8 +162,8 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
     if gpus_given and not any(k.arg == "accelerator" for k in call.keywords):
         accelerator = "gpu"
     if call.args:  # positional arguments: the signature decides, not judged
-        devices, accelerator, num_nodes = None, None, None
-    return TrainerArgs(api, call.lineno, devices, accelerator, num_nodes)
+        devices, accelerator, num_nodes, strategy = None, None, None, None
+    return TrainerArgs(api, call.lineno, devices, accelerator, num_nodes, strategy)
 
 
 class _Reader(ast.NodeVisitor):

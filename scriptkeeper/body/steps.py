@@ -582,11 +582,15 @@ class _Analysis:
         num_nodes: int | None = None
         accelerator: str | None = None
         extra_auto = False
+        single = False
         if isinstance(trainer, entrypoints.TrainerArgs):
             accelerator = trainer.accelerator
             extra_auto = trainer.devices == entrypoints._ALL
             devices = _devices_used(trainer.devices, accelerator, step.gpus_visible)
             num_nodes = trainer.num_nodes
+            # devices=1 on one node, strategy left to Lightning: a SingleDeviceStrategy, which
+            # has no launcher and never compares devices with SLURM's tasks (§3.2)
+            single = trainer.devices == 1 and num_nodes == 1 and trainer.strategy == "auto"
         elif step.extra.get("cli"):
             devices, accelerator = _cli_devices(inv.args, step.gpus_visible)
         extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli")}
@@ -607,7 +611,7 @@ class _Analysis:
                          f"but this variable is not supported. HINT: Use "
                          f"`--ntasks-per-node={ntasks}` instead.")
             elif version >= (2, 1) and per_node and devices is not None and devices > 0 and \
-                    per_node != devices:
+                    per_node != devices and not single:
                 error = (f"ValueError: You set `devices={devices}` in Lightning, but the number "
                          f"of tasks per node configured in SLURM `--ntasks-per-node={per_node}` "
                          f"does not match. HINT: Set `devices={per_node}`.")
@@ -617,7 +621,7 @@ class _Analysis:
             step = _fill(step, spawns=True, procs_per_task=devices,
                            procs_per_node=devices, nproc_option=f"devices={devices}")
         return _fill(step, devices=devices, lightning_slurm=bool(detected),
-                       lightning_start_error=error, extra=extra)
+                       lightning_start_error=error, lightning_single_device=single, extra=extra)
 
 
 @fsview.per_scan  # the scripts of a folder run the same entry points, with the same pins
@@ -866,6 +870,8 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
         want = max(ntasks // max(nodes, 1), 1)
         return "", (f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead "
                     f"of {step.tasks_option}{run}")
+    if step.lightning_single_device:
+        return "", ""  # one device, no launcher: nothing compares the tasks with it (§3.2)
     if per_node and devices and per_node != devices:
         if step.extra.get("devices_auto") and per_node > devices:
             fix = (f"request {per_node} GPUs per node (`#SBATCH --gres=gpu:{per_node}`) so "
