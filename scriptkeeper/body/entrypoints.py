@@ -4,9 +4,11 @@
 launcher script argument names, relative to the folder of the user's
 rules.yaml, the repository root and the script's folder (``cd $HOME/...``
 before the python line is common, so an unknown working directory falls back
-to those). It also says when the target is missing although its folder
-exists. :func:`facts` reads a Python file with ``ast`` (never runs it): the
-framework it imports (``lightning``, ``pytorch_lightning``,
+to those for finding the file). It also says when the target is missing although
+its folder exists, only while the working directory is known: after a ``cd``
+outside the repository the file is looked for there, not here. :func:`facts`
+reads a Python file with ``ast`` (never runs it): the framework it imports
+(``lightning``, ``pytorch_lightning``,
 ``lightning.fabric``, ``accelerate``, ``deepspeed``, ``horovod``,
 ``torch.distributed``), the ``Trainer``/``Fabric`` arguments it fixes
 (``devices``, ``accelerator``, ``num_nodes``), whether it reads the SLURM
@@ -49,6 +51,7 @@ class TrainerArgs:
     devices: int | None  # a count, _ALL for "auto"/-1, None unknown
     accelerator: str | None  # "gpu", "cpu", "auto", ... or None unknown
     num_nodes: int | None
+    strategy: str | None = "auto"  # the strategy named, "auto" when none; None unknown
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,12 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
     devices: int | None = None if splat else _ALL
     accelerator: str | None = None if splat else "auto"
     num_nodes: int | None = None if splat else 1
+    strategy: str | None = None if splat else "auto"
     gpus_given = False
     for keyword in call.keywords:
-        if keyword.arg == "devices":
+        if keyword.arg == "strategy":
+            strategy = _text(keyword.value)
+        elif keyword.arg == "devices":
             devices = _devices(keyword.value)
         elif keyword.arg == "accelerator":
             accelerator = _text(keyword.value)
@@ -156,8 +162,8 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
     if gpus_given and not any(k.arg == "accelerator" for k in call.keywords):
         accelerator = "gpu"
     if call.args:  # positional arguments: the signature decides, not judged
-        devices, accelerator, num_nodes = None, None, None
-    return TrainerArgs(api, call.lineno, devices, accelerator, num_nodes)
+        devices, accelerator, num_nodes, strategy = None, None, None, None
+    return TrainerArgs(api, call.lineno, devices, accelerator, num_nodes, strategy)
 
 
 class _Reader(ast.NodeVisitor):
@@ -359,8 +365,10 @@ def _locate(entry: Entry, bases: tuple[str, ...], cwd: str | None, root: str,
         if fsview.isfile(path):
             return Located(path=path, shown=shown, exists=True)
     dirs = _candidates(bases, cwd)
-    # missing? only when its folder is there to look in, and the script did not make it
-    if not folder or files_unknown:
+    # missing? only when its folder is there to look in, and the script did not make it;
+    # after a cd to a place we cannot name (a variable, an absolute path, another checkout)
+    # a relative path points there, not into the repository (docs/launch-contracts.md §4.1)
+    if not folder or files_unknown or cwd is None:
         return Located()
     written = {p.removeprefix("./") for p in produced}
     top = folder.split("/")[0]

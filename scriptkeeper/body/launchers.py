@@ -464,7 +464,39 @@ def classify(argv: list[str], wild: frozenset[int], release: str | None = None,
 @functools.lru_cache(maxsize=4096)
 def _classify_words(argv: tuple[str, ...], wild: frozenset[int], release: str | None,
                     inside_srun: bool) -> Invocation:
-    return _classify(list(argv), wild, release, inside_srun)
+    words, wild = _placeholders(list(argv), wild)
+    return _classify(words, wild, release, inside_srun)
+
+
+_MAX_PLACEHOLDER_WORDS = 5
+
+
+def _placeholders(argv: list[str], wild: frozenset[int]) -> tuple[list[str], frozenset[int]]:
+    """One unknown word for each template placeholder (``--nnodes={{ nodes }}``).
+
+    A template engine fills ``{{ name }}`` before the script runs; split by the shell,
+    the placeholder would shift every later word into the wrong place.
+    """
+    if not any("{{" in w for w in argv):
+        return argv, wild
+    out: list[str] = []
+    out_wild: set[int] = set()
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        opened = word.rfind("{{")
+        end = i
+        if opened >= 0 and "}}" not in word[opened:]:
+            end = next((j for j in range(i + 1, min(len(argv), i + _MAX_PLACEHOLDER_WORDS))
+                        if "}}" in argv[j]), i)
+        if end > i:
+            closing = argv[end]
+            word = word[:opened] + UNKNOWN + closing[closing.index("}}") + 2:]
+        if any(k in wild for k in range(i, end + 1)):
+            out_wild.add(len(out))
+        out.append(word)
+        i = end + 1
+    return out, frozenset(out_wild)
 
 
 def _classify(argv: list[str], wild: frozenset[int], release: str | None = None,
@@ -479,8 +511,12 @@ def _classify(argv: list[str], wild: frozenset[int], release: str | None = None,
     words = argv[start:]
     inv.program = name
     if UNKNOWN in name:
-        inv.unknown = True
-        return inv
+        # "${PYTHON_BIN}" -m torch.distributed.run: only an interpreter runs a launcher module
+        if len(words) < 3 or words[1] != "-m" or \
+                words[2] not in (*_TORCH_RUN_MODULES, "accelerate.commands.launch"):
+            inv.unknown = True
+            return inv
+        name = "python"
     if name == "srun" and not inside_srun:
         srun = parse_srun(words, rest_wild, release)
         inner = _classify(srun.command, srun.command_wild, release, inside_srun=True)

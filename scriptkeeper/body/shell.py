@@ -92,6 +92,7 @@ class Walk:
     commands: list[Command] = field(default_factory=list)
     has_error: bool = False
     error_line: int = 0
+    opaque: list[int] = field(default_factory=list)  # lines of commands that may launch unseen
 
 
 @functools.cache
@@ -245,6 +246,8 @@ class _Walker:
         self.source_reader = source_reader
         self.sourced: set[str] = set()
         self.depth = 0
+        self.checkouts: frozenset[str] = frozenset()
+        self.opaque: list[int] = []
 
     # --- text helpers --------------------------------------------------------------
     @property
@@ -773,6 +776,7 @@ class _Walker:
             if len(words) == 1 and words[0].type == "word":
                 name = self.text(words[0])
                 if name not in self.functions and not interesting(name):
+                    self.skipped(name, node)
                     return  # echo, module, mkdir, ...: nothing the analysis needs
                 checked = True
         prefix_nodes: list[tree_sitter.Node] = []
@@ -802,6 +806,7 @@ class _Walker:
             if len(words) == 1 and words[0].type == "word":
                 name = self.text(words[0])
                 if name not in self.functions and not interesting(name):
+                    self.skipped(name, node)
                     return
                 checked = True
         if redirected:
@@ -815,6 +820,7 @@ class _Walker:
         if first_kind == "word" and not checked:
             name = self.text(first)
             if name not in self.functions and not interesting(name):
+                self.skipped(name, node)
                 return  # echo, module, mkdir, ...: nothing the analysis needs
         prefix: dict[str, Var] = {}
         for child in prefix_nodes:
@@ -877,7 +883,7 @@ class _Walker:
         name = argv[0]
         if name in ("cd", "pushd"):
             target = next((a for a in argv[1:] if not a.startswith("-")), None)
-            st.cwd = _chdir(st.cwd, target)
+            st.cwd = _chdir(st.cwd, target, self.checkouts)
         elif name == "popd":
             st.cwd = None
         elif name == "set":
@@ -894,12 +900,19 @@ class _Walker:
                     st.env[arg] = Var(None, line=line)
         elif name in ("source", ".") and len(argv) > 1:
             self.source(argv[1], st, line)
-        elif name == "eval" and len(argv) > 1 and not wild:
+        elif name == "eval" and len(argv) > 1:
             text = " ".join(argv[1:])
-            if UNKNOWN not in text:
+            if UNKNOWN not in text and not wild:
                 self.inline(text, st, line)
+            else:  # eval "$header ...": it may run a launcher nobody can read
+                self.opaque.append(line)
         else:
             _note_written_files(argv, wild, st)
+
+    def skipped(self, name: str, node: tree_sitter.Node) -> None:
+        """A command whose words are not read: note it unless it is known to start nothing."""
+        if name.rsplit("/", 1)[-1] not in QUIET:
+            self.opaque.append(self.line(node))
 
     def source(self, path: str, st: _State, line: int) -> None:
         if self.source_reader is None or UNKNOWN in path:
@@ -950,6 +963,25 @@ INTERESTING = frozenset({
 })
 
 
+# Commands known not to start GPU work (what the job runs besides its launchers); any other
+# command the walk does not read may be a console script that launches training.
+QUIET = frozenset({
+    "echo", "printf", "module", "ml", "export", "unset", "declare", "local", "typeset",
+    "readonly", "let", "shift", "trap", "wait", "exit", "return", "true", "false", "test", "[",
+    "[[", "ulimit", "umask", "alias", "unalias", "hash", "type", "which", "whereis", "mkdir",
+    "rmdir", "rm", "chmod", "chown", "chgrp", "ls", "pwd", "cat", "head", "tail", "grep",
+    "egrep", "fgrep", "awk", "gawk", "cut", "sort", "uniq", "wc", "tr", "paste", "comm",
+    "join", "shuf", "seq", "expr", "bc", "basename", "dirname", "readlink", "realpath",
+    "mktemp", "date", "sleep", "hostname", "uname", "id", "whoami", "groups", "nproc", "lscpu",
+    "free", "df", "du", "ps", "kill", "pkill", "top", "uptime", "ip", "ss", "netstat",
+    "ifconfig", "ping", "hostnamectl", "scontrol", "squeue", "sacct", "sinfo", "sstat",
+    "scancel", "sbatch", "printenv", "find", "xargs", "diff", "md5sum", "sha256sum", "stat",
+    "file", "gzip", "zip", "bzip2", "xz", "zcat", "jq", "yq", "cmp", "tac", "rev", "fold",
+    "column", "lsof", "ldd", "pip", "pip3", "deactivate", "activate", "nvcc", "gcc", "make",
+    "cmake", "spack", "lmod", "conda", "source", "clear", "logger", "mail", "sync", "cd",
+    "dos2unix", "yes",
+})
+
 # Handled by the walk itself: they change the variables, the working directory or the files.
 _BUILTINS = frozenset({"cd", "pushd", "popd", "set", "source", ".", "eval", "read", "mapfile",
                        "readarray", "getopts"})
@@ -981,9 +1013,32 @@ def _normal(path: str, cwd: str | None) -> str:
     return f"{cwd}/{path.removeprefix('./')}"
 
 
-def _chdir(cwd: str | None, target: str | None) -> str | None:
-    if target is None or UNKNOWN in target or target.startswith(("/", "~")) or target == "-":
+def checkout_name(folder: str) -> str:
+    """A folder name as a checkout of it may be spelt (``navsim-workspace``, ``navsim_workspace``).
+
+    The corpus stores a repository as ``owner+name``; its checkouts are called ``name``.
+    """
+    name = folder.rstrip("/").rsplit("/", 1)[-1].rsplit("+", 1)[-1]
+    return re.sub(r"[-_.]", "", name.lower())
+
+
+def _chdir(cwd: str | None, target: str | None,
+           checkouts: frozenset[str] = frozenset()) -> str | None:
+    """The working directory after ``cd target``; None when it is not in the repository.
+
+    An absolute or variable target (``cd $HOME/ws/src``) is the repository only when one
+    of its folders is named like the repository (``checkouts``); the rest is followed
+    from there. Any other such place is not ours: docs/launch-contracts.md §4.1.
+    """
+    if target is None or target == "-":
         return None
+    if target.startswith(("/", "~")) or UNKNOWN in target:
+        pieces = target.split("/")
+        known = [i for i, p in enumerate(pieces)
+                 if p and UNKNOWN not in p and checkout_name(p) in checkouts]
+        if not known or any(UNKNOWN in p for p in pieces[known[-1] + 1:]):
+            return None
+        cwd, target = "", "/".join(pieces[known[-1] + 1:])
     if cwd is None:
         return None
     parts = [p for p in cwd.split("/") if p]
@@ -1050,17 +1105,22 @@ def absent(names: Iterable[str]) -> Env:
 
 def walk(text: str | bytes, env: Env, *, line_offset: int = 0, cwd: str | None = "",
          positional: list[str] | None = None,
-         source_reader: SourceReader | None = None) -> Walk:
-    """The commands of a shell text, in the order the shell reaches them."""
+         source_reader: SourceReader | None = None,
+         checkouts: frozenset[str] = frozenset()) -> Walk:
+    """The commands of a shell text, in the order the shell reaches them.
+
+    ``checkouts``: the names (:func:`checkout_name`) a checkout of the repository goes by.
+    """
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
     if _UNKNOWN_BYTES in data:
         data = data.replace(_UNKNOWN_BYTES, _PLACEHOLDER_BYTES)
     tree = parser().parse(data)
     root = tree.root_node
     walker = _Walker(data, line_offset, positional, source_reader)
+    walker.checkouts = checkouts
     state = _State(dict(env), cwd)
     walker.statement(root, state)
-    result = Walk(commands=walker.commands, has_error=root.has_error)
+    result = Walk(commands=walker.commands, has_error=root.has_error, opaque=walker.opaque)
     if root.has_error:
         result.error_line = _first_error_line(root) + line_offset
     return result

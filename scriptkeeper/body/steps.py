@@ -151,6 +151,31 @@ def _bases(base: str | None, root: str, script_folder: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(os.path.normpath(b) for b in bases))
 
 
+# the launcher option an early-expanded node rank goes to, per launcher
+_NODE_RANK_OPTION = {"torchrun": "node_rank", "accelerate": "machine_rank"}
+
+
+def _rank_ignored(inv: Invocation, env: Env) -> bool:
+    """Whether torchrun (or accelerate, through it) ignores the node rank it is given.
+
+    Only the static rendezvous (torchrun's default) takes ``--node_rank`` as the agent's
+    rank; c10d, etcd and --standalone rank agents in the order they join, so an early
+    expanded ``--node_rank $SLURM_PROCID`` (all 0) does no harm: docs/launch-contracts.md §3.6.
+    A rank variable that may also be in the training script's arguments still counts.
+    """
+    option = _NODE_RANK_OPTION.get(inv.launcher)
+    if option is None or option not in inv.options:
+        return False
+    var = env.get("PET_RDZV_BACKEND")
+    backend = inv.options.get("rdzv_backend") or (var.value if var is not None else None)
+    if "standalone" in inv.options:
+        backend = "c10d"
+    if backend is None or UNKNOWN in backend or backend == "static":
+        return False
+    # the per-task variables are 0 in the batch shell: a 0 among the arguments may be one
+    return not any(w == "0" or w.endswith("=0") for w in inv.args)
+
+
 def _fill(step: LaunchStep, **values: object) -> LaunchStep:
     """Set facts on a step this module is still building; it is frozen once returned.
 
@@ -179,8 +204,11 @@ class _Analysis:
         # the path up to its last '/' (os.path.dirname less its clean-up, which _bases
         # does anyway with normpath)
         self.bases = _bases(base, str(root), script_path[:script_path.rfind("/") + 1])
+        # `cd $HOME/<name of this repository>` enters a checkout of it (§4.1)
+        self.checkouts = frozenset(shell.checkout_name(b) for b in (base, str(root)) if b)
         self.steps: list[LaunchStep] = []
         self.facts: list[Fact] = []
+        self.opaque = False  # a command ran whose launches cannot be seen
         self.ignored_gpu: tuple[int, str] | None = None
         for d in parsed.ignored:
             if d.option in _GPU_OPTIONS:
@@ -212,7 +240,8 @@ class _Analysis:
             return BodyAnalysis()
         body = "\n".join(lines) + "\n"
         walk = shell.walk(body, batch_env(self.job), line_offset=start,
-                          source_reader=self.read_source)
+                          source_reader=self.read_source, checkouts=self.checkouts)
+        self.opaque = self.opaque or bool(walk.opaque)
         if walk.has_error:
             self.facts.extend(syntax.facts(self.parsed.text, first))
         for command in walk.commands:
@@ -226,6 +255,9 @@ class _Analysis:
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
+            # `$CMD ...` with CMD unknown, `bash run.sh`: what it starts is not seen (not 0)
+            if inv.unknown or UNKNOWN in inv.program or inv.runs_shell_file is not None:
+                self.opaque = True
             return  # launches nothing the rules judge (asked before the copy below)
         if outer is not None:  # classify's answer is shared: change a copy
             inv = dataclasses.replace(inv, srun=outer[0].srun)
@@ -239,7 +271,8 @@ class _Analysis:
         """Script-wide facts each step carries for the rules: GPU use and where to ask for GPUs."""
         used = [s.gpus_used for s in self.steps]
         known = [u for u in used if u is not None]
-        most = max(known) if known and len(known) == len(used) else None
+        # a command that may launch what the walk cannot read makes the count unknown
+        most = max(known) if known and len(known) == len(used) and not self.opaque else None
         gpu_steps = [s for s in self.steps if s.uses_gpu]
         evidence = gpu_steps[0].gpu_evidence if gpu_steps else ""
         line = 0
@@ -284,7 +317,8 @@ class _Analysis:
                            line=command.line)
         positional = None if any(UNKNOWN in a for a in inv.inner_args) else list(inv.inner_args)
         walk = shell.walk(script, env, line_offset=command.line - 1, cwd=command.cwd,
-                          positional=positional)
+                          positional=positional, checkouts=self.checkouts)
+        self.opaque = self.opaque or bool(walk.opaque)
         outer = (inv, lay) if inv.srun is not None else None
         for inner in walk.commands:
             inner.line = inner.end_line = command.line
@@ -301,7 +335,8 @@ class _Analysis:
         job = self.job
         cwd = command.cwd
         if inv.srun is not None and "chdir" in inv.srun.options:
-            cwd = shell._chdir(cwd, inv.srun.options["chdir"]) if cwd is not None else None
+            cwd = shell._chdir(cwd, inv.srun.options["chdir"], self.checkouts) \
+                if cwd is not None else None
         words = inv.srun.command if inv.srun is not None else inv.argv
         tasks_line, tasks_option = self.tasks_source(inv, command)
         # the script's own CUDA_VISIBLE_DEVICES (the batch shell's, or the task's); the
@@ -341,7 +376,7 @@ class _Analysis:
             cvd_count=cvd_count, cvd_line=cvd_line, cvd_value=cvd_value,
             # rank variables the batch shell expands into the srun line
             early_rank_var=command.rank_vars[0] if inv.srun is not None and
-            command.rank_vars else None,
+            command.rank_vars and not _rank_ignored(inv, command.env) else None,
         )
         step = self.entry(step, inv, command, cwd)
         step = self.processes(step, inv)
@@ -547,11 +582,15 @@ class _Analysis:
         num_nodes: int | None = None
         accelerator: str | None = None
         extra_auto = False
+        single = False
         if isinstance(trainer, entrypoints.TrainerArgs):
             accelerator = trainer.accelerator
             extra_auto = trainer.devices == entrypoints._ALL
             devices = _devices_used(trainer.devices, accelerator, step.gpus_visible)
             num_nodes = trainer.num_nodes
+            # devices=1 on one node, strategy left to Lightning: a SingleDeviceStrategy, which
+            # has no launcher and never compares devices with SLURM's tasks (§3.2)
+            single = trainer.devices == 1 and num_nodes == 1 and trainer.strategy == "auto"
         elif step.extra.get("cli"):
             devices, accelerator = _cli_devices(inv.args, step.gpus_visible)
         extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli")}
@@ -572,7 +611,7 @@ class _Analysis:
                          f"but this variable is not supported. HINT: Use "
                          f"`--ntasks-per-node={ntasks}` instead.")
             elif version >= (2, 1) and per_node and devices is not None and devices > 0 and \
-                    per_node != devices:
+                    per_node != devices and not single:
                 error = (f"ValueError: You set `devices={devices}` in Lightning, but the number "
                          f"of tasks per node configured in SLURM `--ntasks-per-node={per_node}` "
                          f"does not match. HINT: Set `devices={per_node}`.")
@@ -582,7 +621,7 @@ class _Analysis:
             step = _fill(step, spawns=True, procs_per_task=devices,
                            procs_per_node=devices, nproc_option=f"devices={devices}")
         return _fill(step, devices=devices, lightning_slurm=bool(detected),
-                       lightning_start_error=error, extra=extra)
+                       lightning_start_error=error, lightning_single_device=single, extra=extra)
 
 
 @fsview.per_scan  # the scripts of a folder run the same entry points, with the same pins
@@ -831,6 +870,8 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
         want = max(ntasks // max(nodes, 1), 1)
         return "", (f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead "
                     f"of {step.tasks_option}{run}")
+    if step.lightning_single_device:
+        return "", ""  # one device, no launcher: nothing compares the tasks with it (§3.2)
     if per_node and devices and per_node != devices:
         if step.extra.get("devices_auto") and per_node > devices:
             fix = (f"request {per_node} GPUs per node (`#SBATCH --gres=gpu:{per_node}`) so "

@@ -122,6 +122,7 @@ class LaunchStep:
     lightning: bool = False  # a Lightning Trainer/Fabric entry with SLURM detection intact
     lightning_slurm: bool = False  # Lightning takes its world size from SLURM
     lightning_start_error: str = ""  # the error Lightning raises at start-up, if any
+    lightning_single_device: bool = False  # devices=1, no strategy: no launcher, no DDP
     slurm_driven: bool = False  # the entry reads SLURM_PROCID/SLURM_NTASKS itself
     spawns: bool = False  # the launcher itself starts procs_per_task processes
     launcher_nnodes: int | None = None  # --nnodes / --num_machines / --num_nodes (minimum)
@@ -154,7 +155,8 @@ class LaunchStep:
     @property
     def srun_managed(self) -> bool:
         """SLURM must start one process per task for this entry point (Lightning, SLURM DDP)."""
-        return self.lightning_slurm or self.slurm_driven
+        # one device without a DDP strategy trains alone: docs/launch-contracts.md §3.2
+        return (self.lightning_slurm and not self.lightning_single_device) or self.slurm_driven
 
     @property
     def framework_label(self) -> str:

@@ -16,10 +16,10 @@ FILES = {"navsim/planning/script/run_training.py": "import torch\n",
 
 
 @pytest.mark.parametrize(("why", "script", "what"), [
-    ("a renamed file, after cd $HOME/...", """
+    ("a renamed file, after cd $HOME/<a checkout of this repository>", """
         #!/bin/bash
         #SBATCH --gres=gpu:1
-        cd $HOME/navsim_workspace
+        cd $HOME/REPO
         python navsim/planning/script/run_training_old.py agent=x
     """, "navsim/planning/script/ has no run_training_old.py"),
     ("a module", """
@@ -37,7 +37,7 @@ FILES = {"navsim/planning/script/run_training.py": "import torch\n",
     """, "run_train.py"),
 ])
 def test_flagged(tmp_path: Path, why: str, script: str, what: str) -> None:
-    result = judge(tmp_path, script, FILES, pins=None)
+    result = judge(tmp_path, script.replace("REPO", tmp_path.name), FILES, pins=None)
     assert "missing-entrypoint" in errors(result), why
     found = finding(result, "missing-entrypoint")
     assert what in found.message and "can't open file" in found.message
@@ -82,3 +82,44 @@ def test_found_relative_to_the_folder_of_rules_yaml(tmp_path: Path) -> None:
     result = analyze_script(tmp_path, "jobs/job.slurm", data, config)
     assert [s.entry for s in result.steps] == ["workspace/src/run.py", "src/old.py"]
     assert [f.line for f in result.findings if f.rule == "missing-entrypoint"] == [4]
+
+
+# missing-entrypoint after cd/pushd: a relative path names a file where the shell stands.
+
+CD_FILES = {"tools/convert.py": "import torch\n", "src/train.py": "import torch\n",
+            "src/pkg/__init__.py": ""}
+
+
+@pytest.mark.parametrize(("why", "body"), [
+    ("cd into a variable's folder (another checkout)",
+     "cd $WORK/code/OtherProject\npython tools/merge_shards.py --out x"),
+    ("pushd into an absolute path", "pushd /opt/checkouts/other\npython tools/merge_shards.py\n"
+                                    "popd"),
+    ("cd with a quoted variable", 'cd "${CODE_DIR}"\npython tools/merge_shards.py'),
+    ("cd ~", "cd ~/elsewhere\npython -m src.pkg.gone"),
+    ("after popd the folder is not known", "pushd src\npopd\npython tools/gone.py"),
+])
+def test_not_flagged_outside_the_repository(tmp_path: Path, why: str, body: str) -> None:
+    result = judge(tmp_path / "myrepo", "#!/bin/bash\n#SBATCH --time=10\n" + body + "\n",
+                   CD_FILES, pins=None)
+    assert "missing-entrypoint" not in errors(result), why
+
+
+@pytest.mark.parametrize(("why", "body", "entry"), [
+    ("cd into the repository's own folder", "cd src && python train.py", "src/train.py"),
+    ("cd into a checkout named like the repository",
+     "cd $HOME/my_repo/src\npython train.py", "src/train.py"),
+])
+def test_followed_into_the_repository(tmp_path: Path, why: str, body: str, entry: str) -> None:
+    result = judge(tmp_path / "my-repo", "#!/bin/bash\n" + body + "\n", CD_FILES, pins=None)
+    assert [s.entry for s in result.steps] == [entry], why
+
+
+@pytest.mark.parametrize(("why", "body"), [
+    ("no cd at all", "python tools/convrt.py"),
+    ("cd into the repository's own folder", "cd src\npython pkg/train_v2.py"),
+    ("cd into a checkout named like the repository", "cd $HOME/my-repo\npython tools/gone.py"),
+])
+def test_still_flagged(tmp_path: Path, why: str, body: str) -> None:
+    result = judge(tmp_path / "my-repo", "#!/bin/bash\n" + body + "\n", CD_FILES, pins=None)
+    assert "missing-entrypoint" in errors(result), why
