@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.launch.repo import errors, judge
-from tests.launch.rules.entries import ACCELERATE, TORCH_DDP
+
+from tests.body.repo import errors, judge
+from tests.rules.entries import ACCELERATE, TORCH_DDP
 
 HEAD = "#!/bin/bash\n#SBATCH --nodes=2 --ntasks-per-node=1 --gres=gpu:8\n"
 

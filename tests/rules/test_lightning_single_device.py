@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.launch.repo import errors, judge
+
+from tests.body.repo import errors, judge
 
 ONE_DEVICE = """\
 import lightning as L
