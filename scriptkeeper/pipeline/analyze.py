@@ -12,7 +12,7 @@ from pathlib import Path
 from scriptkeeper.body import steps as launch
 from scriptkeeper.model import build as model
 from scriptkeeper.model.build import LaunchStep, ScriptInfo
-from scriptkeeper.parse import header, validate
+from scriptkeeper.parse import header, template, validate
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Fact, ScriptResult
 from scriptkeeper.rules import engine, suppress
@@ -34,9 +34,25 @@ def parse_facts(parsed: header.ParsedScript,
 
 
 def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
-    parsed = header.parse(data, config.slurm_version, config.plugin_options)
+    shape = template.tool_template(path, header.decode(data), header.decode(data).split("\n")) \
+        if b"#SBATCH" in data else None
+    # a tool's template is read with its Jinja statement lines blanked (line numbers kept)
+    parsed = header.parse(data if shape is None else template.neutral_text(data),
+                          config.slurm_version, config.plugin_options)
     first = validate.last_values(parsed.directives, 0)  # for the facts and the model
     facts = parse_facts(parsed, first)
+    if shape is not None:
+        fragment = b"#!" not in data
+        facts = template.template_facts(parsed, facts, shape, fragment)
+        if fragment:
+            parsed.refused = parsed.refused and any(
+                f.kind in ("empty-script", "dos-line-endings", "nul-byte") for f in facts)
+    elif parsed.refused:
+        notes = template.notes_shape(parsed)
+        if notes is not None:
+            facts = template.notes_facts(facts, notes)
+    if shape is None and any(f.kind in ("invalid-value", "invalid-directive") for f in facts):
+        facts = template.placeholder_facts(parsed, facts)
     name = path.rsplit("/", 1)[-1]
     job = model.build(parsed, name, config.cluster, first)
     steps: list[LaunchStep] = []
