@@ -15,7 +15,7 @@ from scriptkeeper.model.build import LaunchStep, ScriptInfo
 from scriptkeeper.parse import header, template, validate
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Fact, ScriptResult
-from scriptkeeper.rules import engine, suppress
+from scriptkeeper.rules import engine, gpu_context, suppress
 from scriptkeeper.rules.config import Config
 
 
@@ -61,6 +61,7 @@ def analyze_script(root: Path, path: str, data: bytes, config: Config) -> Script
         steps = body.steps
         facts.extend(body.facts)
     findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
+    findings = gpu_context.per_script(findings, job, steps, config)
     findings = suppress.apply(findings, suppress.read(parsed.lines))
     result = ScriptResult(path=path, findings=findings, job=job, steps=steps, data=data)
     result.verdict = "broken" if result.broken else "keep"
