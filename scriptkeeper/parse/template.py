@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 
 from scriptkeeper.parse.header import MAGIC, ParsedScript
+from scriptkeeper.parse.validate import VALUE_CHECKS
+from scriptkeeper.parse.value_grammar import ValueProblem
 from scriptkeeper.records import Fact
 from scriptkeeper.rules import fact_kinds
 
@@ -76,6 +78,36 @@ def _values(rest: str) -> list[str]:
     return words
 
 
+_SHORT = {"n": "ntasks", "N": "nodes", "t": "time", "c": "cpus-per-task", "G": "gpus"}
+
+
+def _option_values(rest: str) -> list[tuple[str, str]]:
+    """(long option name, value) of the ``--opt=value`` and ``-Xvalue`` words of a line."""
+    found = []
+    for word in rest.split():
+        if word.startswith("#"):
+            break
+        if word.startswith("--") and "=" in word:
+            name, _, value = word[2:].partition("=")
+            found.append((name, value))
+        elif word.startswith("-") and len(word) > 2 and word[1] in _SHORT:
+            found.append((_SHORT[word[1]], word[2:]))
+    return found
+
+
+def _refused(option: str, value: str) -> bool:
+    """sbatch refuses ``value`` for ``option`` (a bare word is a placeholder only then:
+    ALL, NONE, INFINITE are values sbatch takes)."""
+    check = VALUE_CHECKS.get(option)
+    if check is None:
+        return False
+    try:
+        check(value)
+    except ValueProblem:
+        return True
+    return False
+
+
 def tool_template(path: str, text: str, lines: list[str]) -> Shape | None:
     """The evidence that a tool fills this file before submission, or None."""
     jinja = "{{" in text or "{%" in text
@@ -95,8 +127,8 @@ def tool_template(path: str, text: str, lines: list[str]) -> Shape | None:
             values = _values(rest)
             if any(_PERSON.match(v) for v in values):
                 return None  # a person's placeholder: judged as written
-            for value in values:
-                if _BARE_WORD.match(value) and not value.isdigit():
+            for option, value in _option_values(rest):
+                if _BARE_WORD.match(value) and _refused(option, value):
                     return Shape("tool-template",
                                  f"'{value}' on line {number} in a file named as a template",
                                  number)

@@ -100,6 +100,16 @@ def test_a_real_invalid_value_in_a_template_named_file_stays(tmp_path: Path) -> 
     assert errors(result) == {"invalid-value"}
 
 
+def test_slurm_keywords_in_a_template_folder_are_no_placeholders(tmp_path: Path) -> None:
+    result = judge(tmp_path, """
+        #!/bin/bash
+        #SBATCH --mail-type=ALL
+        #SBATCH --time=INFINITE
+        hostname
+    """, name="slurm_scripts_templates/run.slurm", pins=None)
+    assert rules(result) == set()
+
+
 def test_notes_of_pasted_headers_keep_the_refusal_and_drop_duplicates(tmp_path: Path) -> None:
     result = judge(tmp_path, """
         #SBATCH --job-name=a
