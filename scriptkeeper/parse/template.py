@@ -23,6 +23,7 @@ keyed on the bytes and the repository's file set, covers it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -106,6 +107,11 @@ def _refused(option: str, value: str) -> bool:
     except ValueProblem:
         return True
     return False
+
+
+def named_as_template(path: str) -> bool:
+    """The file's name or a folder says it is a template."""
+    return bool(_TEMPLATE_NAME.search(path))
 
 
 def tool_template(path: str, text: str, lines: list[str]) -> Shape | None:
@@ -214,11 +220,12 @@ def placeholder_facts(parsed: ParsedScript, facts: list[Fact]) -> list[Fact]:
                 fact.detail
         else:
             said = "sbatch refuses " + ("them" if many else "it") + " as written"
-        result.append(Fact(
-            fact.kind, fact.line,
-            f"placeholder{'s' if many else ''} to fill before submitting: {listed}; {said}",
-            "replace each placeholder with your cluster's value ('sinfo -s' lists the "
-            "partitions)", data=fact.data))
+        result.append(dataclasses.replace(
+            fact,
+            detail=f"placeholder{'s' if many else ''} to fill before submitting: {listed}; "
+                   f"{said}",
+            fix="replace each placeholder with your cluster's value ('sinfo -s' lists the "
+                "partitions)"))
     return result
 
 
@@ -253,8 +260,7 @@ def notes_facts(facts: list[Fact], shape: Shape) -> list[Fact]:
         if shape.kind == "header-notes" and fact.kind == "duplicate-option":
             continue  # the pasted headers are alternatives, never read together
         if fact.kind == "missing-shebang":
-            fact = Fact(fact.kind, fact.line,
-                        f"looks like {what} ({shape.evidence}): {fact.detail}", fact.fix,
-                        data=fact.data)
+            fact = dataclasses.replace(
+                fact, detail=f"looks like {what} ({shape.evidence}): {fact.detail}")
         result.append(fact)
     return result

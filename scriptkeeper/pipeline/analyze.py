@@ -34,8 +34,11 @@ def parse_facts(parsed: header.ParsedScript,
 
 
 def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
-    shape = template.tool_template(path, header.decode(data), header.decode(data).split("\n")) \
-        if b"#SBATCH" in data else None
+    shape = None
+    if b"#SBATCH" in data and (b"{{" in data or b"{%" in data or b"XXX" in data
+                               or b"_TAG" in data or template.named_as_template(path)):
+        text = header.decode(data)
+        shape = template.tool_template(path, text, text.split("\n"))
     # a tool's template is read with its Jinja statement lines blanked (line numbers kept)
     parsed = header.parse(data if shape is None else template.neutral_text(data),
                           config.slurm_version, config.plugin_options)

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from scriptkeeper.model.build import JobModel, LaunchStep
 from scriptkeeper.records import Finding, ScriptResult
-from scriptkeeper.rules.config import Config
+
+if TYPE_CHECKING:  # the warm path (a scan answered from the cache) imports no analysis
+    from scriptkeeper.model.jobmodel import JobModel, LaunchStep
+    from scriptkeeper.rules.config import Config
 
 RULE = "missing-gpu-request"
 _ZERO = re.compile(r"^(gpu(:[^:,]+)?:0|([^:,]+:)?0)$")
