@@ -33,6 +33,7 @@ class ClusterProfile:
     plugin_options: tuple[str, ...] = ()  # sbatch options its SPANK plugins add
     gpus_managed: bool = True  # SLURM gives each job its own GPUs (false: all GPUs visible)
     gres_types: tuple[str, ...] = ()  # GresTypes of slurm.conf: empty means not known
+    gpus_managed_known: bool = False  # the profile says gpus_managed (true or false) itself
 
     @property
     def has_partitions(self) -> bool:

@@ -45,6 +45,21 @@ _WORD = re.compile(r"[^ \t\n\v\f\r]+")  # sbatch splits on C isspace(), not Unic
 # '#sbatch', '# SBATCH', an indented '#SBATCH' (not '##SBATCH'), as whole lines
 # (tested on each line that is not an #SBATCH line)
 _LOOKALIKE_LINE = re.compile(r"[ \t\v\f\r]*#[ \t\v\f\r]*sbatch\b", re.IGNORECASE)
+# '# sbatch job.slurm', '#   sbatch --nodes 2 scripts/x.sh', '# sbatch \\': the sbatch command
+# written in a usage comment (lower case, after a space), with a file, a path or a line
+# continuation as its argument; never a switched-off directive
+_USAGE = re.compile(r"#[ \t]+sbatch[ \t]")
+_USAGE_ARGUMENT = re.compile(r"^(\\|.*[/$].*|.*\.(sh|bash|slurm|sbatch|job|py|R|jl|m)$)")
+
+
+def _usage_comment(line: str) -> bool:
+    found = _USAGE.search(line)
+    if found is None:
+        return False
+    words = line[found.end():].split()
+    return any(not w.startswith("-") and _USAGE_ARGUMENT.match(w) for w in words)
+
+
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
 
 
@@ -396,7 +411,7 @@ def parse(data: bytes, release: str | None = None,
     for number, line in enumerate(lines, start=1):
         if line.startswith(MAGIC):
             magic.append((number, line[len(MAGIC):]))
-        elif "#" in line and _LOOKALIKE_LINE.match(line):
+        elif "#" in line and _LOOKALIKE_LINE.match(line) and not _usage_comment(line):
             lookalikes.append((number, line))
     has_foreign = ("#PBS" in text or "#BSUB" in text) and any(
         line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])

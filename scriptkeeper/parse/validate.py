@@ -45,11 +45,17 @@ def _mail_type(text: str) -> None:
 
 
 def _open_mode(text: str) -> None:
-    if not any(w.startswith(text.lower()) for w in ("append", "truncate")) or not text:
+    # sbatch reads the first letter only ('a'/'A' append, 't'/'T' truncate): 22.05 takes
+    # "append;" and "tx" and refuses "sometimes"
+    if text[:1].lower() not in ("a", "t"):
         raise ValueProblem(f"Invalid --open-mode argument: {text}")
 
 
-_ARRAY = re.compile(r"^\d+(-\d+(:\d+)?)?(,\d+(-\d+(:\d+)?)?)*(%\d+)?$")
+# one optional '[' before the index list and ']' after an index (bit_unfmt skips a leading
+# '[' and stops a number at ']'): 22.05 takes [0-3], [0-3]%2, [0-3],5 and 0-3], refuses
+# [[0-3]] and x[0-3]
+_INDEX = r"\d+(-\d+(:\d+)?)?\]?"
+_ARRAY = re.compile(rf"^\[?{_INDEX}(,{_INDEX})*(%\d+)?$")
 
 
 def _array(text: str) -> None:

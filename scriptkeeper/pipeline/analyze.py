@@ -12,10 +12,10 @@ from pathlib import Path
 from scriptkeeper.body import steps as launch
 from scriptkeeper.model import build as model
 from scriptkeeper.model.build import LaunchStep, ScriptInfo
-from scriptkeeper.parse import header, validate
+from scriptkeeper.parse import header, template, validate
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Fact, ScriptResult
-from scriptkeeper.rules import engine, suppress
+from scriptkeeper.rules import engine, gpu_context, suppress
 from scriptkeeper.rules.config import Config
 
 
@@ -34,9 +34,28 @@ def parse_facts(parsed: header.ParsedScript,
 
 
 def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
-    parsed = header.parse(data, config.slurm_version, config.plugin_options)
+    shape = None
+    if b"#SBATCH" in data and (b"{{" in data or b"{%" in data or b"XXX" in data
+                               or b"_TAG" in data or template.named_as_template(path)):
+        text = header.decode(data)
+        shape = template.tool_template(path, text, text.split("\n"))
+    # a tool's template is read with its Jinja statement lines blanked (line numbers kept)
+    parsed = header.parse(data if shape is None else template.neutral_text(data),
+                          config.slurm_version, config.plugin_options)
     first = validate.last_values(parsed.directives, 0)  # for the facts and the model
     facts = parse_facts(parsed, first)
+    if shape is not None:
+        fragment = b"#!" not in data
+        facts = template.template_facts(parsed, facts, shape, fragment)
+        if fragment:
+            parsed.refused = parsed.refused and any(
+                f.kind in ("empty-script", "dos-line-endings", "nul-byte") for f in facts)
+    elif parsed.refused:
+        notes = template.notes_shape(parsed)
+        if notes is not None:
+            facts = template.notes_facts(facts, notes)
+    if shape is None and any(f.kind in ("invalid-value", "invalid-directive") for f in facts):
+        facts = template.placeholder_facts(parsed, facts)
     name = path.rsplit("/", 1)[-1]
     job = model.build(parsed, name, config.cluster, first)
     steps: list[LaunchStep] = []
@@ -45,6 +64,7 @@ def analyze_script(root: Path, path: str, data: bytes, config: Config) -> Script
         steps = body.steps
         facts.extend(body.facts)
     findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
+    findings = gpu_context.per_script(findings, job, steps, config)
     findings = suppress.apply(findings, suppress.read(parsed.lines))
     result = ScriptResult(path=path, findings=findings, job=job, steps=steps, data=data)
     result.verdict = "broken" if result.broken else "keep"

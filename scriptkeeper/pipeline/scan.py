@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from scriptkeeper.pipeline.discover import Discovery, discover, find_root
 from scriptkeeper.records import ScanReport
-from scriptkeeper.rules import baseline
+from scriptkeeper.rules import baseline, gpu_context
 from scriptkeeper.rules.config import CONFIG_NAME, Config, builtin_text, load_config
 
 if TYPE_CHECKING:
@@ -64,6 +64,8 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
     # before the cache is saved, so that a cached result found damaged there is dropped
     with runner.analysed(found, config, use_cache, details=sbatch is not None) as scripts:
         report.scripts = scripts
+        # repository-wide evidence (not in the per-file results the cache keys on the bytes)
+        gpu_context.apply(scripts, config)
         accepted = baseline.load(found.root) if use_baseline else None
         if accepted is not None:
             report.baselined = baseline.apply(scripts, accepted)

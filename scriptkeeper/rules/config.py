@@ -326,7 +326,8 @@ def _read_cluster(reader: _Reader, raw: LineDict) -> ClusterProfile:
         slurm_version=version, default_partition=default, partitions=partitions,
         plugin_options=reader.strings(raw, "plugin_options"),
         gpus_managed=reader.boolean(raw, "gpus_managed", True),
-        gres_types=reader.strings(raw, "gres_types"))
+        gres_types=reader.strings(raw, "gres_types"),
+        gpus_managed_known="gpus_managed" in raw)
 
 
 _TOP_KEYS = {"scripts", "cluster", "redundancy", "backup", "rules", "frameworks", "hook"}

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "directive-after-command": "scriptkeeper.parse.header",
     "ignored-directive-lookalike": "scriptkeeper.parse.header",
     "foreign-directive": "scriptkeeper.parse.pbs_bsub",
+    "template-file": "scriptkeeper.parse.template",
     "invalid-value": "scriptkeeper.parse.validate",
     "conflicting-options": "scriptkeeper.parse.validate",
     "duplicate-option": "scriptkeeper.parse.validate",

@@ -26,6 +26,13 @@ ACCEPTED = [
     ("time", "1-"),                   # one day
     ("time", "1-0"),
     ("ntasks", "9223372036854775806"),
+    ("array", "[0-3]"),               # brackets around the index list
+    ("array", "[0-3]%2"),
+    ("array", "[1,3,5]"),
+    ("array", "0-3]"),
+    ("open-mode", "append;"),         # sbatch reads the first letter only
+    ("open-mode", "A"),
+    ("open-mode", "tx"),
 ]
 
 REFUSED = [
@@ -47,6 +54,9 @@ REFUSED = [
     ("cpus-per-task", "9" * 5000,  # longer than int() reads: still sbatch's answer
      "Numeric argument (9223372036854775807) to big for --cpus-per-task."),
     ("time", "1-:30", "Invalid time limit specification '1-:30'"),
+    ("array", "[[0-3]]", "Invalid job array specification '[[0-3]]'"),
+    ("array", "x[0-3]", "Invalid job array specification 'x[0-3]'"),
+    ("open-mode", "x", "Invalid --open-mode argument: x"),
 ]
 
 

@@ -175,9 +175,12 @@ def test_gpu_request_left_alone(tmp_path: Path, why: str, script: str, entry: st
 
 
 def test_an_exclusive_job_srun_step_sees_no_gpu(tmp_path: Path) -> None:
+    # an error only where the profile says SLURM manages GPUs; without that key the whole
+    # nodes of --exclusive may come with their GPUs: a warning (tests/rules)
     result = judge(tmp_path, """
         #!/bin/bash
         #SBATCH --exclusive --ntasks-per-node=1
         srun torchrun --standalone --nproc_per_node=8 train.py
-    """, {"train.py": TORCH_DDP}, rules=CLUSTER)
+    """, {"train.py": TORCH_DDP},
+        rules=CLUSTER.replace("cluster:\n", "cluster:\n  gpus_managed: true\n"))
     assert "missing-gpu-request" in errors(result)
