@@ -27,12 +27,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, configuration_error, hook_error
 from scriptkeeper.pipeline.discover import (
-    JOB_SUFFIXES,
     MAX_SIZE,
     Candidate,
     Discovery,
-    generator_reason,
     is_job_script,
+    not_a_job_reason,
 )
 
 if TYPE_CHECKING:
@@ -83,9 +82,9 @@ def _job_script(name: str, staged: dict[str, bytes]) -> bool:
                 data = handle.read(MAX_SIZE + 1)
         except OSError:
             return False
-    # as discovery judges: a file that only writes jobs is none
-    return len(data) <= MAX_SIZE and is_job_script(name, data) and (
-        name.endswith(JOB_SUFFIXES) or generator_reason(name, data) is None)
+    # as discovery judges: a file that only writes or submits jobs is none
+    return len(data) <= MAX_SIZE and is_job_script(name, data) and \
+        not_a_job_reason(name, data) is None
 
 
 def _merge(checked: Discovery, rest: Discovery | None) -> Discovery:

@@ -57,6 +57,23 @@ def generator_reason(name: str, text: str) -> str | None:
     return "generates job scripts (the #SBATCH lines are inside here-documents or strings)"
 
 
+def submit_list_reason(text: str) -> str | None:
+    """Why a file named like a job script is none: no ``#!``, no ``#SBATCH``, only ``sbatch`` lines.
+
+    Such a file is run with bash to submit other jobs; sbatch would refuse it, and nobody
+    submits it (with a ``#!`` line it would be a job that submits jobs, and stays one).
+    """
+    if text.startswith("#!"):
+        return None
+    commands = [line.strip() for line in text.split("\n")
+                if line.strip() and not line.lstrip().startswith("#")]
+    if not commands or not all(c.startswith("sbatch ") for c in commands):
+        return None
+    if any(line.startswith(MAGIC) for line in text.split("\n")):
+        return None
+    return "submits job scripts (a list of sbatch commands, run with bash)"
+
+
 def _before_first_command(lines: list[str], number: int) -> bool:
     for line in lines[: number - 1]:
         stripped = line.lstrip(" \t\n\r\v\f")

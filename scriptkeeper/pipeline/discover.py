@@ -133,6 +133,21 @@ def generator_reason(name: str, data: bytes) -> str | None:
     return embedded.generator_reason(name, data.decode("utf-8", errors="replace"))
 
 
+def not_a_job_reason(name: str, data: bytes) -> str | None:
+    """Why a file that looks like a job script (see :func:`is_job_script`) is none, or None."""
+    return submit_list_reason(data) if name.endswith(JOB_SUFFIXES) else \
+        generator_reason(name, data)
+
+
+def submit_list_reason(data: bytes) -> str | None:
+    """Why a file named like a job script is none: it only runs ``sbatch`` on other files."""
+    if b"sbatch " not in data:  # the usual job script: no need to look closer
+        return None
+    from scriptkeeper.parse import embedded
+
+    return embedded.submit_list_reason(data.decode("utf-8", errors="replace"))
+
+
 def _looks_like_script(name: str, data: bytes) -> bool:
     return name.endswith(SCRIPT_SUFFIXES) or data.startswith(b"#!")
 
@@ -221,7 +236,7 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
             continue
         data = got
         if is_job_script(rel, data, suffix):
-            reason = None if rel.endswith(JOB_SUFFIXES) else generator_reason(rel, data)
+            reason = not_a_job_reason(rel, data)
             if reason is not None:
                 result.skipped.append((rel, reason))
             else:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.launch.repo import errors, finding, judge, rules
+from tests.body.repo import errors, finding, judge, rules
 
 
 @pytest.mark.parametrize(("name", "script"), [

@@ -73,3 +73,20 @@ def test_a_python_file_that_does_not_tokenize_stays_a_job_script(tmp_path: Path)
     broken = 'x = (\n"""\n#SBATCH -N1\n"""\n'
     scripts, _ = scan(tmp_path, {"odd.py": broken})
     assert scripts == ["odd.py"]
+
+
+def test_a_list_of_sbatch_commands_is_skipped_even_with_a_job_name(tmp_path: Path) -> None:
+    submits = "# submit the evaluations\nsbatch eval_a.slurm\nsbatch eval_b.slurm\n"
+    files = {
+        "evals.slurm": submits,                                   # run with bash: skipped
+        "with_shebang.slurm": "#!/bin/bash\n" + submits,         # a job that submits jobs
+        "with_directive.slurm": "#SBATCH --time=5\nsbatch x.slurm\n",  # sbatch reads it
+        "mixed.slurm": "sbatch a.slurm\nsleep 60\n",             # more than submissions
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found = discover([tmp_path], [], [], root=tmp_path, in_git=False)
+    assert dict(found.skipped) == {
+        "evals.slurm": "submits job scripts (a list of sbatch commands, run with bash)"}
+    assert sorted(c.path for c in found.scripts) == [
+        "mixed.slurm", "with_directive.slurm", "with_shebang.slurm"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scriptkeeper.pipeline.scan import run_scan
-from tests.launch.rules.entries import TORCH_DDP
+from tests.rules.entries import TORCH_DDP
 
 JOB = """\
 #!/bin/bash

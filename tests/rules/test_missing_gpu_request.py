@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.launch.repo import CLUSTER, errors, finding, judge, rules
-from tests.launch.rules.entries import TORCH_DDP
+from tests.body.repo import CLUSTER, errors, finding, judge, rules
+from tests.rules.entries import TORCH_DDP
 
 DDP = """
     #!/bin/bash
