@@ -192,6 +192,8 @@ _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _MPI = frozenset({"mpirun", "mpiexec", "mpiexec.hydra", "orterun", "mpiexec.openmpi",
                   "mpirun.openmpi", "mpirun.mpich", "mpiexec.mpich"})
 _TORCH_RUN_MODULES = frozenset({"torch.distributed.run", "torch.distributed.launch"})
+# the modules an interpreter held in a variable may run as a launcher
+_LAUNCHER_MODULES = _TORCH_RUN_MODULES | {"accelerate.commands.launch"}
 
 
 @dataclass(frozen=True)
@@ -512,8 +514,7 @@ def _classify(argv: list[str], wild: frozenset[int], release: str | None = None,
     inv.program = name
     if UNKNOWN in name:
         # "${PYTHON_BIN}" -m torch.distributed.run: only an interpreter runs a launcher module
-        if len(words) < 3 or words[1] != "-m" or \
-                words[2] not in (*_TORCH_RUN_MODULES, "accelerate.commands.launch"):
+        if len(words) < 3 or words[1] != "-m" or words[2] not in _LAUNCHER_MODULES:
             inv.unknown = True
             return inv
         name = "python"
