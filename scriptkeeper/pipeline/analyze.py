@@ -1,8 +1,9 @@
 """One script through parse -> model -> judge (the per-file part of the pipeline).
 
 :func:`analyze_script` is pure: bytes and settings in, a
-:class:`~scriptkeeper.pipeline.result.ScriptResult` out. The redundancy stage and the
-verdict work on these results.
+:class:`~scriptkeeper.records.ScriptResult` out; :func:`established` is the same
+up to the facts, before the rules judge them. The redundancy stage and the
+verdict work on the results.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from scriptkeeper.body import steps as launch
 from scriptkeeper.model import build as model
-from scriptkeeper.model.build import LaunchStep, ScriptInfo
+from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
 from scriptkeeper.parse import header, template, validate
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Fact, ScriptResult
@@ -34,6 +35,19 @@ def parse_facts(parsed: header.ParsedScript,
 
 
 def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
+    parsed, facts, job, steps = established(root, path, data, config)
+    name = path.rsplit("/", 1)[-1]
+    findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
+    findings = gpu_context.per_script(findings, job, steps, config)
+    findings = suppress.apply(findings, suppress.read(parsed.lines))
+    result = ScriptResult(path=path, findings=findings, job=job, steps=steps, data=data)
+    result.verdict = "broken" if result.broken else "keep"
+    return result
+
+
+def established(root: Path, path: str, data: bytes, config: Config
+                ) -> tuple[header.ParsedScript, list[Fact], JobModel, list[LaunchStep]]:
+    """What the parse, model and body stages establish about one script, before judging."""
     shape = None
     if b"#SBATCH" in data and (b"{{" in data or b"{%" in data or b"XXX" in data
                                or b"_TAG" in data or template.named_as_template(path)):
@@ -63,9 +77,4 @@ def analyze_script(root: Path, path: str, data: bytes, config: Config) -> Script
         body = launch.analyze(parsed, job, root, path, config)
         steps = body.steps
         facts.extend(body.facts)
-    findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
-    findings = gpu_context.per_script(findings, job, steps, config)
-    findings = suppress.apply(findings, suppress.read(parsed.lines))
-    result = ScriptResult(path=path, findings=findings, job=job, steps=steps, data=data)
-    result.verdict = "broken" if result.broken else "keep"
-    return result
+    return parsed, facts, job, steps

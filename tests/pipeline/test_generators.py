@@ -85,7 +85,7 @@ def test_a_list_of_sbatch_commands_is_skipped_even_with_a_job_name(tmp_path: Pat
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    found = discover([tmp_path], [], [], root=tmp_path, in_git=False)
+    found = discover([tmp_path], (), (), root=tmp_path, in_git=False)
     assert dict(found.skipped) == {
         "evals.slurm": "submits job scripts (a list of sbatch commands, run with bash)"}
     assert sorted(c.path for c in found.scripts) == [

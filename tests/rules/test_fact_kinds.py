@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
-from scriptkeeper.pipeline.analyze import analyze_script
+from scriptkeeper.pipeline.analyze import established
 from scriptkeeper.pipeline.discover import discover
 from scriptkeeper.pipeline.scan import prepare
-from scriptkeeper.records import Fact, Finding
-from scriptkeeper.rules import engine, fact_kinds
+from scriptkeeper.records import Fact
+from scriptkeeper.rules import fact_kinds
 from scriptkeeper.rules.config import Config, builtin_rules, load_config
 from tests.conftest import EXAMPLE, REPO
 
@@ -78,36 +77,23 @@ def test_every_fact_made_in_the_source_has_a_kind_its_module_declares() -> None:
     assert set(calls) == set(fact_kinds.producers())
 
 
-def _facts_of(monkeypatch: pytest.MonkeyPatch, root: Path, scripts: Sequence[tuple[str, bytes]],
-              config: Config) -> list[Fact]:
+def _facts_of(root: Path, scripts: Sequence[tuple[str, bytes]], config: Config) -> list[Fact]:
     """Every fact the analysis hands the judge for ``scripts``."""
-    seen: list[Fact] = []
-    judge = engine.judge
-
-    def recording(config: Config, facts: Sequence[Fact], job: JobModel | None,
-                  steps: Sequence[LaunchStep], script: ScriptInfo) -> list[Finding]:
-        seen.extend(facts)
-        return judge(config, facts, job, steps, script)
-
-    monkeypatch.setattr(engine, "judge", recording)
-    for path, data in scripts:
-        analyze_script(root, path, data, config)
-    return seen
+    return [fact for path, data in scripts for fact in established(root, path, data, config)[1]]
 
 
 @pytest.mark.parametrize("folder", [EXAMPLE, CORPUS_OK], ids=lambda p: p.name)
-def test_what_the_corpora_produce_is_registered(folder: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_the_corpora_produce_is_registered(folder: Path) -> None:
     root, in_git, config = prepare([folder], None)
     found = discover([folder], config.include, config.exclude, root=root, in_git=in_git,
                      base=config.base or root)
     assert len(found.scripts) > 10
-    facts = _facts_of(monkeypatch, root, [(c.path, c.data) for c in found.scripts], config)
+    facts = _facts_of(root, [(c.path, c.data) for c in found.scripts], config)
     assert {f.kind for f in facts} - set(fact_kinds.KINDS) == set()
 
 
 def test_the_rule_examples_produce_every_registered_kind(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     # each fact rule's example makes its fact: the registry holds no kind nobody makes
     # (sbatch-refuses needs a cluster's sbatch: tests/cluster make that one)
     config = load_config(None)
@@ -119,5 +105,5 @@ def test_the_rule_examples_produce_every_registered_kind(
     examples.append(("empty.slurm", b""))
     examples.append(("crlf.slurm", b"#!/bin/bash\r\n#SBATCH --time=10\r\npython x.py\r\n"))
     examples.append(("nul.slurm", b"#!/bin/bash\n\0python train.py\n"))
-    kinds = {f.kind for f in _facts_of(monkeypatch, tmp_path, examples, config)}
+    kinds = {f.kind for f in _facts_of(tmp_path, examples, config)}
     assert kinds == set(fact_kinds.KINDS) - {"sbatch-refuses"}
