@@ -11,7 +11,8 @@ being forced into a category.
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .observe import JobRun, Process
@@ -25,6 +26,8 @@ class Outcome(enum.Enum):
     DEVICES_MISMATCH = "Lightning refused devices != tasks per node (ValueError)"
     PER_TASK_GPUS = "each task saw fewer GPUs than the job has, Lightning refused (ValueError)"
     DUPLICATE_LAUNCHERS = "several launchers per node: more processes or idle, failing agents"
+    SHARED_LOCAL_RANK = "one world, but agents on one node gave workers the same local rank"
+    RANK_CLASH = "torchrun agents on one node both took node rank 0: no rendezvous, no worker"
 
 
 EXPECTED_RULES: dict[Outcome, frozenset[str]] = {
@@ -35,6 +38,10 @@ EXPECTED_RULES: dict[Outcome, frozenset[str]] = {
     Outcome.DEVICES_MISMATCH: frozenset({"ntasks-launcher-mismatch"}),
     Outcome.PER_TASK_GPUS: frozenset({"lightning-per-task-gpus"}),
     Outcome.DUPLICATE_LAUNCHERS: frozenset({"ntasks-launcher-mismatch"}),
+    # on GPUs both workers take device LOCAL_RANK: the same GPU (duplicate GPUs)
+    Outcome.SHARED_LOCAL_RANK: frozenset({"ntasks-launcher-mismatch"}),
+    # the same node rank (early expansion), and two agents' stores on one host
+    Outcome.RANK_CLASH: frozenset({"early-expanded-rank", "ntasks-launcher-mismatch"}),
 }
 """The error-level rules scriptkeeper must report for a script with this outcome."""
 
@@ -118,9 +125,37 @@ def classify_lightning(run: JobRun) -> Classified:
     raise _unexplained(run, f"trained with world size {world}, but the job has {intended} GPUs")
 
 
+# torchrun's static rendezvous: the agent with node rank 0 hosts the TCPStore on
+# --master_port and waits for --nnodes clients (torch/distributed/elastic/rendezvous/
+# static_tcp_rendezvous.py); a second host on the same machine cannot listen there
+_STORE_LISTEN = re.compile(r"failed to listen on any local network address\. port: (\d+).*"
+                           r"EADDRINUSE")
+_STORE_WAIT = re.compile(r"Timed out after \d+ seconds waiting for clients\. \d+/\d+ clients "
+                         r"joined\.")
+
+
+def _rank_clash(run: JobRun) -> Classified | None:
+    """No worker, because two agents on the node both hosted the static rendezvous store."""
+    listen = _STORE_LISTEN.search(run.output)
+    wait = _STORE_WAIT.search(run.output)
+    if listen is None or (wait is None and run.state != "TIMEOUT"):
+        return None
+    failed = run.failed_srun_tasks()
+    waited = f"'{wait.group(0)}'" if wait else f"until SLURM ended the job ({run.state})"
+    return Classified(
+        Outcome.RANK_CLASH,
+        f"no worker started; two agents hosted the rendezvous store (only node rank 0 does): "
+        f"one could not listen on port {listen.group(1)} (EADDRINUSE), the other waited for "
+        f"its clients: {waited}; srun tasks failed: {failed or 'none'}; "
+        f"job {run.state} after {run.run_time}")
+
+
 def classify_torchrun(run: JobRun) -> Classified:
     """Outcome of a job whose launch line runs torchrun (one agent per srun task)."""
     if not run.processes:
+        clash = _rank_clash(run)
+        if clash is not None:
+            return clash
         raise _unexplained(run, "no worker process ran the entry point")
     errors = _errors(run)
     if errors:
@@ -156,6 +191,16 @@ def classify_torchrun(run: JobRun) -> Classified:
                           for t in idle)
         return Classified(Outcome.DUPLICATE_LAUNCHERS,
                           f"{facts}; agents without workers ({fates}); job {run.state}")
+    # a local rank held by more workers than there are nodes is held twice on one node
+    local = Counter(p.env_int("LOCAL_RANK") for p in run.processes)
+    shared = sorted(r for r, n in local.items() if r is not None and n > run.num_nodes)
+    if run.state == "COMPLETED" and not failed and shared:
+        groups = sorted({p.env_int("GROUP_RANK") for p in run.processes}, key=str)
+        return Classified(Outcome.SHARED_LOCAL_RANK,
+                          f"{facts}; agents (GROUP_RANK {groups}) gave workers on "
+                          f"{run.num_nodes} node(s) LOCAL_RANK {shared} "
+                          f"{max(local.values())} times (on GPUs: the same device); "
+                          f"job {run.state}")
     if run.state == "COMPLETED" and not failed:
         return Classified(Outcome.CORRECT, facts + f"; job {run.state}")
     raise _unexplained(run, f"one world, every agent hosted workers, but job {run.state}")

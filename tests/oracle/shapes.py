@@ -52,6 +52,8 @@ TORCHRUN_SHAPES = (
     Shape("torchrun-standalone-tpn2", "torchrun"),
     Shape("torchrun-standalone-tpn1", "torchrun"),
     Shape("torchrun-rdzv-tpn2", "torchrun"),
+    Shape("torchrun-static-early-rank", "torchrun"),
+    Shape("torchrun-c10d-early-rank", "torchrun"),
 )
 ALL_SHAPES = LIGHTNING_SHAPES + TORCHRUN_SHAPES
 BY_NAME = {shape.name: shape for shape in ALL_SHAPES}

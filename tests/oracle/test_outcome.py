@@ -134,6 +134,39 @@ def test_an_agent_without_workers_is_a_duplicate_launcher() -> None:
     assert "task 1: exit 1" in result.evidence
 
 
+def test_agents_sharing_a_local_rank_on_one_node_are_flagged() -> None:
+    workers = []
+    for task in (0, 1):
+        w = worker(task + 1, task, 2, "1", task)
+        w.env.update({"LOCAL_RANK": "0", "GROUP_RANK": str(task)})
+        workers.append(w)
+    result = classify_torchrun(run(workers))
+    assert result.outcome is Outcome.SHARED_LOCAL_RANK
+    assert result.expected_rules == {"ntasks-launcher-mismatch"}
+    assert "LOCAL_RANK [0] 2 times" in result.evidence
+
+
+STORE_CLASH = (
+    "torch.distributed.DistNetworkError: The server socket has failed to listen on any local "
+    "network address. port: 23611, useIpv6: false, code: -98, name: EADDRINUSE, message: "
+    "address already in use\nsrun: error: vm: task 1: Exited with exit code 1\n")
+STORE_WAIT = ("torch.distributed.DistStoreError: Timed out after 21 seconds waiting for clients. "
+              "1/2 clients joined.\nsrun: error: vm: task 0: Exited with exit code 1\n")
+
+
+def test_two_static_rendezvous_stores_on_one_node_are_a_rank_clash() -> None:
+    result = classify_torchrun(run([], state="FAILED", output=STORE_CLASH + STORE_WAIT))
+    assert result.outcome is Outcome.RANK_CLASH
+    assert result.expected_rules == {"early-expanded-rank", "ntasks-launcher-mismatch"}
+    assert "port 23611" in result.evidence and "1/2 clients joined" in result.evidence
+
+
+def test_a_store_clash_whose_host_then_ends_is_unexplained() -> None:
+    # the store's host neither timed out waiting nor was stopped by SLURM
+    with pytest.raises(Unexplained, match="no worker process"):
+        classify_torchrun(run([], state="FAILED", output=STORE_CLASH))
+
+
 def test_incomplete_torchrun_world_is_unexplained() -> None:
     with pytest.raises(Unexplained, match="did not form"):
         classify_torchrun(run([worker(1, 0, 1, "1", 0)]))
