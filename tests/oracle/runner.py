@@ -29,7 +29,7 @@ POLL = 2.0
 # Variables of the submitting shell that would change what the job sees.
 _LEAKY = ("SLURM_", "SBATCH_", "SRUN_", "CUDA_VISIBLE_DEVICES", "MASTER_ADDR", "MASTER_PORT",
           "WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "NODE_RANK", "GROUP_RANK",
-          "TORCHELASTIC_", "PL_", "LIGHTNING_", "OMP_NUM_THREADS")
+          "TORCHELASTIC_", "PL_", "LIGHTNING_", "OMP_NUM_THREADS", "ORACLE_LIGHTNING_")
 
 
 @dataclass(frozen=True)
