@@ -12,7 +12,12 @@ from typing import Any
 from scriptkeeper.pipeline.scan import run_scan
 
 from .observe import JobRun
-from .outcome import Classified, Outcome, classify
+from .outcome import KEEP, Classified, classify
+
+
+class Disagreement(AssertionError):
+    """scriptkeeper's judgement differs from what the classified run calls for."""
+
 
 SUMMARY: list[str] = []
 """One line per checked shape, printed at the end of the test session."""
@@ -38,9 +43,11 @@ def check(kind: str, run: JobRun) -> Classified:
                    f"    scriptkeeper: {entry['verdict']}: {found}")
     account = (f"observed: {observed.outcome.value}: {observed.evidence}\n"
                f"scriptkeeper: {entry['verdict']}: {found}\n{run.describe()}")
-    assert errors == set(observed.expected_rules), (
-        f"expected error rules {sorted(observed.expected_rules)}, got {sorted(errors)}\n"
-        + account)
-    wanted = "keep" if observed.outcome is Outcome.CORRECT else "broken"
-    assert entry["verdict"] == wanted, account
+    if errors != set(observed.expected_rules):
+        raise Disagreement(
+            f"expected error rules {sorted(observed.expected_rules)}, got {sorted(errors)}\n"
+            + account)
+    wanted = "keep" if observed.outcome in KEEP else "broken"
+    if entry["verdict"] != wanted:
+        raise Disagreement(f"expected verdict {wanted}\n" + account)
     return observed

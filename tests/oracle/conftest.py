@@ -1,6 +1,7 @@
 """Fixtures of the oracle tier: the heavy dependencies and one shared batch of real jobs.
 
-``oracle_runs`` submits every shape once per session and waits for all of
+``oracle_runs`` submits every shape the session's tests ask for (all of them
+unless ``-k`` or node ids select fewer) once per session and waits for all of
 them (a few minutes, bounded by the jobs' 2-minute limits). Missing torch or
 lightning skips the tier outside CI and fails it in CI, like the cluster.
 """
@@ -18,7 +19,7 @@ import pytest
 from .compare import SUMMARY
 from .observe import JobRun
 from .runner import cancel, run_all
-from .shapes import ALL_SHAPES
+from .shapes import ALL_SHAPES, Shape
 
 HEAVY = ("torch", "lightning")
 INSTALL = ".ci/oracle/install.sh"
@@ -32,7 +33,8 @@ def _in_ci() -> bool:
 def oracle_python() -> Path:
     """The interpreter the jobs run: this one, which must have torch and lightning."""
     python = Path(sys.executable)
-    missing = [name for name in HEAVY if importlib.util.find_spec(name) is None]
+    missing = [name for name in HEAVY if importlib.util.find_spec(name) is None
+               and not (name == "lightning" and importlib.util.find_spec("pytorch_lightning"))]
     if not missing and not (python.parent / "torchrun").is_file():
         missing.append(f"torchrun next to {python}")
     if missing:
@@ -44,11 +46,20 @@ def oracle_python() -> Path:
     return python
 
 
+def _selected_shapes(session: pytest.Session) -> list[Shape]:
+    """The shapes of the collected (selected) tests that use ``oracle_runs``."""
+    names = {item.callspec.params.get("name") for item in session.items
+             if "oracle_runs" in getattr(item, "fixturenames", ())
+             and hasattr(item, "callspec")}
+    return [shape for shape in ALL_SHAPES if shape.name in names]
+
+
 @pytest.fixture(scope="session")
-def oracle_runs(oracle_python: Path, slurm_cluster: None,
+def oracle_runs(request: pytest.FixtureRequest, oracle_python: Path, slurm_cluster: None,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, JobRun]]:
-    """Every shape run for real on the cluster, by shape name."""
-    runs = run_all(ALL_SHAPES, tmp_path_factory.mktemp("oracle"), oracle_python)
+    """The selected shapes run for real on the cluster, by shape name."""
+    runs = run_all(_selected_shapes(request.session), tmp_path_factory.mktemp("oracle"),
+                   oracle_python)
     yield runs
     cancel(run.job_id for run in runs.values() if run.state not in ("COMPLETED", "FAILED",
                                                                       "TIMEOUT", "CANCELLED"))

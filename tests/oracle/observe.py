@@ -131,7 +131,10 @@ def read_processes(results: Path) -> list[Process]:
             if not line.strip():
                 continue
             record = json.loads(line)
-            pid, ppid = int(record["pid"]), int(record["ppid"])
+            if pid < 0 or record["event"] == "start":
+                # the process that ran the entry point (a ddp_spawn worker writes into
+                # the file of the process that started it)
+                pid, ppid = int(record["pid"]), int(record["ppid"])
             events.setdefault(str(record["event"]), record)
         processes.append(Process(pid=pid, ppid=ppid, events=events))
     processes.sort(key=lambda p: float((p.event("start") or {}).get("time", 0.0)))

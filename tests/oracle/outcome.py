@@ -21,6 +21,7 @@ from .observe import JobRun, Process
 class Outcome(enum.Enum):
     CORRECT = "trained as one world of the intended size"
     SINGLE_PROCESS = "trained silently with world size 1 on several GPUs"
+    INDEPENDENT_COPIES = "each task trained the same model alone, with world size 1"
     HANG = "waited for peers that never came"
     NTASKS_ERROR = "Lightning refused --ntasks without --ntasks-per-node (RuntimeError)"
     DEVICES_MISMATCH = "Lightning refused devices != tasks per node (ValueError)"
@@ -33,6 +34,9 @@ class Outcome(enum.Enum):
 EXPECTED_RULES: dict[Outcome, frozenset[str]] = {
     Outcome.CORRECT: frozenset(),
     Outcome.SINGLE_PROCESS: frozenset({"lightning-single-process"}),
+    # What scriptkeeper says today (no error, verdict keep): every copy trains as its
+    # Trainer(devices=1) asks, the tasks just repeat the work. Not a contract of the issue.
+    Outcome.INDEPENDENT_COPIES: frozenset(),
     Outcome.HANG: frozenset({"missing-srun"}),
     Outcome.NTASKS_ERROR: frozenset({"ntasks-without-per-node"}),
     Outcome.DEVICES_MISMATCH: frozenset({"ntasks-launcher-mismatch"}),
@@ -44,6 +48,11 @@ EXPECTED_RULES: dict[Outcome, frozenset[str]] = {
     Outcome.RANK_CLASH: frozenset({"early-expanded-rank", "ntasks-launcher-mismatch"}),
 }
 """The error-level rules scriptkeeper must report for a script with this outcome."""
+
+KEEP = frozenset({Outcome.CORRECT, Outcome.INDEPENDENT_COPIES})
+"""The outcomes whose script scriptkeeper must judge ``keep``; every other ``broken``."""
+
+DEVICES_VAR = "ORACLE_LIGHTNING_DEVICES"  # set when the shape fixes Trainer(devices=...)
 
 
 class Unexplained(AssertionError):
@@ -68,7 +77,14 @@ def _errors(run: JobRun) -> list[tuple[Process, str, str]]:
     found = []
     for proc in run.processes:
         if proc.error is not None:
-            found.append((proc, str(proc.error["type"]), str(proc.error["message"])))
+            kind, message = str(proc.error["type"]), str(proc.error["message"])
+            if kind == "ProcessRaisedException":
+                # torch.multiprocessing (ddp_spawn) re-raises a worker's failure in the
+                # process that started it: the worker's own exception is the last line
+                last = message.strip().splitlines()[-1] if message.strip() else ""
+                if ": " in last:
+                    kind, message = last.split(": ", 1)
+            found.append((proc, kind, message))
     return found
 
 
@@ -86,6 +102,15 @@ def classify_lightning(run: JobRun) -> Classified:
         share = f"{len(errors)}/{len(procs)} processes: {kind}: {message}"
         if kind == "RuntimeError" and "--ntasks=" in message:
             return Classified(Outcome.NTASKS_ERROR, share)
+        fixed = proc.env_int(DEVICES_VAR)
+        local = proc.env_int("SLURM_LOCALID")
+        if kind == "IndexError" and fixed is not None and local is not None and local >= fixed \
+                and run.state in ("FAILED", "TIMEOUT"):
+            # DDP picks its device by SLURM_LOCALID among `devices`: a task with a local
+            # id beyond them finds none (ddp_spawn, which has no validate_settings)
+            return Classified(Outcome.DEVICES_MISMATCH,
+                              f"{share}; SLURM_LOCALID={local} with devices={fixed}; "
+                              f"job {run.state}")
         if kind == "ValueError" and "tasks per node" in message:
             seen = int((proc.event("start") or {}).get("visible_gpus", -1))
             sight = f"; each process saw {seen} of the job's {run.gpus_per_node} GPUs per node"
@@ -110,18 +135,28 @@ def classify_lightning(run: JobRun) -> Classified:
 
     if run.state != "COMPLETED" or not all(p.finished for p in procs):
         raise _unexplained(run, f"job {run.state} without an error from the entry point")
-    worlds = {int((p.event("fit") or {}).get("dist_world_size") or 0) for p in procs}
+    # without torch.distributed (SingleDeviceStrategy) the world is the Trainer's own
+    worlds = {int((p.event("fit") or {}).get("dist_world_size")
+                  or (p.event("fit") or {}).get("trainer_world_size") or 0) for p in procs}
     sums = {int((p.event("fit") or {}).get("allreduce_sum") or 0) for p in procs}
     if len(worlds) != 1 or worlds != sums:
         raise _unexplained(run, f"inconsistent worlds: sizes {worlds}, all-reduce sums {sums}")
     world = worlds.pop()
-    intended = run.gpus_per_node * run.num_nodes  # devices="auto": every GPU of the job
+    fixed = {p.env_int(DEVICES_VAR) for p in procs}
+    if len(fixed) != 1:
+        raise _unexplained(run, f"processes with different devices: {fixed}")
+    devices = fixed.pop()
+    # devices="auto": every GPU of the job; else the shape's Trainer(devices=...)
+    intended = (run.gpus_per_node if devices is None else devices) * run.num_nodes
     facts = (f"world size {world} with {len(procs)} process(es), all-reduce {world}; "
              f"job {run.state} with {run.gpus_allocated} GPU(s) on {run.num_nodes} node(s)")
     if world == 1 and intended > 1:
         return Classified(Outcome.SINGLE_PROCESS, facts + ", no error")
     if world == intended and len(procs) == world:
         return Classified(Outcome.CORRECT, facts)
+    if world == intended == 1 and len(procs) > 1:
+        return Classified(Outcome.INDEPENDENT_COPIES,
+                          facts + f": {len(procs)} separate trainings, as devices=1 asks")
     raise _unexplained(run, f"trained with world size {world}, but the job has {intended} GPUs")
 
 

@@ -29,7 +29,7 @@ POLL = 2.0
 # Variables of the submitting shell that would change what the job sees.
 _LEAKY = ("SLURM_", "SBATCH_", "SRUN_", "CUDA_VISIBLE_DEVICES", "MASTER_ADDR", "MASTER_PORT",
           "WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "NODE_RANK", "GROUP_RANK",
-          "TORCHELASTIC_", "PL_", "LIGHTNING_", "OMP_NUM_THREADS")
+          "TORCHELASTIC_", "PL_", "LIGHTNING_", "OMP_NUM_THREADS", "ORACLE_LIGHTNING_")
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,18 @@ def submit_env() -> dict[str, str]:
             if key == "SLURM_CONF" or not key.startswith(_LEAKY)}
 
 
-def _run(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(argv: list[str], cwd: Path | None = None,
+         extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = submit_env()
+    env.update(extra_env or {})
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,
-                          stdin=subprocess.DEVNULL, env=submit_env(), timeout=60)
+                          stdin=subprocess.DEVNULL, env=env, timeout=60)
 
 
 def submit(shape: Shape, base: Path, python: Path) -> Submitted:
     run_dir, scan_dir = materialise(shape, base, python)
-    proc = _run(["sbatch", "--parsable", shape.script_name], cwd=run_dir)
+    # the shape's Trainer choice reaches the job through sbatch's default --export=ALL
+    proc = _run(["sbatch", "--parsable", shape.script_name], cwd=run_dir, extra_env=shape.env)
     if proc.returncode != 0:
         raise RuntimeError(f"sbatch refused {shape.script_name}: {proc.stdout}{proc.stderr}")
     return Submitted(shape, proc.stdout.strip().split(";", 1)[0], run_dir, scan_dir)

@@ -9,6 +9,12 @@ Each shape gets two folders with the same job script and requirements.txt:
 ``run/`` holds the entry point that really runs on this GPU-less machine
 (``entrypoints/<kind>_cpu.py``), ``scan/`` the GPU version of the same
 training that scriptkeeper reads (``entrypoints/<kind>_gpu.py``).
+
+A Lightning shape may fix the Trainer's ``devices`` and ``strategy`` instead
+of the default ``devices="auto", strategy="ddp"``: the runner passes them to
+the CPU entry point through its environment (``Shape.env``), and the scanned
+GPU file gets the same arguments written into its ``Trainer(...)`` call
+(``strategy="auto"`` there means no ``strategy`` argument at all).
 """
 
 from __future__ import annotations
@@ -28,6 +34,20 @@ ENTRY_NAME = "train.py"
 class Shape:
     name: str  # test id and the job script's file name without .slurm
     kind: str  # "lightning" or "torchrun": which entry point the job launches
+    # Lightning only: a fixed device count and a strategy ("auto": none given,
+    # "DDPStrategy": an instance); None keeps devices="auto", strategy="ddp"
+    devices: int | None = None
+    strategy: str | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What the CPU entry point reads to build the shape's Trainer."""
+        env = {}
+        if self.devices is not None:
+            env["ORACLE_LIGHTNING_DEVICES"] = str(self.devices)
+        if self.strategy is not None:
+            env["ORACLE_LIGHTNING_STRATEGY"] = self.strategy
+        return env
 
     @property
     def template(self) -> Path:
@@ -48,6 +68,13 @@ LIGHTNING_SHAPES = (
     Shape("gpus-per-task", "lightning"),
     Shape("tpn-not-devices", "lightning"),
 )
+# Trainer(devices=1) under --ntasks-per-node=2, with and without srun, per strategy.
+ONE_DEVICE_SHAPES = tuple(
+    Shape(f"one-device-{label}-{launch}", "lightning", devices=1, strategy=strategy)
+    for label, strategy in (("auto", "auto"), ("ddp", "ddp"), ("ddp-spawn", "ddp_spawn"),
+                            ("ddpstrategy", "DDPStrategy"))
+    for launch in ("no-srun", "srun")
+)
 TORCHRUN_SHAPES = (
     Shape("torchrun-standalone-tpn2", "torchrun"),
     Shape("torchrun-standalone-tpn1", "torchrun"),
@@ -55,13 +82,25 @@ TORCHRUN_SHAPES = (
     Shape("torchrun-static-early-rank", "torchrun"),
     Shape("torchrun-c10d-early-rank", "torchrun"),
 )
-ALL_SHAPES = LIGHTNING_SHAPES + TORCHRUN_SHAPES
+ALL_SHAPES = LIGHTNING_SHAPES + ONE_DEVICE_SHAPES + TORCHRUN_SHAPES
 BY_NAME = {shape.name: shape for shape in ALL_SHAPES}
+
+
+def lightning_package() -> str:
+    """``lightning``, or ``pytorch-lightning`` when only that one is installed (2.x: the
+    same Trainer under the older name; the CPU entry point imports either)."""
+    for name in ("lightning", "pytorch-lightning"):
+        try:
+            version(name)
+        except PackageNotFoundError:
+            continue
+        return name
+    return "lightning"
 
 
 def requirements(kind: str) -> str:
     """Pins of the installed versions, the way the job's repository would pin them."""
-    names = ("torch", "lightning") if kind == "lightning" else ("torch",)
+    names = ("torch", lightning_package()) if kind == "lightning" else ("torch",)
     pins = []
     for name in names:
         try:
@@ -69,6 +108,31 @@ def requirements(kind: str) -> str:
         except PackageNotFoundError:
             pins.append(name)
     return "\n".join(pins) + "\n"
+
+
+GPU_TRAINER = 'accelerator="gpu", devices="auto", strategy="ddp"'
+"""The Trainer's arguments in ``lightning_gpu.py``, replaced per shape by :func:`gpu_entry`."""
+
+
+def gpu_entry(shape: Shape) -> str:
+    """The GPU entry point scriptkeeper reads for ``shape``, with its Trainer arguments."""
+    text = (ENTRYPOINTS / f"{shape.kind}_gpu.py").read_text(encoding="utf-8")
+    if shape.kind == "lightning" and lightning_package() == "pytorch-lightning":
+        text = text.replace("import lightning as L", "import pytorch_lightning as L")
+    if shape.devices is None and shape.strategy is None:
+        return text
+    assert GPU_TRAINER in text, f"{shape.kind}_gpu.py no longer calls Trainer({GPU_TRAINER})"
+    args = ['accelerator="gpu"', 'devices="auto"' if shape.devices is None
+            else f"devices={shape.devices}"]
+    strategy = shape.strategy or "ddp"
+    if strategy == "DDPStrategy":
+        args.append("strategy=DDPStrategy()")
+        module = "pytorch_lightning" if "import pytorch_lightning" in text else "lightning.pytorch"
+        text = text.replace("import torch\n", "import torch\n"
+                            f"from {module}.strategies import DDPStrategy\n", 1)
+    elif strategy != "auto":
+        args.append(f'strategy="{strategy}"')
+    return text.replace(GPU_TRAINER, ", ".join(args))
 
 
 def render(shape: Shape, python: Path) -> str:
@@ -89,7 +153,8 @@ def materialise(shape: Shape, base: Path, python: Path | None = None) -> tuple[P
         target.mkdir(parents=True, exist_ok=True)
         (target / shape.script_name).write_text(script, encoding="utf-8")
         (target / "requirements.txt").write_text(pins, encoding="utf-8")
-        entry = (ENTRYPOINTS / f"{shape.kind}_{variant}.py").read_text(encoding="utf-8")
+        entry = gpu_entry(shape) if variant == "gpu" else \
+            (ENTRYPOINTS / f"{shape.kind}_{variant}.py").read_text(encoding="utf-8")
         (target / ENTRY_NAME).write_text(entry, encoding="utf-8")
         folders.append(target)
     return folders[0], folders[1]

@@ -182,3 +182,38 @@ def test_helpers(tmp_path: Path) -> None:
         '{"event": "done", "pid": 7, "ppid": 1, "time": 2.0}\n')
     (found,) = read_processes(tmp_path)
     assert (found.pid, found.finished, found.env_int("SLURM_PROCID")) == (7, True, 3)
+
+
+ONE = {"ORACLE_LIGHTNING_DEVICES": "1"}  # the shape fixes Trainer(devices=1)
+
+
+def alone() -> dict[str, dict[str, Any]]:
+    """SingleDeviceStrategy: trained without torch.distributed."""
+    return {"trainer": {"world_size": 1},
+            "fit": {"trainer_world_size": 1, "dist_world_size": None, "allreduce_sum": 1},
+            "done": {}}
+
+
+def test_one_device_alone_is_correct() -> None:
+    assert classify_lightning(run([proc(1, ONE, alone())], gpus=1)).outcome is Outcome.CORRECT
+
+
+def test_one_device_per_task_is_independent_copies() -> None:
+    result = classify_lightning(run([proc(1, ONE, alone()), proc(2, ONE, alone())], gpus=1))
+    assert result.outcome is Outcome.INDEPENDENT_COPIES
+    assert result.expected_rules == frozenset()
+
+
+def test_local_rank_beyond_the_devices_is_a_devices_mismatch() -> None:
+    # as the ddp_spawn parent records it: torch re-raises the worker's exception
+    wrapped = "\n\n-- Process 0 terminated with the following error:\nTraceback (most " \
+        "recent call last):\n  ...\nIndexError: list index out of range\n"
+    error = {"error": failed("ProcessRaisedException", wrapped)}
+    waiting = proc(1, {**ONE, "SLURM_LOCALID": "0"}, {"trainer": {"world_size": 2}})
+    result = classify_lightning(run([waiting, proc(2, {**ONE, "SLURM_LOCALID": "1"}, error)],
+                                    "TIMEOUT", gpus=1))
+    assert result.outcome is Outcome.DEVICES_MISMATCH
+    # the same IndexError where the local id is within the devices is no mismatch
+    with pytest.raises(Unexplained, match="unexpected failure"):
+        classify_lightning(run([proc(1, {**ONE, "SLURM_LOCALID": "0"}, error)], "FAILED",
+                               gpus=1))
