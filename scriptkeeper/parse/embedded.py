@@ -65,13 +65,20 @@ def submit_list_reason(text: str) -> str | None:
     """
     if text.startswith("#!"):
         return None
-    commands = [line.strip() for line in text.split("\n")
-                if line.strip() and not line.lstrip().startswith("#")]
-    if not commands or not all(c.startswith("sbatch ") for c in commands):
-        return None
-    if any(line.startswith(MAGIC) for line in text.split("\n")):
+    lines = text.split("\n")
+    if not only_sbatch(command_lines(lines)) or any(line.startswith(MAGIC) for line in lines):
         return None
     return "submits job scripts (a list of sbatch commands, run with bash)"
+
+
+def command_lines(lines: list[str]) -> list[str]:
+    """The lines that are neither blank nor comments, stripped."""
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def only_sbatch(commands: list[str]) -> bool:
+    """Whether there are commands and every one is an ``sbatch`` call (a submit list)."""
+    return bool(commands) and all(c.startswith("sbatch ") for c in commands)
 
 
 def _before_first_command(lines: list[str], number: int) -> bool:

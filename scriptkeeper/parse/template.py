@@ -27,6 +27,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from scriptkeeper.parse import embedded
 from scriptkeeper.parse.header import MAGIC, ParsedScript
 from scriptkeeper.parse.validate import VALUE_CHECKS
 from scriptkeeper.parse.value_grammar import ValueProblem
@@ -233,9 +234,8 @@ def notes_shape(parsed: ParsedScript) -> Shape | None:
     """Notes of pasted #SBATCH headers, or a list of sbatch commands, under a script's name."""
     if not parsed.refused:
         return None
-    commands = [line.strip() for line in parsed.lines
-                if line.strip() and not line.lstrip().startswith("#")]
-    if commands and all(c.startswith("sbatch ") for c in commands):
+    commands = embedded.command_lines(parsed.lines)
+    if embedded.only_sbatch(commands):
         return Shape("submit-list", f"{len(commands)} 'sbatch ...' command"
                      f"{'s' if len(commands) > 1 else ''} and nothing else")
     if not commands and parsed.directives:
