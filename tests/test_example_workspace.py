@@ -50,8 +50,7 @@ def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_expected_table_is_read() -> None:
     rows = expected_rows()
     assert len(rows) == 20
-    assert rows["train_8gpu_ddp.slurm"] == ("broken", {"missing-srun",
-                                                        "ntasks-launcher-mismatch"}, None)
+    assert rows["train_8gpu_ddp.slurm"] == ("broken", {"ntasks-launcher-mismatch"}, None)
 
 
 @pytest.mark.parametrize("script", sorted(expected_rows()))

@@ -52,6 +52,8 @@ class TrainerArgs:
     accelerator: str | None  # "gpu", "cpu", "auto", ... or None unknown
     num_nodes: int | None
     strategy: str | None = "auto"  # the strategy named, "auto" when none; None unknown
+    config_key: str | None = None  # 'trainer.params' for Trainer(**cfg.trainer.params)
+    explicit: tuple[str, ...] = ()  # the keyword arguments the call writes out
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class SourceFacts:
     custom_env: bool = False  # a cluster environment of its own, or SLURM_* variables changed
     local_imports: tuple[str, ...] = ()
     syntax_ok: bool = True
+    # @hydra.main(config_path=..., config_name=...): the folder (relative to the file) and name
+    hydra_main: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +150,11 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
     num_nodes: int | None = None if splat else 1
     strategy: str | None = None if splat else "auto"
     gpus_given = False
+    config_key = None
     for keyword in call.keywords:
-        if keyword.arg == "strategy":
+        if keyword.arg is None:
+            config_key = _config_key(keyword.value)
+        elif keyword.arg == "strategy":
             strategy = _text(keyword.value)
         elif keyword.arg == "devices":
             devices = _devices(keyword.value)
@@ -163,7 +170,44 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
         accelerator = "gpu"
     if call.args:  # positional arguments: the signature decides, not judged
         devices, accelerator, num_nodes, strategy = None, None, None, None
-    return TrainerArgs(api, call.lineno, devices, accelerator, num_nodes, strategy)
+    explicit = tuple(k.arg for k in call.keywords if k.arg is not None)
+    return TrainerArgs(api, call.lineno, devices, accelerator, num_nodes, strategy,
+                       config_key, explicit)
+
+
+def _config_key(node: ast.expr) -> str | None:
+    """``trainer.params`` for ``**cfg.trainer.params`` (also through ``OmegaConf.to_container``
+    or ``dict(...)``): the configuration path a Trainer's arguments come from."""
+    if isinstance(node, ast.Call) and node.args and _dotted(node.func).rsplit(".", 1)[-1] in (
+            "to_container", "to_object", "dict"):
+        node = node.args[0]
+    name = _dotted(node)
+    if "." not in name:
+        return None
+    return name.split(".", 1)[1]
+
+
+def _hydra_main(decorator: ast.expr, constants: dict[str, str]) -> tuple[str, str | None] | None:
+    """``@hydra.main(config_path=..., config_name=...)``, with names of module constants read."""
+    if not isinstance(decorator, ast.Call) or not _dotted(decorator.func).endswith("hydra.main"):
+        return None
+    values: dict[str, str | None] = {"config_path": None, "config_name": None}
+    for keyword in decorator.keywords:
+        if keyword.arg in values:
+            value = keyword.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                values[keyword.arg] = value.value
+            elif isinstance(value, ast.Name) and value.id in constants:
+                values[keyword.arg] = constants[value.id]
+            else:
+                return None
+    for position, value in zip(("config_path", "config_name"), decorator.args, strict=False):
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            values[position] = value.value
+    path = values["config_path"]
+    if path is None:
+        return None
+    return path, values["config_name"]
 
 
 class _Reader(ast.NodeVisitor):
@@ -178,6 +222,8 @@ class _Reader(ast.NodeVisitor):
         self.other_ranks = False
         self.custom_env = False
         self.local: list[str] = []
+        self.constants: dict[str, str] = {}  # module-level NAME = "text"
+        self.hydra_main: tuple[str, str | None] | None = None
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -205,7 +251,17 @@ class _Reader(ast.NodeVisitor):
                 self.custom_env = True
         self.generic_visit(node)
 
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for decorator in node.decorator_list:
+            found = _hydra_main(decorator, self.constants)
+            if found is not None:
+                self.hydra_main = found
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and \
+                isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            self.constants[node.targets[0].id] = node.value.value
         for target in node.targets:
             if isinstance(target, ast.Subscript) and _slurm_key(target.slice) and \
                     _dotted(target.value).endswith("environ"):
@@ -289,7 +345,8 @@ def read_source(text: str) -> SourceFacts:
         lightning_cli=reader.lightning_cli, gpu_evidence=evidence,
         cpu_only=reader.cpu_only and not evidence,
         reads_slurm=reader.reads_slurm and not reader.other_ranks,
-        custom_env=reader.custom_env, local_imports=tuple(dict.fromkeys(reader.local)))
+        custom_env=reader.custom_env, local_imports=tuple(dict.fromkeys(reader.local)),
+        hydra_main=reader.hydra_main)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -396,3 +453,79 @@ def module_file(name: str, roots: Sequence[str | Path]) -> str | None:
             if fsview.isfile(path):
                 return path
     return None
+
+
+_INDEX_MAX = 100_000  # files indexed per repository: a bound on the walk, not a limit seen
+_SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", "site-packages",
+                        ".tox", ".mypy_cache"})
+
+
+@fsview.per_scan  # one walk of the repository per scan
+def _python_files(root: str) -> dict[str, tuple[str, ...]]:
+    """The repository's Python files by file name (paths relative to the root)."""
+    found: dict[str, list[str]] = {}
+    count = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in files:
+            if name.endswith(".py"):
+                found.setdefault(name, []).append(
+                    os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+                count += 1
+        if count > _INDEX_MAX:
+            break
+    return {name: tuple(paths) for name, paths in found.items()}
+
+
+@dataclass(frozen=True)
+class Vendored:
+    """A repository file that stands in for an entry point outside the repository."""
+
+    path: str  # the file
+    shown: str  # its path from the repository root
+    written: str  # the entry point as the launch line names it
+
+
+def vendored(entry: Entry, root: Path, cwd: str | None) -> Vendored | None:
+    """The repository's copy of an entry point the step runs from outside it.
+
+    After a ``cd`` out of the repository, or with an absolute path, ``python
+    a/b/train.py`` runs a file that cannot be read here. A repository file whose
+    path ends with the same folders and name (two parts at least: a bare
+    ``train.py`` says too little) is most likely a copy of it; when several do,
+    they must agree on everything the analysis reads.
+    """
+    if entry.kind == "file":
+        target = entry.target
+        if cwd is not None and not target.startswith("/"):
+            return None  # a relative path from a known folder: locate() decides
+        parts = [p for p in target.replace(UNKNOWN, "\0").split("/") if p and p != "."]
+    elif entry.kind == "module" and cwd is None:
+        parts = entry.target.split(".")
+        if not all(p.isidentifier() for p in parts):
+            return None
+        parts[-1] += ".py"
+    else:
+        return None
+    if len(parts) < 2 or not parts[-1].endswith(".py") or "\0" in parts[-1]:
+        return None
+    # the folders after the last unknown or outside part: what the copy's path must end with
+    known: list[str] = []
+    for part in reversed(parts):
+        if "\0" in part or part == "..":
+            break
+        known.insert(0, part)
+    candidates = _python_files(str(root)).get(parts[-1], ())
+    best: list[str] = []
+    for size in range(len(known), 1, -1):
+        tail = "/".join(known[-size:])
+        best = [c for c in candidates if c == tail or c.endswith("/" + tail)]
+        if best:
+            break
+    if not best:
+        return None
+    if len(best) > 1:
+        first = facts(Path(root) / best[0])
+        if any(facts(Path(root) / other) != first for other in best[1:]):
+            return None
+    return Vendored(str(Path(root) / best[0]), best[0], entry.target.replace(UNKNOWN, "$?"))

@@ -17,6 +17,7 @@ only when it does not; ntasks-launcher-mismatch reports it).
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import functools
@@ -25,7 +26,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scriptkeeper.body import entrypoints, framework_pins, launchers, shell, srun, syntax
+from scriptkeeper.body import (
+    entrypoints,
+    framework_pins,
+    hydra_config,
+    launchers,
+    shell,
+    srun,
+    syntax,
+)
 from scriptkeeper.body.launchers import Entry, Invocation
 from scriptkeeper.body.shell import UNKNOWN, Command, Env, Var
 from scriptkeeper.model.build import JobModel, LaunchStep, new_frozen
@@ -422,12 +431,84 @@ class _Analysis:
         if located.exists is False:
             self.missing(step, inv, entry, located)
         if located.path is None:
-            return _fill(step, entry=shown, entry_exists=located.exists)
+            copy = entrypoints.vendored(entry, self.root, cwd)
+            if copy is None:
+                guessed = self.pinned_trainer(inv)
+                if guessed is not None:
+                    return _fill(step, entry=shown, entry_exists=located.exists,
+                                 extra=guessed[1], **guessed[0])
+                return _fill(step, entry=shown, entry_exists=located.exists)
+            fields, extra = _entry_fields(copy.path, copy.shown, None,
+                                          inv.launcher == "python", self.root, self.bases,
+                                          tuple(self.config.frameworks.items()))
+            evidence = (f"inferred: `{copy.written}` is outside the repository, read as its "
+                        f"copy {copy.shown} here; check that the two match")
+            return _fill(step, entry=shown, entry_exists=None, extra=dict(extra),
+                         entry_inferred=True, entry_evidence=evidence, **fields)
         fields, extra = _entry_fields(located.path, located.shown, cwd,
                                       inv.launcher == "python", self.root, self.bases,
                                       tuple(self.config.frameworks.items()))
         return _fill(step, entry=located.shown or shown, entry_exists=located.exists,
                      extra=dict(extra), **fields)
+
+    def pinned_trainer(self, inv: Invocation) -> tuple[dict[str, object], dict[str, object]] | None:
+        """A Lightning Trainer inferred without its code: the repository pins Lightning and
+        the launch line sets Trainer arguments the Hydra way (``trainer.params.devices=8``).
+
+        The weakest evidence: the step is marked inferred, so only the rules whose
+        consequence holds for any Lightning run keep their severity (rules.yaml
+        ``inferred_severity``). Arguments the line does not set are Lightning's defaults
+        for ``devices`` ("auto") and unknown for the rest.
+        """
+        if inv.launcher != "python":
+            return None
+        overrides = [o for o in hydra_config.parse_overrides(inv.args)
+                     if o.key.startswith("trainer.") or ".trainer." in o.key]
+        if not overrides:
+            return None
+        pin = None
+        framework = ""
+        for name in ("pytorch_lightning", "lightning"):
+            pin = framework_pins.find(name, _pin_folders(str(self.root), self.bases), self.root,
+                                      dict(self.config.frameworks))
+            if pin is not None:
+                framework = name
+                break
+        if pin is None:
+            return None
+        given = {o.key.rsplit(".", 1)[1]: o for o in overrides if o.prefix != "~"}
+        parents = {o.key.rsplit(".", 1)[0] for o in overrides}
+
+        def value(name: str) -> object:
+            item = given.get(name)
+            return hydra_config.UNKNOWN_VALUE if item is None or item.value is None else \
+                hydra_config._value(item.value)
+
+        nodes = value("num_nodes")
+        strategy = value("strategy")
+        accelerator = value("accelerator")
+        trainer = entrypoints.TrainerArgs(
+            "Trainer", 0,
+            _config_devices(value("devices") if "devices" in given else None, None),
+            accelerator.lower() if isinstance(accelerator, str) else None,
+            nodes if isinstance(nodes, int) and not isinstance(nodes, bool) else None,
+            strategy.lower() if isinstance(strategy, str) else None)
+        where = f"{pin.text} in {pin.source}"
+        shown = ".".join(str(n) for n in pin.version if n != 999)
+        label = shown if pin.exact else f"{shown}.x"
+        keys = ", ".join(sorted(f"`{p}.*`" for p in parents))
+        evidence = (f"inferred without the entry point's code: the repository pins {where} "
+                    f"and the launch line sets {keys}; check that it builds a Lightning "
+                    f"Trainer from them")
+        fields: dict[str, object] = {
+            "framework": framework, "version": pin.version, "framework_version": label,
+            "version_text": f"{label} ({where})", "lightning": True,
+            "entry_inferred": True, "entry_evidence": evidence,
+        }
+        extra: dict[str, object] = {"trainer": trainer, "cli": False}
+        if trainer.num_nodes is not None:
+            extra["num_nodes_source"] = "`num_nodes` on the launch line"
+        return fields, extra
 
     def missing(self, step: LaunchStep, inv: Invocation, entry: Entry,
                 located: entrypoints.Located) -> None:
@@ -583,6 +664,15 @@ class _Analysis:
         accelerator: str | None = None
         extra_auto = False
         single = False
+        nodes_source = ""
+        hydra = step.extra.get("hydra")
+        if isinstance(trainer, entrypoints.TrainerArgs) and trainer.config_key and \
+                isinstance(hydra, tuple):
+            trainer, nodes_source = _configured(trainer, hydra, inv.args,
+                                                (str(self.root), *self.bases))
+        elif isinstance(trainer, entrypoints.TrainerArgs) and trainer.num_nodes is not None:
+            nodes_source = str(step.extra.get("num_nodes_source") or
+                               f"the Trainer call (line {trainer.line})")
         if isinstance(trainer, entrypoints.TrainerArgs):
             accelerator = trainer.accelerator
             extra_auto = trainer.devices == entrypoints._ALL
@@ -593,7 +683,8 @@ class _Analysis:
             single = trainer.devices == 1 and num_nodes == 1 and trainer.strategy == "auto"
         elif step.extra.get("cli"):
             devices, accelerator = _cli_devices(inv.args, step.gpus_visible)
-        extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli")}
+        extra = {k: v for k, v in step.extra.items()
+                 if k not in ("trainer", "cli", "hydra", "num_nodes_source")}
         extra["devices_auto"] = extra_auto
         version = step.version
         ntasks = step.slurm_ntasks
@@ -615,13 +706,92 @@ class _Analysis:
                 error = (f"ValueError: You set `devices={devices}` in Lightning, but the number "
                          f"of tasks per node configured in SLURM `--ntasks-per-node={per_node}` "
                          f"does not match. HINT: Set `devices={per_node}`.")
+            nnodes = step.slurm_nnodes
+            if not error and version >= (2, 1) and num_nodes and nnodes and num_nodes != nnodes:
+                # checked right after the devices (docs/launch-contracts.md §3.7)
+                error = (f"ValueError: You set `num_nodes={num_nodes}` in Lightning, but the "
+                         f"number of nodes configured in SLURM `--nodes={nnodes}` does not "
+                         f"match. HINT: Set `num_nodes={nnodes}`.")
         spawns = not detected and devices is not None and devices > 1 and \
             accelerator in ("gpu", "cuda", "auto") and not step.srun
         if spawns:
             step = _fill(step, spawns=True, procs_per_task=devices,
                            procs_per_node=devices, nproc_option=f"devices={devices}")
         return _fill(step, devices=devices, lightning_slurm=bool(detected),
-                       lightning_start_error=error, lightning_single_device=single, extra=extra)
+                     lightning_start_error=error, lightning_single_device=single, extra=extra,
+                     num_nodes=num_nodes, num_nodes_source=nodes_source)
+
+
+def _configured(trainer: entrypoints.TrainerArgs, hydra: tuple[object, ...], args: list[str],
+                roots: tuple[str, ...]) -> tuple[entrypoints.TrainerArgs, str]:
+    """A ``Trainer(**cfg.key)`` with its arguments from the composed Hydra configuration,
+    and where its num_nodes comes from (for messages)."""
+    config_dir, name, shown_dir = (str(hydra[0]), hydra[1], str(hydra[2]))
+    key = trainer.config_key or ""
+    composed = hydra_config.compose(config_dir, name if isinstance(name, str) else None, key,
+                                    hydra_config.parse_overrides(args), roots)
+    if composed.problem and not composed.values:
+        return trainer, ""
+    explicit = set(trainer.explicit)
+
+    def pick(option: str, current: object) -> object:
+        return current if option in explicit else composed.get(option)
+
+    devices = trainer.devices if "devices" in explicit else _config_devices(
+        composed.get("devices"), composed.get("gpus"))
+    accelerator = pick("accelerator", trainer.accelerator)
+    if accelerator is None and "accelerator" not in explicit:
+        accelerator = "gpu" if composed.get("gpus") not in (None, 0) else "auto"
+    num_nodes = pick("num_nodes", trainer.num_nodes)
+    if num_nodes is None and "num_nodes" not in explicit:
+        num_nodes = 1
+    strategy = pick("strategy", trainer.strategy)
+    if strategy is None and "strategy" not in explicit:
+        strategy = "auto"
+    if isinstance(strategy, dict):
+        strategy = str(strategy.get("_target_", "")).lower() or None
+    source = ""
+    if "num_nodes" in explicit:
+        source = f"the Trainer call (line {trainer.line})"
+    elif "num_nodes" in composed.sources:
+        source = f"`{key}.num_nodes` on the launch line"
+    elif "num_nodes" in composed.values:
+        source = f"`{key}.num_nodes` in the configs of {shown_dir}"
+    return dataclasses.replace(
+        trainer,
+        devices=devices,
+        accelerator=accelerator.lower() if isinstance(accelerator, str) else None,
+        num_nodes=num_nodes if isinstance(num_nodes, int) and not isinstance(num_nodes, bool)
+        else None,
+        strategy=strategy.lower() if isinstance(strategy, str) else None,
+    ), source
+
+
+def _pin_folders(root: str, bases: tuple[str, ...]) -> list[str]:
+    """Where the pins of a repository's training code may be when its entry point is not:
+    the root, the configured folders and the root's first-level folders."""
+    folders = [root, *bases]
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        names = []
+    folders += [os.path.join(root, n) for n in names[:200]
+                if not n.startswith(".") and fsview.isdir(os.path.join(root, n))]
+    return list(dict.fromkeys(folders))
+
+
+def _config_devices(devices: object, gpus: object) -> int | None:
+    """Lightning's devices from a configuration value (unset: "auto", every visible GPU)."""
+    value = gpus if devices is None and gpus is not None else devices
+    if value is None:
+        return entrypoints._ALL
+    if isinstance(value, hydra_config.Unknown):
+        return None
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return entrypoints._devices(ast.Constant(value))
+    return None
 
 
 @fsview.per_scan  # the scripts of a folder run the same entry points, with the same pins
@@ -646,6 +816,11 @@ def _entry_fields(path: str, shown: str | None, cwd: str | None, python: bool, r
     if framework in _LIGHTNING and not source.custom_env and python:
         fields["lightning"] = True
         extra.update(trainer=_one_trainer(source.trainers), cli=source.lightning_cli)
+        hydra = entrypoints.facts(path).hydra_main or source.hydra_main
+        if hydra is not None:
+            config_dir = os.path.normpath(os.path.join(os.path.dirname(path), hydra[0]))
+            shown_dir = os.path.normpath(os.path.join(os.path.dirname(shown or ""), hydra[0]))
+            extra["hydra"] = (config_dir, hydra[1], shown_dir)
     return fields, tuple(extra.items())
 
 

@@ -146,6 +146,12 @@ class LaunchStep:
     gpus_wanted: int | None = None  # GPUs per node the script's GPU steps would use
     tasks_effect: str = ""  # what the launcher does with a task layout that does not fit it
     tasks_fix: str = ""  # the task layout that fits the launcher
+    # the entry point's facts come from other evidence than the file the step runs
+    entry_inferred: bool = False
+    # that evidence and how strong it is, for messages ('' when the file itself was read)
+    entry_evidence: str = ""
+    num_nodes: int | None = None  # Lightning's num_nodes (Trainer, config or override)
+    num_nodes_source: str = ""  # where that value comes from, for messages
 
     @property
     def per_node_launcher(self) -> bool:

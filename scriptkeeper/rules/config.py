@@ -70,6 +70,8 @@ class Rule:
     enabled: bool = True
     builtin: bool = True
     doc: RuleDoc = RuleDoc()
+    # the severity when the step's entry point was not read but inferred (step.entry_inferred)
+    inferred_severity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,16 @@ class _Reader:
 
 
 _RULE_KEYS = {"code", "severity", "summary", "message", "fix", "when", "fact", "scope", "line",
-              "enabled", "doc"}
-_OVERRIDE_KEYS = {"severity", "enabled", "message", "fix"}
+              "enabled", "doc", "inferred_severity"}
+_OVERRIDE_KEYS = {"severity", "enabled", "message", "fix", "inferred_severity"}
+
+
+def _inferred(reader: _Reader, raw: LineDict, default: str | None) -> str | None:
+    value = reader.string(raw, "inferred_severity", default)
+    if value is not None and value not in SEVERITIES:
+        raise reader.fail(raw.line_of("inferred_severity"),
+                          f"inferred_severity must be one of {', '.join(SEVERITIES)}")
+    return value
 
 
 def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
@@ -208,6 +218,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
             message=message, fix=fix, when=base.when, fact=base.fact, scope=base.scope,
             line=base.line, enabled=reader.boolean(raw, "enabled", base.enabled),
             builtin=base.builtin, doc=base.doc,
+            inferred_severity=_inferred(reader, raw, base.inferred_severity),
         )
     reader.keys(raw, _RULE_KEYS, f"rule '{name}'")
     when = reader.string(raw, "when")
@@ -262,6 +273,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         summary=reader.string(raw, "summary", "") or message.split(":")[0],
         message=message, fix=fix, when=when, fact=fact, scope=scope, line=line,
         enabled=reader.boolean(raw, "enabled", True), builtin=builtin, doc=doc,
+        inferred_severity=_inferred(reader, raw, None),
     )
 
 

@@ -23,10 +23,17 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 def _finding(rule: Rule, line: int, names: dict[str, Any]) -> Finding:
     # a fact rule without a fix of its own gives the fix the fact carries
     fix = rule.fix or ("{fact.fix}" if rule.fact is not None else "")
+    message = expressions.render(rule.message, names)
+    severity = rule.severity
+    step = names.get("step")
+    if step is not None and step.entry_inferred:
+        # the entry point was not read: say what stands in for it, and how sure that is
+        message = f"{message} ({step.entry_evidence})"
+        if rule.inferred_severity is not None:
+            severity = rule.inferred_severity
     return Finding(
-        code=rule.code, rule=rule.name, severity=rule.severity, line=max(line, 1),
-        message=expressions.render(rule.message, names),
-        fix=expressions.render(fix, names),
+        code=rule.code, rule=rule.name, severity=severity, line=max(line, 1),
+        message=message, fix=expressions.render(fix, names),
     )
 
 

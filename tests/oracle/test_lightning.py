@@ -23,13 +23,7 @@ def test_verdict_matches_real_lightning_run(name: str, oracle_runs: dict[str, Jo
 
 # Where the real run and today's scan disagree (lightning 2.6.6 on CPU). Strict: a fix of
 # the analysis turns these into failures here, so the marks go with the fix.
-_EXTRA_MISSING_SRUN = (
-    "the run stops with Lightning's ValueError (devices=1 against --ntasks-per-node=2) before "
-    "waiting for anyone; scriptkeeper reports missing-srun (a hang) next to "
-    "ntasks-launcher-mismatch")
 DISAGREEMENTS = {
-    "one-device-ddp-no-srun": _EXTRA_MISSING_SRUN,
-    "one-device-ddpstrategy-no-srun": _EXTRA_MISSING_SRUN,
     "one-device-ddp-spawn-no-srun": (
         "ddp_spawn under SLURM takes its world size from SLURM_NTASKS: the one process waits "
         "for a world of 2 (MEMBER: 1/2) until the time limit; scriptkeeper reports nothing "

@@ -72,8 +72,8 @@ def test_a_builtin_fact_kind_typo_is_refused_at_every_start(
 
 
 def test_an_unknown_field_in_a_builtin_rule_is_refused_with_its_line() -> None:
-    when = 'when: "not step.srun and step.srun_managed and step.slurm_ntasks > 1"'
-    error = _builtin_error(when, when.replace("step.slurm_ntasks", "step.no_such_field"))
+    when = 'when: "step.srun and step.early_rank_var"'
+    error = _builtin_error(when, when.replace("step.early_rank_var", "step.no_such_field"))
     assert error.line == _line_of(when)
     assert "'step' has no attribute 'no_such_field'" in str(error)
     error = _builtin_error("{job.exceeds_text}", "{job.nope}")

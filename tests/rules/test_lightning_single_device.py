@@ -63,11 +63,11 @@ def test_single_device_is_not_flagged(tmp_path: Path, why: str, script: str, ent
 
 
 @pytest.mark.parametrize(("why", "script", "entry", "rule"), [
-    ("devices=1 with strategy='ddp' still has a launcher that waits", """
+    ("devices=1 with strategy='ddp' still compares devices with the tasks per node", """
         #!/bin/bash
         #SBATCH --gres=gpu:1 --ntasks-per-node=4
         python train.py
-    """, ONE_DEVICE_DDP, "missing-srun"),
+    """, ONE_DEVICE_DDP, "ntasks-launcher-mismatch"),
     ("devices=8 ddp with --ntasks=1: world size 1 on 8 GPUs", """
         #!/bin/bash
         #SBATCH --gres=gpu:8 --ntasks=1

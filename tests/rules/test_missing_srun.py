@@ -22,11 +22,12 @@ FLAGGED = [
         #SBATCH --ntasks-per-node=8
         python train.py
     """, LIGHTNING_AUTO, "lightning==2.2.1"),
-    ("two nodes, one task each", """
+    ("two nodes, one task each, Trainer(num_nodes=2)", """
         #!/bin/bash
         #SBATCH --nodes=2 --ntasks-per-node=1 --gres=gpu:1
         python train.py
-    """, LIGHTNING_AUTO, "lightning==2.2.1"),
+    """, LIGHTNING_AUTO.replace('devices="auto"', 'devices="auto", num_nodes=2'),
+     "lightning==2.2.1"),
     ("SLURM-native DDP", """
         #!/bin/bash
         #SBATCH --ntasks-per-node=4 --gres=gpu:4
