@@ -175,30 +175,13 @@ class _Composer:
     def is_group(self, group: str) -> bool:
         return any(fsview.isdir(os.path.join(folder, group)) for folder in self.search)
 
-    def load(self, path: str) -> tuple[str | None, dict[str, Any] | None]:
+    def load(self, path: str, package: str) -> tuple[str | None, dict[str, Any] | None]:
         """The file's ``# @package`` header and its content; content None when unreadable."""
         if len(self.read) >= _MAX_FILES:
             self.complete, self.problem = False, "too many configs"
             return None, None
         self.read.append(path)
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(_MAX_BYTES + 1)
-        except OSError:
-            return None, None
-        if len(data) > _MAX_BYTES:
-            return None, None
-        text = data.decode("utf-8", "replace")
-        header = _PACKAGE_HEADER.search(text[:2000])
-        try:
-            content = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError:
-            return None, None
-        if content is None:
-            content = {}
-        if not isinstance(content, dict):
-            return None, None
-        return (header.group(1) if header else None), content
+        return _read_config(path, self.key, package)
 
     def include(self, group: str, option: Any, package: str, parent_group: str,
                 optional: bool, depth: int) -> None:
@@ -209,14 +192,37 @@ class _Composer:
                 self.include(group, one, package, parent_group, optional, depth)
             return
         if not isinstance(option, str) or option == "???" or UNKNOWN in option:
-            self.unknown_content(package)
+            self.unknown_choice(group, package)
             return
         path = self.find(f"{group}/{option}" if group else option)
         if path is None:
             if not optional:
-                self.unknown_content(package)
+                self.unknown_choice(group, package)
             return
         self.config(path, group, package, depth)
+
+    def unknown_choice(self, group: str, package: str) -> None:
+        """A group whose option cannot be read: any of its configs might be the one."""
+        self.unknown_content(package)
+        for folder in self.search:
+            where = os.path.join(folder, group)
+            if not group or not fsview.isdir(where):
+                continue
+            try:
+                names = sorted(os.listdir(where))[:100]
+            except OSError:
+                continue
+            for name in names:
+                if not name.endswith((".yaml", ".yml")):
+                    continue
+                try:
+                    with open(os.path.join(where, name), "rb") as handle:
+                        head = handle.read(2000).decode("utf-8", "replace")
+                except OSError:
+                    continue
+                header = _PACKAGE_HEADER.search(head)
+                if header is not None:
+                    self.unknown_content(_header_package(header.group(1), group, package))
 
     def unknown_content(self, package: str) -> None:
         # a config that cannot be read may hold the key unless it is placed elsewhere
@@ -229,14 +235,14 @@ class _Composer:
         if depth > 20:
             self.complete, self.problem = False, "defaults nested too deep"
             return
-        header, content = self.load(path)
+        header, content = self.load(path, package)
         if content is None:
             self.unknown_content(package)
             return
         if header is not None:
             package = _header_package(header, group, package)
-        defaults = content.pop("defaults", None)
-        own = {k: _unknowns(v) for k, v in content.items() if k != "hydra"}
+        defaults = content.get("defaults")
+        own = {k: _unknowns(v) for k, v in content.items() if k not in ("hydra", "defaults")}
         entries = defaults if isinstance(defaults, list) else []
         if "_self_" not in entries:
             entries = [*entries, "_self_"]
@@ -246,6 +252,11 @@ class _Composer:
                     _merge(self.tree, _place(package, own))
                 continue
             self.entry(entry, group, package, depth)
+        if depth == 0:  # `+group=option` from the command line: the primary's list, last
+            for added, option, at in self.appended:
+                where = at.removeprefix("_global_").lstrip(".") if at.startswith("_global_") \
+                    else at or added.replace("/", ".")
+                self.include(added, option, where, added.rpartition("/")[0], False, 1)
 
     def entry(self, entry: Any, parent_group: str, parent_package: str, depth: int) -> None:
         if isinstance(entry, str):  # a config beside its parent, in the parent's package
@@ -280,6 +291,38 @@ class _Composer:
         else:
             package = default_package
         self.include(group, option, package, group.rpartition("/")[0], optional, depth + 1)
+
+
+@fsview.per_scan  # configs are shared by the scripts of a repository
+def _read_config(path: str, key: str, package: str) -> tuple[str | None, dict[str, Any] | None]:
+    """A config's ``# @package`` header and content (never changed by the caller).
+
+    A config without a header or a defaults list whose content cannot reach ``key``
+    (placed elsewhere, or at the root without the key's first part) is not parsed:
+    NAVSIM's lists of thousands of log names are such files.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return None, None
+    if len(data) > _MAX_BYTES:
+        return None, None
+    text = data.decode("utf-8", "replace")
+    header = _PACKAGE_HEADER.search(text[:2000])
+    if header is None and not re.search(r"^defaults\s*:", text, re.MULTILINE) and not (
+            _related(package, key) and (package or re.search(
+                rf"^{re.escape(key.split('.', 1)[0])}\s*:", text, re.MULTILINE))):
+        return None, {}
+    try:
+        content = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None, None
+    if content is None:
+        content = {}
+    if not isinstance(content, dict):
+        return None, None
+    return (header.group(1) if header else None), content
 
 
 def _join(parent: str, child: str) -> str:
@@ -372,10 +415,6 @@ def compose(config_dir: str, config_name: str | None, key: str,
             composer.tree, composer.read = {}, []
             composer.complete, composer.problem = True, ""
             composer.config(primary, "", "", 0)
-    for group, option, package in composer.appended:
-        at = package.removeprefix("_global_").lstrip(".") if package.startswith("_global_") \
-            else package or group.replace("/", ".")
-        composer.include(group, option, at, group.rpartition("/")[0], False, 1)
     sources: dict[str, str] = {}
     for item in values:
         _apply(composer.tree, item)

@@ -486,7 +486,7 @@ class _Analysis:
 
         nodes = value("num_nodes")
         strategy = value("strategy")
-        accelerator = value("accelerator")
+        accelerator = value("accelerator") if "accelerator" in given else "auto"
         trainer = entrypoints.TrainerArgs(
             "Trainer", 0,
             _config_devices(value("devices") if "devices" in given else None, None),
