@@ -671,8 +671,10 @@ class _Analysis:
             trainer, nodes_source = _configured(trainer, hydra, inv.args,
                                                 (str(self.root), *self.bases))
         elif isinstance(trainer, entrypoints.TrainerArgs) and trainer.num_nodes is not None:
-            nodes_source = str(step.extra.get("num_nodes_source") or
-                               f"the Trainer call (line {trainer.line})")
+            nodes_source = str(step.extra.get("num_nodes_source") or (
+                f"the Trainer call (line {trainer.line})" if "num_nodes" in trainer.explicit
+                else f"Lightning's default: the Trainer call (line {trainer.line}) does not "
+                     f"set it"))
         if isinstance(trainer, entrypoints.TrainerArgs):
             accelerator = trainer.accelerator
             extra_auto = trainer.devices == entrypoints._ALL
@@ -757,6 +759,9 @@ def _configured(trainer: entrypoints.TrainerArgs, hydra: tuple[object, ...], arg
         source = f"`{key}.num_nodes` on the launch line"
     elif "num_nodes" in composed.values:
         source = f"`{key}.num_nodes` in the configs of {shown_dir}"
+    elif num_nodes == 1:
+        source = f"Lightning's default: neither the configs of {shown_dir} nor the launch line " \
+                 f"set `{key}.num_nodes`"
     return dataclasses.replace(
         trainer,
         devices=devices,

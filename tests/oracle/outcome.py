@@ -29,6 +29,8 @@ class Outcome(enum.Enum):
     DUPLICATE_LAUNCHERS = "several launchers per node: more processes or idle, failing agents"
     SHARED_LOCAL_RANK = "one world, but agents on one node gave workers the same local rank"
     RANK_CLASH = "torchrun agents on one node both took node rank 0: no rendezvous, no worker"
+    NODES_MISMATCH = "Lightning refused num_nodes != the job's nodes (ValueError)"
+    LONE_AGENT = "one torchrun agent of several nodes waited for the others: no worker"
 
 
 EXPECTED_RULES: dict[Outcome, frozenset[str]] = {
@@ -46,6 +48,8 @@ EXPECTED_RULES: dict[Outcome, frozenset[str]] = {
     Outcome.SHARED_LOCAL_RANK: frozenset({"ntasks-launcher-mismatch"}),
     # the same node rank (early expansion), and two agents' stores on one host
     Outcome.RANK_CLASH: frozenset({"early-expanded-rank", "ntasks-launcher-mismatch"}),
+    Outcome.NODES_MISMATCH: frozenset({"num-nodes-mismatch"}),
+    Outcome.LONE_AGENT: frozenset({"multinode-without-srun"}),
 }
 """The error-level rules scriptkeeper must report for a script with this outcome."""
 
@@ -111,6 +115,8 @@ def classify_lightning(run: JobRun) -> Classified:
             return Classified(Outcome.DEVICES_MISMATCH,
                               f"{share}; SLURM_LOCALID={local} with devices={fixed}; "
                               f"job {run.state}")
+        if kind == "ValueError" and "number of nodes configured in SLURM" in message:
+            return Classified(Outcome.NODES_MISMATCH, f"{share}; job {run.state}")
         if kind == "ValueError" and "tasks per node" in message:
             seen = int((proc.event("start") or {}).get("visible_gpus", -1))
             sight = f"; each process saw {seen} of the job's {run.gpus_per_node} GPUs per node"
@@ -185,12 +191,29 @@ def _rank_clash(run: JobRun) -> Classified | None:
         f"job {run.state} after {run.run_time}")
 
 
+def _lone_agent(run: JobRun) -> Classified | None:
+    """No worker, because the only agent waited for the agents of the other nodes."""
+    wait = _STORE_WAIT.search(run.output)
+    if _STORE_LISTEN.search(run.output) is not None or run.failed_srun_tasks():
+        return None
+    if wait is None and run.state != "TIMEOUT":
+        return None
+    waited = f"'{wait.group(0)}'" if wait else f"until SLURM ended the job ({run.state})"
+    return Classified(Outcome.LONE_AGENT,
+                      f"no worker started; the one agent hosted the rendezvous store and "
+                      f"waited for the other nodes' agents: {waited}; "
+                      f"job {run.state} after {run.run_time}")
+
+
 def classify_torchrun(run: JobRun) -> Classified:
     """Outcome of a job whose launch line runs torchrun (one agent per srun task)."""
     if not run.processes:
         clash = _rank_clash(run)
         if clash is not None:
             return clash
+        lone = _lone_agent(run)
+        if lone is not None:
+            return lone
         raise _unexplained(run, "no worker process ran the entry point")
     errors = _errors(run)
     if errors:

@@ -38,6 +38,7 @@ class Shape:
     # "DDPStrategy": an instance); None keeps devices="auto", strategy="ddp"
     devices: int | None = None
     strategy: str | None = None
+    num_nodes: int | None = None  # Lightning only: Trainer(num_nodes=...), else left out
 
     @property
     def env(self) -> dict[str, str]:
@@ -47,6 +48,8 @@ class Shape:
             env["ORACLE_LIGHTNING_DEVICES"] = str(self.devices)
         if self.strategy is not None:
             env["ORACLE_LIGHTNING_STRATEGY"] = self.strategy
+        if self.num_nodes is not None:
+            env["ORACLE_LIGHTNING_NUM_NODES"] = str(self.num_nodes)
         return env
 
     @property
@@ -67,6 +70,8 @@ LIGHTNING_SHAPES = (
     Shape("ntasks4-without-tpn", "lightning"),
     Shape("gpus-per-task", "lightning"),
     Shape("tpn-not-devices", "lightning"),
+    # Trainer(num_nodes=2) on a one-node job: Lightning compares it with SLURM_NNODES
+    Shape("num-nodes-2-on-1", "lightning", num_nodes=2),
 )
 # Trainer(devices=1) under --ntasks-per-node=2, with and without srun, per strategy.
 ONE_DEVICE_SHAPES = tuple(
@@ -81,6 +86,7 @@ TORCHRUN_SHAPES = (
     Shape("torchrun-rdzv-tpn2", "torchrun"),
     Shape("torchrun-static-early-rank", "torchrun"),
     Shape("torchrun-c10d-early-rank", "torchrun"),
+    Shape("torchrun-nnodes2-no-srun", "torchrun"),
 )
 ALL_SHAPES = LIGHTNING_SHAPES + ONE_DEVICE_SHAPES + TORCHRUN_SHAPES
 BY_NAME = {shape.name: shape for shape in ALL_SHAPES}
@@ -119,11 +125,13 @@ def gpu_entry(shape: Shape) -> str:
     text = (ENTRYPOINTS / f"{shape.kind}_gpu.py").read_text(encoding="utf-8")
     if shape.kind == "lightning" and lightning_package() == "pytorch-lightning":
         text = text.replace("import lightning as L", "import pytorch_lightning as L")
-    if shape.devices is None and shape.strategy is None:
+    if shape.devices is None and shape.strategy is None and shape.num_nodes is None:
         return text
     assert GPU_TRAINER in text, f"{shape.kind}_gpu.py no longer calls Trainer({GPU_TRAINER})"
     args = ['accelerator="gpu"', 'devices="auto"' if shape.devices is None
             else f"devices={shape.devices}"]
+    if shape.num_nodes is not None:
+        args.append(f"num_nodes={shape.num_nodes}")
     strategy = shape.strategy or "ddp"
     if strategy == "DDPStrategy":
         args.append("strategy=DDPStrategy()")

@@ -32,6 +32,11 @@ FLAGGED = [
         #SBATCH --nodes=2 --ntasks-per-node=2 --gres=gpu:2
         srun python train.py trainer.num_nodes=4
     """, {"train.py": FROM_CONFIG, **CONFIG}, "`trainer.num_nodes` on the launch line"),
+    ("Lightning's default of one node against two", """
+        #!/bin/bash
+        #SBATCH --nodes=2 --ntasks-per-node=2 --gres=gpu:2
+        srun python train.py
+    """, {"train.py": LIGHTNING_AUTO}, "Lightning's default: the Trainer call (line 3) does not"),
     ("the config's value against two nodes", """
         #!/bin/bash
         #SBATCH --nodes=2 --ntasks-per-node=2 --gres=gpu:2

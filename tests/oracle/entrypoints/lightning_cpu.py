@@ -12,7 +12,7 @@ them per shape; unset, the Trainer is the one described above):
 ``ORACLE_LIGHTNING_DEVICES`` (a count instead of the visible GPUs) and
 ``ORACLE_LIGHTNING_STRATEGY`` (``ddp`` when unset; ``auto`` passes no
 ``strategy`` at all; ``DDPStrategy`` passes ``DDPStrategy()``; any other value
-is passed as the strategy's name).
+is passed as the strategy's name); ``ORACLE_LIGHTNING_NUM_NODES`` passes ``num_nodes``.
 
 Every process appends JSON lines to ``results/<host>-<pid>.jsonl`` next to
 this file: ``start`` (environment, visible GPUs), ``trainer`` (after the
@@ -44,6 +44,7 @@ ENV_KEYS = (
 )
 DEVICES_VAR = "ORACLE_LIGHTNING_DEVICES"
 STRATEGY_VAR = "ORACLE_LIGHTNING_STRATEGY"
+NUM_NODES_VAR = "ORACLE_LIGHTNING_NUM_NODES"
 
 
 def record(event: str, **data: Any) -> None:
@@ -119,7 +120,8 @@ def trainer_choice(gpus: list[str]) -> tuple[int, dict[str, Any], str]:
 def main() -> None:
     gpus = visible_gpus()
     record("start", argv=sys.argv, visible_gpus=len(gpus),
-           env={key: os.environ.get(key) for key in (*ENV_KEYS, DEVICES_VAR, STRATEGY_VAR)})
+           env={key: os.environ.get(key)
+                for key in (*ENV_KEYS, DEVICES_VAR, STRATEGY_VAR, NUM_NODES_VAR)})
     try:
         if IMPORT_ERROR is not None:
             raise IMPORT_ERROR
@@ -142,6 +144,8 @@ def main() -> None:
             enable_model_summary=False,
             default_root_dir=str(RESULTS),
             **strategy,
+            **({"num_nodes": int(os.environ[NUM_NODES_VAR])} if os.environ.get(NUM_NODES_VAR)
+               else {}),
         )
         record("trainer", world_size=trainer.world_size, global_rank=trainer.global_rank,
                num_devices=trainer.num_devices, devices_arg=devices,
