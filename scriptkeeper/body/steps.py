@@ -262,6 +262,13 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
+        if inv.runs_shell_file is not None and inv.inner_script is None and \
+                inv.launcher == "other" and depth < _MAX_INNER_DEPTH:
+            # `srun bash run.sh`: the repository's run.sh is read like a `bash -c` string
+            found = self.read_source(inv.runs_shell_file, command.cwd)
+            if found is not None and b"\0" not in found[1]:
+                inv = dataclasses.replace(inv, inner_script=found[1].decode("utf-8", "replace"),
+                                          inner_args=list(inv.args), runs_shell_file=None)
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
             # `$CMD ...` with CMD unknown, `bash run.sh`: what it starts is not seen (not 0)
