@@ -31,6 +31,9 @@ import tree_sitter
 import tree_sitter_bash
 
 UNKNOWN = "\x00"
+# `~trainer.params.strategy`: a dotted name is no login name bash could expand (it stays as
+# written, and Hydra reads it as a deletion)
+_HYDRA_DELETION = re.compile(r"~[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+$")
 """Marks the part of a value the script does not determine."""
 
 # Per-task SLURM variables: the batch shell has them (= 0) but each srun task has its own.
@@ -319,7 +322,7 @@ class _Walker:
             kind = node.type
         if kind == "word":
             text = self.text(node)
-            if text.startswith("~"):
+            if text.startswith("~") and not _HYDRA_DELETION.match(text):
                 rest = text.split("/", 1)
                 return UNKNOWN + ("/" + _unescape_word(rest[1]) if len(rest) > 1 else "")
             return _unescape_dq(text) if quoted else _unescape_word(text)

@@ -481,9 +481,10 @@ class _Analysis:
             if pin is not None:
                 framework = name
                 break
-        if pin is None:
-            return None
         given = {o.key.rsplit(".", 1)[1]: o for o in overrides if o.prefix != "~"}
+        named_all = {o.key.rsplit(".", 1)[1] for o in overrides}
+        if pin is None and not _LIGHTNING_ARGUMENTS & named_all:
+            return None
         parents = {o.key.rsplit(".", 1)[0] for o in overrides}
 
         def value(name: str) -> object:
@@ -500,18 +501,29 @@ class _Analysis:
             accelerator.lower() if isinstance(accelerator, str) else None,
             nodes if isinstance(nodes, int) and not isinstance(nodes, bool) else None,
             strategy.lower() if isinstance(strategy, str) else None)
-        where = f"{pin.text} in {pin.source}"
-        shown = ".".join(str(n) for n in pin.version if n != 999)
-        label = shown if pin.exact else f"{shown}.x"
         keys = ", ".join(sorted(f"`{p}.*`" for p in parents))
-        evidence = (f"inferred without the entry point's code: the repository pins {where} "
-                    f"and the launch line sets {keys}; check that it builds a Lightning "
-                    f"Trainer from them")
-        fields: dict[str, object] = {
-            "framework": framework, "version": pin.version, "framework_version": label,
-            "version_text": f"{label} ({where})", "lightning": True,
-            "entry_inferred": True, "entry_evidence": evidence,
-        }
+        fields: dict[str, object]
+        if pin is not None:
+            where = f"{pin.text} in {pin.source}"
+            shown = ".".join(str(n) for n in pin.version if n != 999)
+            label = shown if pin.exact else f"{shown}.x"
+            evidence = (f"inferred without the entry point's code: the repository pins {where} "
+                        f"and the launch line sets {keys}; check that it builds a Lightning "
+                        f"Trainer from them")
+            fields = {"framework": framework, "version": pin.version,
+                      "framework_version": label, "version_text": f"{label} ({where})"}
+        else:
+            named = ", ".join(sorted(_LIGHTNING_ARGUMENTS & named_all))
+            evidence = (f"inferred without the entry point's code or a pin: the launch line sets "
+                        f"{keys} with Lightning Trainer arguments ({named}); check that it "
+                        f"builds a Lightning Trainer from them")
+            current = framework_pins.CURRENT["lightning"]
+            label = f"{current[0]}.x"
+            fields = {"framework": "lightning", "version": current, "framework_version": label,
+                      "framework_version_assumed": True,
+                      "version_text": f"(version not pinned: assuming the current {label} "
+                                      f"release)"}
+        fields.update(lightning=True, entry_inferred=True, entry_evidence=evidence)
         extra: dict[str, object] = {"trainer": trainer, "cli": False}
         if trainer.num_nodes is not None:
             extra["num_nodes_source"] = "`num_nodes` on the launch line"
@@ -677,6 +689,10 @@ class _Analysis:
                 isinstance(hydra, tuple):
             trainer, nodes_source = _configured(trainer, hydra, inv.args,
                                                 (str(self.root), *self.bases))
+        if isinstance(trainer, entrypoints.TrainerArgs) and _spawning(trainer.strategy):
+            # starts its own processes whatever SLURM says, as a literal one does (§3.2)
+            extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli", "hydra")}
+            return _fill(step, lightning=False, extra=extra)
         elif isinstance(trainer, entrypoints.TrainerArgs) and trainer.num_nodes is not None:
             nodes_source = str(step.extra.get("num_nodes_source") or (
                 f"the Trainer call (line {trainer.line})" if "num_nodes" in trainer.explicit
@@ -777,6 +793,18 @@ def _configured(trainer: entrypoints.TrainerArgs, hydra: tuple[object, ...], arg
         else None,
         strategy=strategy.lower() if isinstance(strategy, str) else None,
     ), source
+
+
+def _spawning(strategy: str | None) -> bool:
+    return strategy is not None and any(s in strategy for s in entrypoints._SPAWNING_STRATEGIES)
+
+
+# Trainer arguments only a Lightning Trainer takes (Hugging Face's TrainingArguments has none)
+_LIGHTNING_ARGUMENTS = frozenset({
+    "devices", "num_nodes", "accelerator", "strategy", "gpus", "check_val_every_n_epoch",
+    "val_check_interval", "limit_train_batches", "limit_val_batches", "num_sanity_val_steps",
+    "gradient_clip_algorithm", "enable_checkpointing", "enable_progress_bar",
+})
 
 
 def _pin_folders(root: str, bases: tuple[str, ...]) -> list[str]:

@@ -138,3 +138,30 @@ def test_without_code_or_trainer_arguments_nothing_is_guessed(tmp_path: Path) ->
         "python ${ROOT}/navsim/planning/script/run_training.py agent=mlp_agent\n"
     result = judge(tmp_path, script, {}, name="scripts/seed.slurm", pins=PINS)
     assert [f.rule for f in result.findings if f.severity != "info"] == []
+
+
+def test_without_code_or_pins_lightning_only_arguments_still_tell(tmp_path: Path) -> None:
+    # the first commit of such a repository: scripts only, no code, no requirements
+    header, _, _ = SCRIPTS["seed_ntasks1.slurm"]
+    script = "#!/bin/bash\n" + header + OUTSIDE + RUN + \
+        " ~trainer.params.strategy trainer.params.limit_train_batches=1.0\n"
+    result = judge(tmp_path, script, {}, name="scripts/seed.slurm", pins=None)
+    (found,) = [f for f in result.findings if f.rule == "lightning-single-process"]
+    assert found.severity == "error"
+    assert "without the entry point's code or a pin" in found.message
+    assert "(limit_train_batches, strategy)" in found.message
+    assert "assuming the current" in found.message
+
+
+@pytest.mark.parametrize(("why", "arguments"), [
+    ("Trainer arguments every trainer has", "trainer.max_epochs=3 trainer.seed=1"),
+    ("a Hugging Face Trainer's", "trainer.num_train_epochs=3 trainer.fp16=true"),
+    ("a spawning strategy starts its own processes", "trainer.strategy=ddp_spawn"),
+])
+def test_without_code_or_pins_other_arguments_are_not_lightning(
+        tmp_path: Path, why: str, arguments: str) -> None:
+    header, _, _ = SCRIPTS["seed_ntasks1.slurm"]
+    script = "#!/bin/bash\n" + header + OUTSIDE + \
+        f"python ${{ROOT}}/train.py {arguments}\n"
+    result = judge(tmp_path, script, {}, name="scripts/seed.slurm", pins=None)
+    assert [f.rule for f in result.findings if f.severity != "info"] == [], why
