@@ -54,6 +54,7 @@ class TrainerArgs:
     strategy: str | None = "auto"  # the strategy named, "auto" when none; None unknown
     config_key: str | None = None  # 'trainer.params' for Trainer(**cfg.trainer.params)
     explicit: tuple[str, ...] = ()  # the keyword arguments the call writes out
+    instantiated: bool = False  # hydra.utils.instantiate(cfg.key): the config's _target_ decides
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ def _trainer(call: ast.Call, api: str) -> TrainerArgs:
             config_key = _config_key(keyword.value)
         elif keyword.arg == "strategy":
             strategy = _text(keyword.value)
+            if strategy is None and isinstance(keyword.value, ast.Call):
+                # DDPStrategy(...): its class name, lower case ("ddpstrategy")
+                strategy = _dotted(keyword.value.func).rsplit(".", 1)[-1].lower() or None
         elif keyword.arg == "devices":
             devices = _devices(keyword.value)
         elif keyword.arg == "accelerator":
@@ -304,6 +308,13 @@ class _Reader(ast.NodeVisitor):
                                 "Environment") and not _dotted(sub.func).endswith(
                                 "SLURMEnvironment"):
                             self.custom_env = True
+        elif last == "instantiate" and node.args:
+            # hydra.utils.instantiate(cfg.trainer): a Trainer if the config's _target_ says so
+            key = _config_key(node.args[0])
+            if key is not None and "trainer" in key.rsplit(".", 1)[-1].lower():
+                explicit = tuple(k.arg for k in node.keywords if k.arg is not None)
+                self.trainers.append(TrainerArgs("Trainer", node.lineno, None, None, None, None,
+                                                 key, explicit, instantiated=True))
         elif last == "LightningCLI":
             self.lightning_cli = True
         elif last == "cuda" and isinstance(node.func, ast.Attribute) and not node.args:

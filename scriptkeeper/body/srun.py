@@ -248,6 +248,10 @@ def layout(job: JobModel, env: Env, srun_options: dict[str, str | None] | None,
     bind = srun_options.get("gpu-bind") or job.options.get("gpu-bind")
     if bind is not None and _known(bind):
         binds, per_task = _bind_count(bind)
+        if not binds and isolated and bind.split(",")[0].startswith("none"):
+            # an explicit --gpu-bind=none undoes the binding --gpus-per-task adds: the tasks
+            # get no CUDA_VISIBLE_DEVICES, and what they see is up to the node's cgroups (§2.6)
+            isolated, option, step_count = False, f"--gpu-bind={bind}", None
         if binds:
             isolated = True
             option = f"--gpu-bind={bind}"

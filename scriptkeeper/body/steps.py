@@ -455,6 +455,12 @@ class _Analysis:
         fields, extra = _entry_fields(located.path, located.shown, cwd,
                                       inv.launcher == "python", self.root, self.bases,
                                       tuple(self.config.frameworks.items()))
+        if cwd is None and not entry.target.startswith("/"):
+            # after a cd the analysis cannot follow, the relative path may name another
+            # checkout's file: this repository's is only the likeliest reading (§4.1)
+            fields = dict(fields, entry_inferred=True, entry_evidence=(
+                f"inferred: the script changes to a folder outside the repository before this "
+                f"line; read as this repository's {located.shown}; check that it is the same"))
         return _fill(step, entry=located.shown or shown, entry_exists=located.exists,
                      extra=dict(extra), **fields)
 
@@ -467,7 +473,7 @@ class _Analysis:
         ``inferred_severity``). Arguments the line does not set are Lightning's defaults
         for ``devices`` ("auto") and unknown for the rest.
         """
-        if inv.launcher != "python":
+        if inv.launcher != "python" or _multirun(inv.args):
             return None
         overrides = [o for o in hydra_config.parse_overrides(inv.args)
                      if o.key.startswith("trainer.") or ".trainer." in o.key]
@@ -685,6 +691,10 @@ class _Analysis:
         single = False
         nodes_source = ""
         hydra = step.extra.get("hydra")
+        if isinstance(hydra, tuple) and _multirun(inv.args):
+            # `-m hydra/launcher=submitit_slurm ...`: the Trainer runs in the jobs it submits
+            extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli", "hydra")}
+            return _fill(step, lightning=False, extra=extra)
         if isinstance(trainer, entrypoints.TrainerArgs) and trainer.config_key and \
                 isinstance(hydra, tuple):
             trainer, nodes_source = _configured(trainer, hydra, inv.args,
@@ -693,7 +703,8 @@ class _Analysis:
             # starts its own processes whatever SLURM says, as a literal one does (§3.2)
             extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli", "hydra")}
             return _fill(step, lightning=False, extra=extra)
-        elif isinstance(trainer, entrypoints.TrainerArgs) and trainer.num_nodes is not None:
+        if isinstance(trainer, entrypoints.TrainerArgs) and trainer.num_nodes is not None and \
+                not nodes_source:
             nodes_source = str(step.extra.get("num_nodes_source") or (
                 f"the Trainer call (line {trainer.line})" if "num_nodes" in trainer.explicit
                 else f"Lightning's default: the Trainer call (line {trainer.line}) does not "
@@ -705,7 +716,9 @@ class _Analysis:
             num_nodes = trainer.num_nodes
             # devices=1 on one node, strategy left to Lightning: a SingleDeviceStrategy, which
             # has no launcher and never compares devices with SLURM's tasks (§3.2)
-            single = trainer.devices == 1 and num_nodes == 1 and trainer.strategy == "auto"
+            # (also "auto" devices that find one GPU; and a strategy that cannot be read may
+            # be none, so no start-up check is certain then)
+            single = devices == 1 and num_nodes == 1 and trainer.strategy in ("auto", None)
         elif step.extra.get("cli"):
             devices, accelerator = _cli_devices(inv.args, step.gpus_visible)
         extra = {k: v for k, v in step.extra.items()
@@ -732,8 +745,9 @@ class _Analysis:
                          f"of tasks per node configured in SLURM `--ntasks-per-node={per_node}` "
                          f"does not match. HINT: Set `devices={per_node}`.")
             nnodes = step.slurm_nnodes
-            if not error and version >= (2, 1) and num_nodes and nnodes and num_nodes != nnodes:
-                # checked right after the devices (docs/launch-contracts.md §3.7)
+            if not error and version >= (2, 1) and num_nodes and nnodes and \
+                    num_nodes != nnodes and not single:
+                # checked right after the devices (docs/launch-contracts.md §3.2)
                 error = (f"ValueError: You set `num_nodes={num_nodes}` in Lightning, but the "
                          f"number of nodes configured in SLURM `--nodes={nnodes}` does not "
                          f"match. HINT: Set `num_nodes={nnodes}`.")
@@ -757,6 +771,9 @@ def _configured(trainer: entrypoints.TrainerArgs, hydra: tuple[object, ...], arg
                                     hydra_config.parse_overrides(args), roots)
     if composed.problem and not composed.values:
         return trainer, ""
+    target = composed.values.get("_target_")
+    if trainer.instantiated and not (isinstance(target, str) and target.endswith("Trainer")):
+        return dataclasses.replace(trainer, strategy="auto", config_key=None), ""
     explicit = set(trainer.explicit)
 
     def pick(option: str, current: object) -> object:
@@ -793,6 +810,12 @@ def _configured(trainer: entrypoints.TrainerArgs, hydra: tuple[object, ...], arg
         else None,
         strategy=strategy.lower() if isinstance(strategy, str) else None,
     ), source
+
+
+def _multirun(args: list[str]) -> bool:
+    """Hydra's multirun (``-m``, ``--multirun``) or a launcher of its own choosing."""
+    return any(a in ("-m", "--multirun") or a.lstrip("+").startswith("hydra/launcher=")
+               for a in args)
 
 
 def _spawning(strategy: str | None) -> bool:

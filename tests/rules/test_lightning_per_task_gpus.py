@@ -56,6 +56,16 @@ def test_flagged(tmp_path: Path, why: str, script: str, line: int, option: str) 
         #SBATCH --ntasks-per-node=4 --gres=gpu:4
         srun --gpu-bind=none python train.py
     """, LIGHTNING_AUTO),
+    ("--gpu-bind=none undoes the binding --gpus-per-task adds", """
+        #!/bin/bash
+        #SBATCH --ntasks-per-node=4 --gpus-per-task=1 --gpu-bind=none
+        srun python train.py
+    """, LIGHTNING_AUTO),
+    ("one device found and no strategy: a SingleDeviceStrategy checks nothing", """
+        #!/bin/bash
+        #SBATCH --ntasks-per-node=4 --gpus-per-task=1
+        srun python train.py
+    """, LIGHTNING_AUTO.replace(', strategy="ddp"', "")),
     ("not Lightning: SLURM-native DDP uses its one GPU", """
         #!/bin/bash
         #SBATCH --ntasks-per-node=4 --gpus-per-task=1

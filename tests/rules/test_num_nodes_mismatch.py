@@ -96,3 +96,57 @@ def test_left_alone(tmp_path: Path, why: str, script: str, files: dict[str, str]
                     pin: str) -> None:
     result = judge(tmp_path, script, files, pins=pin + "\n")
     assert "num-nodes-mismatch" not in rules(result), why
+
+
+SINGLE = LIGHTNING_AUTO.replace('strategy="ddp"', 'devices=1, num_nodes=1').replace(
+    'devices="auto", ', "")
+INSTANTIATED = """\
+import hydra
+import lightning as L
+
+
+@hydra.main(config_path="conf", config_name="train.yaml", version_base="1.3")
+def main(cfg):
+    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=[])
+    trainer.fit(None)
+"""
+
+
+def test_a_single_device_trainer_never_compares_the_nodes(tmp_path: Path) -> None:
+    # SingleDeviceStrategy: no launcher, so no validate_settings (launch-contracts 3.2)
+    result = judge(tmp_path, """
+        #!/bin/bash
+        #SBATCH --nodes=2 --ntasks-per-node=1 --gres=gpu:1
+        srun python train.py
+    """, {"train.py": SINGLE})
+    assert "num-nodes-mismatch" not in rules(result)
+
+
+def test_a_trainer_instantiated_from_its_config(tmp_path: Path) -> None:
+    files = {"train.py": INSTANTIATED, "conf/train.yaml": "defaults:\n  - trainer: ddp\n",
+             "conf/trainer/ddp.yaml": "_target_: lightning.pytorch.trainer.Trainer\n"
+                                      "accelerator: gpu\ndevices: 4\nnum_nodes: 1\n"
+                                      "strategy: ddp\n"}
+    result = judge(tmp_path, """
+        #!/bin/bash
+        #SBATCH --nodes=4 --ntasks-per-node=4 --gres=gpu:4
+        srun python train.py
+    """, files)
+    assert "num-nodes-mismatch" in errors(result)
+    # another class under the same key is not a Trainer
+    (tmp_path / "conf/trainer/ddp.yaml").write_text("_target_: mylib.Loop\nnum_nodes: 1\n")
+    result = judge(tmp_path / "x", """
+        #!/bin/bash
+        #SBATCH --nodes=4 --ntasks-per-node=4 --gres=gpu:4
+        srun python train.py
+    """, {**files, "conf/trainer/ddp.yaml": "_target_: mylib.Loop\nnum_nodes: 1\n"})
+    assert "num-nodes-mismatch" not in rules(result)
+
+
+def test_a_hydra_multirun_trains_in_the_jobs_it_submits(tmp_path: Path) -> None:
+    result = judge(tmp_path, """
+        #!/bin/bash
+        #SBATCH --ntasks-per-node=1
+        python train.py -m hydra/launcher=submitit_slurm hydra.launcher.nodes=2 trainer.num_nodes=2
+    """, {"train.py": FROM_CONFIG, **CONFIG})
+    assert "num-nodes-mismatch" not in rules(result)
