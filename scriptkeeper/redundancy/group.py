@@ -101,7 +101,8 @@ def dropped_directives(result: ScriptResult) -> bool:
     return any(f.rule in DROPPED_DIRECTIVE_RULES for f in result.findings)
 
 
-def _same_job(m: Member, beside: Callable[[str], bool] | None = None) -> bytes:
+def _same_job(m: Member, beside: Callable[[str], bool] | None = None,
+              places: bool = True) -> bytes:
     """The job key of ``m`` with its canonical body: equal for scripts of the same signature
     (:mod:`.signature`) and launch. A job of its folder has the folder in its key: its body
     finds files from where it is (``./``, ``$SLURM_SUBMIT_DIR``, its own path), or a file
@@ -111,26 +112,49 @@ def _same_job(m: Member, beside: Callable[[str], bool] | None = None) -> bytes:
 
     body = canonical_body(m.result.data, interpreter(m.result.data))
     text = body.text
-    place = uses_its_folder(text) or (beside is not None and beside(m.path))
+    place = places and (uses_its_folder(text) or (beside is not None and beside(m.path)))
     folder = m.path.rpartition("/")[0] + "\0" if place else ""
     return m.digest + (folder + text).encode("utf-8", "surrogatepass")
+
+
+def _job_key(bucket: list[Member], beside: Callable[[str], bool] | None
+             ) -> Callable[[Member], bytes]:
+    """The key that splits a bucket into jobs: where its scripts are counts only when they
+    are in more than one folder."""
+    if len({m.path.rpartition("/")[0] for m in bucket}) == 1:
+        return lambda m: _same_job(m, None, False)
+    return lambda m: _same_job(m, beside)
 
 
 _SUBMITTERS = frozenset({".sh", ".bash", ".py", ".md", ".txt", ".rst", ""})
 _SUBMITTER_SIZE = 256 * 1024
 
 
-def submitted_beside(root: Path, path: str) -> bool:
-    """Whether a file in the script's folder (a launcher, a README) runs ``sbatch`` on it by
-    name: then the folder is where it is submitted from, with what the folder holds."""
-    folder, _, name = path.rpartition("/")
-    wanted = name.encode("utf-8", "surrogateescape")
+def submitted_beside(root: Path) -> Callable[[str], bool]:
+    """Whether a file in a script's folder (a launcher, a README) runs ``sbatch`` and names
+    the script: then the folder is where it is submitted from, with what the folder holds.
+    Each folder's files are read once."""
+    submitters: dict[str, list[tuple[str, bytes]]] = {}
+
+    def beside(path: str) -> bool:
+        folder, _, name = path.rpartition("/")
+        if folder not in submitters:
+            submitters[folder] = _submitters(os.path.join(root, folder))
+        wanted = name.encode("utf-8", "surrogateescape")
+        return any(wanted in data for other, data in submitters[folder] if other != name)
+
+    return beside
+
+
+def _submitters(folder: str) -> list[tuple[str, bytes]]:
+    """The small text files of ``folder`` that mention sbatch, with their bytes."""
+    found = []
     try:
-        entries = list(os.scandir(os.path.join(root, folder)))
+        entries = list(os.scandir(folder))
     except OSError:
-        return False
+        return []
     for entry in entries:
-        if entry.name == name or os.path.splitext(entry.name)[1].lower() not in _SUBMITTERS:
+        if os.path.splitext(entry.name)[1].lower() not in _SUBMITTERS:
             continue
         try:
             if not entry.is_file(follow_symlinks=False) or \
@@ -140,9 +164,9 @@ def submitted_beside(root: Path, path: str) -> bool:
                 data = handle.read()
         except OSError:
             continue
-        if b"sbatch" in data and wanted in data:
-            return True
-    return False
+        if b"sbatch" in data:
+            found.append((entry.name, data))
+    return found
 
 
 def members(results: list[ScriptResult], settings: RedundancySettings,
@@ -295,7 +319,7 @@ def group(found: list[Member], settings: RedundancySettings, dates_for: DatesFor
     outcome = Outcome()
     # the same job: the same job key, then the same canonical body
     dup_groups = [same for bucket in _buckets(found, lambda m: m.digest)
-                  for same in _buckets(bucket, lambda m: _same_job(m, beside))
+                  for same in _buckets(bucket, _job_key(bucket, beside))
                   ] if settings.duplicates else []
     fam_buckets = _buckets(found, lambda m: m.family) if settings.superseded else []
     need = {m.path: m for g in (*dup_groups, *fam_buckets) for m in g}
@@ -387,6 +411,6 @@ def run(results: list[ScriptResult], settings: RedundancySettings,
     found = members(results, settings, pinned, release, plugin_options)
     outcome = group(found, settings, lambda paths: dates(root, paths, in_git),
                     lambda paths: symlinks(root, paths),
-                    lambda path: submitted_beside(root, path))
+                    submitted_beside(root))
     write(found, outcome)
     return outcome
