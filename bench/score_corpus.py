@@ -15,6 +15,7 @@ those snapshots, which no job script is). Then:
 
     python bench/score_corpus.py CORPUS [--labels bench/corpus/labels.yaml]
                                         [--repo NAME] [--json | --markdown]
+    python bench/score_corpus.py CORPUS --redundancy [--repo NAME]
 
 Every manifest row is scanned (``scriptkeeper scan --no-cache --format json .``
 inside the tree) and every finding is matched with the labels. A label names
@@ -25,6 +26,13 @@ it the label covers every finding of that rule in that file) and says:
 - ``judged: false``: the finding is wrong; ``pattern`` says why, in one word;
 - ``judged: missed``: a real failure the scan does not report; ``rule`` is the
   rule that should report it.
+
+``--redundancy`` scores the other half of a scan, the ``redundant`` verdicts
+(what ``clean`` moves), against ``bench/corpus/redundancy_labels.yaml``: each
+label names ``repo``, ``path`` and ``keeper`` (the script's ``redundant_of``)
+and says ``judged: right | wrong | debatable`` with a ``reason``. Printed: the
+verdicts per judgment, the wrong and unjudged ones, and the labels of verdicts
+the scan no longer gives.
 
 Printed: the census per severity (findings and (file, rule) pairs; for errors
 judged true / false / not yet judged), the false-error share by (repo, file,
@@ -52,6 +60,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "corpus" / "manifest.tsv"
 LABELS = HERE / "corpus" / "labels.yaml"
+REDUNDANCY_LABELS = HERE / "corpus" / "redundancy_labels.yaml"
+VERDICT_JUDGMENTS = ("right", "wrong", "debatable")
 JUDGMENTS = ("true", "false", "missed")
 
 
@@ -90,6 +100,8 @@ class Scan:
     findings: list[Finding] = field(default_factory=list)
     scripts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # (repo, path, keeper) of every redundant verdict
+    redundant: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def read_manifest(path: Path) -> list[Row]:
@@ -156,6 +168,8 @@ def scan_repo(root: Path, row: Row, scan: Scan) -> None:
             f"{row.repo}: {len(report['scripts'])} scripts, manifest says {row.scripts}"
         )
     for script in report["scripts"]:
+        if script["verdict"] == "redundant":
+            scan.redundant.append((row.repo, script["path"], script.get("redundant_of") or ""))
         for item in script["findings"]:
             scan.findings.append(
                 Finding(
@@ -409,6 +423,50 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def score_redundancy(scan: Scan, path: Path, repos: set[str]) -> dict[str, Any]:
+    """The redundant verdicts against their hand judgments."""
+    labels: dict[tuple[str, str, str], dict[str, Any]] = {}
+    if path.exists():
+        for entry in yaml.safe_load(path.read_text()) or []:
+            judged = str(entry["judged"]).lower()
+            if judged not in VERDICT_JUDGMENTS:
+                raise SystemExit(f"{path}: judged must be one of {VERDICT_JUDGMENTS}: {entry}")
+            if entry["repo"] in repos:
+                labels[(entry["repo"], entry["path"], entry["keeper"])] = entry
+    counts: Counter[str] = Counter()
+    listed: dict[str, list[str]] = defaultdict(list)
+    for verdict in sorted(scan.redundant):
+        entry = labels.get(verdict)
+        judged = str(entry["judged"]).lower() if entry else "unjudged"
+        counts[judged] += 1
+        if judged != "right":
+            why = f": {entry['reason']}" if entry else ""
+            listed[judged].append(f"{verdict[0]} {verdict[1]} -> {verdict[2]}{why}")
+    gone = sorted(f"{k[0]} {k[1]} -> {k[2]} (judged {v['judged']})"
+                  for k, v in labels.items() if k not in set(scan.redundant))
+    total = len(scan.redundant)
+    return {"verdicts": total, "counts": {j: counts[j] for j in (*VERDICT_JUDGMENTS,
+                                                                  "unjudged")},
+            "wrong_share": round(counts["wrong"] / total, 3) if total else None,
+            "listed": dict(listed), "no_longer_given": gone, "warnings": scan.warnings}
+
+
+def show_redundancy(result: dict[str, Any]) -> None:
+    c = result["counts"]
+    print(f"{result['verdicts']} redundant verdicts: right {c['right']}, wrong {c['wrong']}"
+          f" ({result['wrong_share']}), debatable {c['debatable']}, not judged {c['unjudged']}")
+    for judged, lines in result["listed"].items():
+        print(f"\n{judged}:")
+        for line in lines:
+            print(f"  {line}")
+    if result["no_longer_given"]:
+        print("\nlabelled verdicts the scan no longer gives:")
+        for line in result["no_longer_given"]:
+            print(f"  {line}")
+    for line in result["warnings"]:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -419,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repo", help="only this owner/name (or owner+name)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--markdown", action="store_true", help="print REPORT.md")
+    parser.add_argument("--redundancy", action="store_true",
+                        help="score the redundant verdicts against --redundancy-labels")
+    parser.add_argument("--redundancy-labels", type=Path, default=REDUNDANCY_LABELS)
     args = parser.parse_args(argv)
     rows = read_manifest(args.manifest)
     if args.repo:
@@ -426,6 +487,13 @@ def main(argv: list[str] | None = None) -> int:
     scan = Scan()
     for row in rows:
         scan_repo(args.corpus, row, scan)
+    if args.redundancy:
+        verdicts = score_redundancy(scan, args.redundancy_labels, {row.repo for row in rows})
+        if args.json:
+            print(json.dumps(verdicts, indent=2))
+        else:
+            show_redundancy(verdicts)
+        return 0
     labels = [lab for lab in read_labels(args.labels) if lab.repo in {row.repo for row in rows}]
     result = score(scan, labels)
     if args.json:

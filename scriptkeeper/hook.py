@@ -121,7 +121,7 @@ def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | Non
     root, in_git, config = prepare(paths, config_file)
     base = config.base or root
     checked = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
-                       base=base)
+                       base=base, archive=config.archive)
     if staged:
         checked.scripts = [Candidate(c.path, content.get(str(root / c.path), c.data))
                            for c in checked.scripts]
@@ -131,7 +131,7 @@ def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | Non
     rest = None
     if mode != "off":
         rest = discover([root], config.include, config.exclude, root=root, in_git=in_git,
-                        base=base)
+                        base=base, archive=config.archive)
     report = judge_discovery(_merge(checked, rest), config, redundancy=mode != "off",
                              use_baseline=use_baseline, use_cache=use_cache)
     failed = _print(report.scripts[:len(checked.scripts)], mode, out)

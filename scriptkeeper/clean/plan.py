@@ -9,6 +9,10 @@ redundant (``--only`` narrows it), except
 - a redundant script whose keeper would itself be moved: it stays, so the
   tree never loses the last copy of a job.
 
+A symlink that reaches a moved script (:mod:`.dangling`) moves with it, said
+in its reason, so the tree never holds a dangling link; when the link is
+pinned, the script stays instead.
+
 Where: ``backup.dir`` of rules.yaml (default ``backup_{timestamp}``). A bare
 name goes inside the folder holding the moved scripts (their common folder,
 e.g. ``scripts/backup_20251016T101500Z/``); a name with folders in front
@@ -157,6 +161,7 @@ def make_plan(report: ScanReport, only: str | None = None) -> Plan:
                 continue
         final.append(result)
     moves = [Move(r.path, r.verdict, _reason(r), _findings(r), r.redundant_of) for r in final]
+    moves = _with_links(report, moves, held, pinned)
     before = _template(report.config)
     anchor = _common_folder([m.path for m in moves]) if moves else ""
     if before:
@@ -171,6 +176,31 @@ def make_plan(report: ScanReport, only: str | None = None) -> Plan:
         parent = anchor
     return Plan(root=report.root, in_git=report.in_git, parent=parent, anchor=anchor,
                 moves=sorted(moves, key=lambda m: m.path), held=held)
+
+
+def _with_links(report: ScanReport, moves: list[Move], held: list[Held],
+                pinned: Pins) -> list[Move]:
+    """``moves`` and the symlinks that would dangle without them (see :mod:`.dangling`)."""
+    from scriptkeeper.clean.dangling import links_to
+
+    while True:
+        moving = {m.path: m for m in moves}
+        links = links_to(report.root, report.in_git, set(moving))
+        stay = {target for link, target in links.items() if pinned(link)}
+        if not stay:
+            break
+        for target in sorted(stay):
+            move = moving[target]
+            pins = sorted(link for link, t in links.items() if t == target and pinned(link))
+            held.append(Held(target, move.verdict,
+                             f"the pinned symlink {pins[0]} points to it"))
+        moves = [m for m in moves if m.path not in stay]
+    for link, target in sorted(links.items()):
+        move = moving[target]
+        moves.append(Move(link, move.verdict,
+                          f"a symlink to {target}, moved with it so that it does not dangle "
+                          f"(restore puts both back)", (), move.keeper))
+    return moves
 
 
 def _final_keeper(result: ScriptResult, by_path: dict[str, ScriptResult],

@@ -8,7 +8,10 @@ Inside git the candidate files are the ones git tracks or would track
 with a root ``.gitignore`` honoured. rules.yaml
 ``scripts.include`` / ``scripts.exclude`` filter with gitignore syntax.
 Backup folders made by ``clean`` are never entered, and a symlink is never
-followed out of the repository.
+followed out of the repository. A repository's own archive folders
+(``archive*/``, ``old/``, ``deprecated/``, ``backup_*/`` by default, rules.yaml
+``scripts.archive``) hold scripts already put aside: they are skipped with that
+reason, so scan, clean and the hook all leave them alone.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 JOB_SUFFIXES = (".slurm", ".sbatch")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".job", ".slurm", ".sbatch", ".pbs", ".lsf")
 BACKUP_DIR = re.compile(r"^backup_\d{8}T\d{6}Z(?:[-_]\d+)?$")
+# a repository's own archive folders (shell patterns for one folder name, any case)
+ARCHIVE_FOLDERS = ("archive*", "old", "deprecated", "backup_*")
 MAX_SIZE = 1 << 20
 _BINARY_SUFFIXES = frozenset(
     ".png .jpg .jpeg .gif .pdf .zip .gz .tgz .bz2 .xz .tar .so .o .a .pyc .pt .pth .ckpt "
@@ -162,7 +167,7 @@ def _inside(root: Path, full: Path) -> bool:
 
 def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
              root: Path | None = None, in_git: bool | None = None,
-             base: Path | None = None) -> Discovery:
+             base: Path | None = None, archive: tuple[str, ...] = ARCHIVE_FOLDERS) -> Discovery:
     """The job scripts below ``paths`` (default: the repository or current folder).
 
     ``include``/``exclude`` patterns are relative to ``base`` (the folder of
@@ -213,14 +218,20 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
             if ignored is not None:
                 files = {f for f in files if f in explicit or not ignored.match_file(f)}
     root_text = str(root) + os.sep
-    in_backup: dict[str, bool] = {}  # folder -> inside a backup folder (asked once a folder)
+    archived = _archive_pattern(archive)
+    # folder -> inside a backup folder (True), an archive folder (its name) or neither (False)
+    in_backup: dict[str, bool | str] = {}
     for rel in sorted(files):
         folder = rel.rpartition("/")[0]
         backup = in_backup.get(folder)
         if backup is None:
-            backup = in_backup[folder] = any(
-                BACKUP_DIR.match(part) for part in folder.split("/")) if folder else False
+            backup = in_backup[folder] = _put_aside(folder, archived) if folder else False
+        if backup is True:
+            continue
         if backup:
+            if rel.endswith(JOB_SUFFIXES) or rel in explicit:
+                result.skipped.append((rel, f"in the archive folder {backup}/ "
+                                            "(rules.yaml scripts.archive)"))
             continue
         local = rel[len(prefix):] if rel.startswith(prefix) else None
         if exclude_spec is not None and local is not None and exclude_spec.match_file(local):
@@ -300,6 +311,27 @@ def _read(root: Path, full: str, rel: str, binary: bool) -> bytes | str:
         return f"cannot read: {error.strerror}"
     finally:
         os.close(fd)
+
+
+def _archive_pattern(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    import fnmatch
+
+    if not patterns:
+        return None
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns), re.IGNORECASE)
+
+
+def _put_aside(folder: str, archived: re.Pattern[str] | None) -> bool | str:
+    """True inside a backup folder of clean's, the archive folder's path inside one of the
+    repository's own archive folders, else False."""
+    parts = folder.split("/")
+    if any(BACKUP_DIR.match(part) for part in parts):
+        return True
+    if archived is not None:
+        for i, part in enumerate(parts):
+            if archived.match(part):
+                return "/".join(parts[:i + 1])
+    return False
 
 
 def _spec(patterns: tuple[str, ...]):  # type: ignore[no-untyped-def]

@@ -85,5 +85,5 @@ def run_scan(paths: list[Path], config_file: Path | None = None,
              use_cache: bool = True, sbatch: SbatchOptions | None = None) -> ScanReport:
     root, in_git, config = prepare(paths, config_file)
     found = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
-                     base=config.base or root)
+                     base=config.base or root, archive=config.archive)
     return judge_discovery(found, config, redundancy, use_baseline, use_cache, sbatch)

@@ -69,17 +69,30 @@ def duplicate(script: ScriptResult, keeper: ScriptResult, ignore: tuple[str, ...
 
 
 def superseded(script: ScriptResult, newest: ScriptResult, name: Name,
-               mine: Dates, theirs: Dates, newest_name: Name) -> str:
-    """Why ``newest`` supersedes ``script`` in their family."""
-    if theirs.last > mine.last:
+               mine: Dates, theirs: Dates, newest_name: Name, dropped: bool = False,
+               same_moment: bool = False) -> str:
+    """Why ``newest`` supersedes ``script`` in their family: the first thing that told them
+    apart in the election (``group._elect``)."""
+    if dropped:
+        why = ("SLURM silently drops some of this one's directives (a line that looks like "
+               f"#SBATCH but is a comment), {newest.path} has none")
+    elif newest_name.standing != name.standing:
+        why = (f"this one's name marks it as an older copy ({', '.join(name.markers)})"
+               if name.standing < 0 and newest_name.standing <= 0 else
+               f"{newest.path}'s name marks it as the better version "
+               f"({', '.join(newest_name.markers)}), whatever the dates")
+    elif not same_moment and theirs.last > mine.last:
         source = theirs.source if theirs.source == mine.source else \
             f"{mine.source} and {theirs.source}"
         why = (f"last changed {Dates.show(mine.last)}, {newest.path} last changed "
-               f"{Dates.show(theirs.last)} ({source})")
+               f"{Dates.show(theirs.last)} ({source}{_since(mine)}{_since(theirs)})")
     elif newest_name.version != name.version:
         why = f"same date, {newest.path} has the higher version (v{newest_name.version})"
-    elif newest_name.date != name.date:
-        why = f"same date, {newest.path} has the later date in its name"
     else:
-        why = f"same date, this one's name marks it as an older copy ({', '.join(name.markers)})"
+        why = f"same date, {newest.path} has the later date in its name"
     return f"superseded by {newest.path}, a newer version in family '{name.family}': {why}"
+
+
+def _since(dates: Dates) -> str:
+    """What a date means when it is not simply the last commit touching the file."""
+    return f"; {dates.note}" if dates.note else ""

@@ -5,11 +5,15 @@
 are one family, ``train``, in their folder. Only whole trailing parts
 separated by ``_ - .`` or a space (or in parentheses) are markers, so names
 that differ by a value (``sweep_lr_0.001``, ``sweep_lr_0.01``) stay apart.
-The markers are regular expressions from rules.yaml ``redundancy.markers``.
+The markers are regular expressions from the table of rules.yaml
+``redundancy.markers`` (:class:`MarkerTable`), in classes: versions, dates,
+``newer`` (``fixed``, ``final``: outrank their base), ``older`` (``old``,
+``bak``: lose to it), and ``not_versions``: hardware names such as ``v100``
+or ``a100`` that look like a marker but name the job (``evaluate_v100`` is
+the V100 job, not version 100), where the markers stop.
 
-A name also says how new it is when dates cannot: its version number
-(``v3``), a date in the name, and a few stale markers (``old``, ``orig``,
-``bak``, ``backup``) that name an earlier version.
+A name also says how new it is (:attr:`Name.rank`): its standing (older
+marker, none, newer marker), its version number (``v3``), a date in it.
 """
 
 from __future__ import annotations
@@ -21,9 +25,69 @@ from dataclasses import dataclass
 
 SCRIPT_EXTENSIONS = (".slurm", ".sbatch", ".sh", ".bash", ".job")
 _SEP = r"[ _.\-]"
-_STALE = frozenset({"old", "orig", "bak", "backup"})
-_VERSION = re.compile(r"v(\d+)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
 _DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+
+
+def _either(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MarkerTable:
+    """rules.yaml ``redundancy.markers``: which trailing name parts are markers, and what
+    each class says. Every pattern is a regular expression matched against a whole part."""
+
+    version: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()
+    newer: tuple[str, ...] = ()
+    older: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()  # markers that say nothing of age (a legacy list's)
+    not_versions: tuple[str, ...] = ()
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return (*self.version, *self.date, *self.newer, *self.older, *self.other)
+
+    @functools.cached_property
+    def _classes(self) -> tuple[re.Pattern[str], ...]:
+        return (_either(self.version), _either(self.date), _either(self.newer),
+                _either(self.older), _either(self.not_versions))
+
+    def standing(self, marker: str) -> int:
+        """+1 for a newer marker, -1 for an older one, 0 otherwise."""
+        _, _, newer, older, _ = self._classes
+        return 1 if newer.fullmatch(marker) else -1 if older.fullmatch(marker) else 0
+
+    def is_version(self, marker: str) -> bool:
+        return self._classes[0].fullmatch(marker) is not None
+
+    def is_date(self, marker: str) -> bool:
+        return self._classes[1].fullmatch(marker) is not None
+
+    def not_a_marker(self, marker: str) -> bool:
+        """A hardware name (``v100``, ``a100``): part of the family's name, never a marker."""
+        return self._classes[4].fullmatch(marker) is not None
+
+    def extended(self, **more: tuple[str, ...]) -> MarkerTable:
+        """This table with ``more`` patterns added to their classes (a team's rules.yaml)."""
+        return MarkerTable(**{name: (*getattr(self, name), *more.get(name, ()))
+                              for name in ("version", "date", "newer", "older", "other",
+                                           "not_versions")})
+
+    @staticmethod
+    def of(patterns: tuple[str, ...], classes: MarkerTable | None = None) -> MarkerTable:
+        """A legacy flat list of patterns, each put in its class of ``classes`` (if it is one
+        of its patterns), else a marker that says nothing of age."""
+        base = classes or MarkerTable()
+        placed: dict[str, list[str]] = {n: [] for n in ("version", "date", "newer", "older",
+                                                         "other")}
+        for p in patterns:
+            home = next((n for n in ("version", "date", "newer", "older")
+                         if p in getattr(base, n)), "other")
+            placed[home].append(p)
+        return MarkerTable(**{n: tuple(v) for n, v in placed.items()},
+                           not_versions=base.not_versions)
 
 
 @dataclass(frozen=True)
@@ -36,6 +100,7 @@ class Name:
     markers: tuple[str, ...]  # as written, last first
     version: int
     date: str  # YYYYMMDD of a date marker, or ""
+    standing: int = 0  # +1: a newer marker (fixed, final), -1: an older one (old, bak), 0: none
 
     @property
     def family(self) -> str:
@@ -51,10 +116,9 @@ class Name:
         return bool(self.markers)
 
     @property
-    def rank(self) -> tuple[int, str, int]:
-        """How new the name says it is: version, date, then not stale."""
-        stale = any(m.lower() in _STALE for m in self.markers)
-        return (self.version, self.date, 0 if stale else 1)
+    def rank(self) -> tuple[int, int, str]:
+        """How new the name says it is: standing, version, date."""
+        return (self.standing, self.version, self.date)
 
 
 @functools.lru_cache(maxsize=16)
@@ -70,14 +134,14 @@ def _trailing(markers: tuple[str, ...]) -> re.Pattern[str]:
         re.IGNORECASE)
 
 
-_last: tuple[tuple[str, ...] | None, re.Pattern[str]] = (None, re.compile("(?!)"))
+_last: tuple[MarkerTable | None, re.Pattern[str]] = (None, re.compile("(?!)"))
 _EXTENSIONS = frozenset(SCRIPT_EXTENSIONS)
 
 
-def _remember_markers(markers: tuple[str, ...]) -> re.Pattern[str]:
-    """The pattern of ``markers``, kept for the next call with the same tuple (one scan)."""
+def _remember_markers(markers: MarkerTable) -> re.Pattern[str]:
+    """The pattern of ``markers``, kept for the next call with the same table (one scan)."""
     global _last
-    _last = (markers, _trailing(markers))
+    _last = (markers, _trailing(markers.patterns))
     return _last[1]
 
 
@@ -94,13 +158,17 @@ def _extension(name: str) -> int:
     return size if len(name) > size else 0
 
 
-def split_name(path: str, markers: tuple[str, ...]) -> Name:
-    """The family, markers and version of the script at ``path``."""
+def split_name(path: str, markers: MarkerTable | tuple[str, ...]) -> Name:
+    """The family, markers and version of the script at ``path`` (``markers``: the table, or
+    a flat list of patterns)."""
+    if isinstance(markers, tuple):
+        markers = _flat(markers)
     folder, _, name = path.rpartition("/")
     folder = sys.intern(folder)  # shared by the scripts of one folder
     pattern = _last[1] if markers is _last[0] else _remember_markers(markers)
     found: list[str] = []
     extension = ""
+    standing = 0
     while True:
         if not extension:
             ext = _extension(name)
@@ -112,18 +180,31 @@ def split_name(path: str, markers: tuple[str, ...]) -> Name:
         if match is None:
             break
         marker = match.group("p") or match.group("m") or match.group("t")
+        if marker is not None and markers.not_a_marker(marker):
+            break  # train_v100.slurm: the V100 job, not version 100
         found.append(marker if marker is not None else "copy")
+        if marker is None:
+            standing = standing or -1  # " (1)" or "~": a pasted copy or an editor's backup
         name = match.group("rest")
     version = 0
     date = ""
     for marker in found:
-        v = _VERSION.fullmatch(marker)
-        if v and not version:
-            version = int(v.group(1))
+        if not version and markers.is_version(marker):
+            number = _NUMBER.search(marker)
+            version = int(number.group()) if number else 0
         d = _DATE.fullmatch(marker)
-        if d and not date:
+        if d and not date and markers.is_date(marker):
             date = "".join(d.groups())
-    return Name(folder, name, extension, tuple(found), version, date)
+        # the last-written class decides: train_fixed_old.slurm is an old copy
+        standing = standing or markers.standing(marker)
+    return Name(folder, name, extension, tuple(found), version, date, standing)
+
+
+@functools.lru_cache(maxsize=16)
+def _flat(patterns: tuple[str, ...]) -> MarkerTable:
+    from scriptkeeper.rules.config import builtin_markers
+
+    return MarkerTable.of(patterns, builtin_markers())
 
 
 NO_NAME = Name("", "", "", (), 0, "")

@@ -34,7 +34,7 @@ def keys(result: ScriptResult, settings: RedundancySettings, release: str | None
     # the same text may run another file: the entry points as the launch analysis
     # found them (exp1/train.py and exp2/train.py for two copies of "python train.py")
     job = hashlib.blake2b(_encode((shebang, res, launch)), digest_size=16).digest()
-    key = split_name(result.path, settings.markers).key
+    key = split_name(result.path, settings.marker_table).key
     family = hashlib.blake2b(_encode((key, *resource_kind(result), launch)),
                              digest_size=16).digest()
     return job, family

@@ -12,10 +12,18 @@ The launch comes from the launch analysis (``LaunchStep``); for a script it
 found no step in, from the canonical body: commands run by a known launcher
 (``python``, ``torchrun``, ``accelerate``, ``deepspeed``, ``mpirun``, ...),
 anything run by ``srun``, and programs named by a path (``./run.sh``).
+
+A program or file named by a relative path (``./a.out``, ``bin/solver``,
+``bash run.sh``, ``python main.py``) is the one beside the script: such a
+folder is submitted from (``cd exp1 && sbatch job.slurm``), so the same text
+in two folders runs two programs. The launch names it from the root
+(``exp1/a.out``), and byte-identical scripts whose relative programs resolve
+to different files are different jobs.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 
@@ -105,7 +113,30 @@ def _entry(words: list[str], i: int, python: bool) -> str:
     return ""
 
 
-def _launch(words: list[str]) -> tuple[bool, str, str] | None:
+# what a body finds from where it is submitted or stored: a "./" path (a "../" one may be
+# shared by sibling folders; the launch key resolves those it runs), the submit folder,
+# its own path, the working directory
+_PLACE = re.compile(
+    r"""(?:^|[\s=:'"(])\./|\$\{?0\b|BASH_SOURCE|SLURM_SUBMIT_DIR|\$\{?PWD\b|\bpwd\b"""
+    r"|\bdirname\b|\brealpath\b|\breadlink\s+-f|\bscontrol\s+show\s+job")
+
+
+def uses_its_folder(text: str) -> bool:
+    """Whether a (canonical) body reaches files relative to its folder or its own path: the
+    same text in two folders then runs two jobs."""
+    return _PLACE.search(text) is not None
+
+
+def _beside(word: str, folder: str) -> str:
+    """``word`` as a path from the root, when it names a file relative to the script's folder
+    (anything but an absolute path, a variable, a home path or a bare command name)."""
+    if not word or word.startswith(("/", "$", "~", "-")) or word == "-c" or "`" in word:
+        return word
+    return posixpath.normpath(posixpath.join(folder, word)) if folder else \
+        posixpath.normpath(word)
+
+
+def _launch(words: list[str], folder: str = "") -> tuple[bool, str, str] | None:
     i = 0
     srun = False
     while i < len(words):
@@ -132,16 +163,29 @@ def _launch(words: list[str]) -> tuple[bool, str, str] | None:
             module = entry[3:]
             after = words.index(module, rest) + 1 if module in words[rest:] else len(words)
             return srun, "torchrun", _entry(words, after, False)
-        return srun, "python", entry
+        return srun, "python", _file(entry, folder)
     if base in _LAUNCHERS:
         if base == "accelerate" and rest < len(words) and words[rest] == "launch":
             rest += 1
-        return srun, _LAUNCHERS[base], _entry(words, rest, False)
+        return srun, _LAUNCHERS[base], _file(_entry(words, rest, False), folder)
     if base in _SHELLS:
-        return srun, "shell", next((w for w in words[rest:] if not w.startswith("-")), "")
-    if srun or "/" in program:
-        return srun, "program", program.removeprefix("./")
+        for j in range(rest, len(words)):
+            if words[j] == "-c":  # a command string, not a file
+                return srun, "shell", "-c " + (words[j + 1] if j + 1 < len(words) else "")
+            if not words[j].startswith("-"):
+                return srun, "shell", _beside(words[j], folder)
+        return srun, "shell", ""
+    if "/" in program:
+        return srun, "program", _beside(program, folder)
+    if srun:
+        return srun, "program", program
     return None
+
+
+def _file(entry: str, folder: str) -> str:
+    """An entry point read from the body: a module stays as it is, a file is the one beside
+    the script."""
+    return entry if not entry or entry.startswith("-") else _beside(entry, folder)
 
 
 def launch_key(result: ScriptResult, body: Body | None) -> LaunchKey:
@@ -149,9 +193,30 @@ def launch_key(result: ScriptResult, body: Body | None) -> LaunchKey:
 
     ``body`` (the canonical body) is read only for a script without launch steps.
     """
+    folder = result.path.rpartition("/")[0]
     if result.steps:
-        return tuple([(s.srun, s.launcher, s.entry or "") for s in result.steps])
+        return tuple([(s.srun, s.launcher, _step_entry(s.entry, s.entry_exists, folder)
+                       or _program(s.text or s.command, folder)) for s in result.steps])
     if body is None:
         raise ValueError("a script without launch steps needs its canonical body")
-    found = (_launch(words) for words in _commands(body))
+    found = (_launch(words, folder) for words in _commands(body))
     return tuple(k for k in found if k is not None)
+
+
+def _step_entry(entry: str | None, exists: bool | None, folder: str) -> str:
+    """A step's entry point: as the launch analysis found it in the repository, else (not
+    found: built, downloaded or missing) the file of that name beside the script."""
+    if not entry or exists or not (entry.endswith(".py") or "/" in entry):
+        return entry or ""
+    return _beside(entry, folder)
+
+
+def _program(command: str, folder: str) -> str:
+    """What a step without a known entry point runs from the script's folder: its first word
+    that is a relative path (``./a.out`` in ``exp1/job.slurm``: ``exp1/a.out``, also after
+    ``mpirun -np 4``); else nothing."""
+    for word in command.split():
+        if "/" in word and not word.startswith(("/", "$", "~", "-", "'", '"')) \
+                and not _ASSIGNMENT.match(word):
+            return _beside(word, folder)
+    return ""

@@ -28,12 +28,16 @@ import hashlib
 from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile, memory_mb
+from scriptkeeper.pipeline.discover import ARCHIVE_FOLDERS
 from scriptkeeper.records import SEVERITIES
 from scriptkeeper.rules import fact_kinds
 from scriptkeeper.rules.yamlsource import LineDict, YamlError, load, load_fast
+
+if TYPE_CHECKING:
+    from scriptkeeper.redundancy.family import MarkerTable
 
 CONFIG_NAME = "rules.yaml"
 
@@ -77,14 +81,31 @@ class Rule:
 @dataclass(frozen=True)
 class RedundancySettings:
     pin: tuple[str, ...] = ()
-    markers: tuple[str, ...] = (
-        "v\\d+", "old", "new", "final", "fixed", "correct", "copy", "backup", "bak", "orig",
-        "tmp", "temp", "latest", "working", "good", "\\d{8}", "\\d{4}-\\d{2}-\\d{2}",
-    )  # not "test": train_test.slurm is usually a smoke test kept beside train.slurm
+    # None: the built-in table of rules.yaml (read when first needed, see builtin_markers)
+    markers: MarkerTable | None = None
     ignore: tuple[str, ...] = ("job-name", "output", "error", "mail-type", "mail-user",
                                "time", "comment")
     duplicates: bool = True
     superseded: bool = True
+
+    @property
+    def marker_table(self) -> MarkerTable:
+        return self.markers if self.markers is not None else builtin_markers()
+
+
+_MARKER_CLASSES = ("version", "date", "newer", "older", "not_versions")
+
+
+@functools.cache
+def builtin_markers() -> MarkerTable:
+    """The marker table of the built-in rules.yaml (``redundancy.markers``): read only when a
+    file name must be split, so a warm scan without groups never parses YAML."""
+    from scriptkeeper.redundancy.family import MarkerTable
+    from scriptkeeper.rules.yamlsource import load_fast
+
+    table = load_fast(builtin_text())["redundancy"]["markers"]
+    return MarkerTable(**{name: tuple(str(p) for p in table.get(name) or ())
+                          for name in _MARKER_CLASSES})
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,7 @@ class Config:
     cluster: ClusterProfile | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    archive: tuple[str, ...] = ARCHIVE_FOLDERS  # the repository's own archive folders: skipped
     redundancy: RedundancySettings = RedundancySettings()
     backup_dir: str = "backup_{timestamp}"
     backup_commit: bool = True
@@ -427,7 +449,7 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(shown, error.line, f"not valid YAML: {error}") from error
     reader.keys(raw, _TOP_KEYS, "rules.yaml")
     scripts = reader.mapping(raw.get("scripts"), raw.line_of("scripts"), "scripts")
-    reader.keys(scripts, {"include", "exclude"}, "scripts")
+    reader.keys(scripts, {"include", "exclude", "archive"}, "scripts")
     cluster = None
     if raw.get("cluster") is not None:
         cluster = _read_cluster(reader, reader.mapping(raw["cluster"], raw.line_of("cluster"),
@@ -437,7 +459,7 @@ def load_config(path: Path | None) -> Config:
     defaults = RedundancySettings()
     redundancy = RedundancySettings(
         pin=reader.strings(red, "pin"),
-        markers=reader.strings(red, "markers") if "markers" in red else defaults.markers,
+        markers=_read_markers(reader, red) if "markers" in red else None,
         ignore=reader.strings(red, "ignore") if "ignore" in red else defaults.ignore,
         duplicates=reader.boolean(red, "duplicates", True),
         superseded=reader.boolean(red, "superseded", True))
@@ -461,11 +483,27 @@ def load_config(path: Path | None) -> Config:
     rules = _read_rules(reader, user_rules, rules, False)
     return Config(
         rules=rules, cluster=cluster, include=reader.strings(scripts, "include"),
-        exclude=reader.strings(scripts, "exclude"), redundancy=redundancy,
+        exclude=reader.strings(scripts, "exclude"),
+        archive=reader.strings(scripts, "archive") if "archive" in scripts else ARCHIVE_FOLDERS,
+        redundancy=redundancy,
         backup_dir=backup_dir, backup_commit=reader.boolean(backup, "commit", True),
         frameworks={k: str(v) for k, v in frameworks.items()},
         hook_redundancy=hook_redundancy, source=shown, digest=_digest(text),
         base=path.resolve().parent)
+
+
+def _read_markers(reader: _Reader, raw: LineDict) -> MarkerTable:
+    """``markers:`` as a mapping adds to the built-in classes; as a list (the older form) it
+    replaces the patterns, each keeping the built-in class it is in."""
+    from scriptkeeper.redundancy.family import MarkerTable
+
+    value = raw.get("markers")
+    if isinstance(value, dict):
+        table = reader.mapping(value, raw.line_of("markers"), "redundancy.markers")
+        reader.keys(table, set(_MARKER_CLASSES), "redundancy.markers")
+        return builtin_markers().extended(**{name: reader.strings(table, name)
+                                             for name in _MARKER_CLASSES if name in table})
+    return MarkerTable.of(reader.strings(raw, "markers"), builtin_markers())
 
 
 def _check_redundancy(reader: _Reader, raw: LineDict, settings: RedundancySettings,
@@ -473,7 +511,8 @@ def _check_redundancy(reader: _Reader, raw: LineDict, settings: RedundancySettin
     """Markers must be regular expressions, ignored options sbatch's long option names."""
     import re
 
-    for marker in settings.markers:
+    markers = settings.marker_table
+    for marker in (*markers.patterns, *markers.not_versions):
         try:
             re.compile(marker)
         except re.error as error:

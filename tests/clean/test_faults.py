@@ -17,11 +17,14 @@ the moves. After each kill:
   everything back the same way.
 
 The repository holds a user's work in progress (staged, unstaged,
-untracked) and 5 of the 50 scripts are untracked.
+untracked) and 5 of the 50 scripts are untracked. Symlinks are in the moved
+set: two links that are job scripts themselves (one through another link) and
+one under a name no scan takes for a job script, which moves with its target.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,6 +47,7 @@ pytestmark = pytest.mark.slow
 
 SCRIPTS = 50
 MIN_POINTS = 24
+LINKS = 3  # symlinks in the moved set (see _template)
 
 
 def _template(folder: Path) -> Path:
@@ -51,7 +55,13 @@ def _template(folder: Path) -> Path:
              for i in range(SCRIPTS - 5)}
     files.update({f"scripts/keep_{i}.slurm": kept_script(str(i)) for i in range(3)})
     files["README.txt"] = b"project\n"
-    repo = make_repo(folder, files)
+    repo = make_repo(folder, files, commit=False)
+    (repo / "scripts/links").mkdir()
+    os.symlink("../group0/job 04.slurm", repo / "scripts/links/job 04.slurm")
+    os.symlink("job 04.slurm", repo / "scripts/links/chain.slurm")
+    os.symlink("../group1/job 01.slurm", repo / "scripts/links/example.txt")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
     for i in range(SCRIPTS - 5, SCRIPTS):
         (repo / f"scripts/new/job {i:02d}.slurm").parent.mkdir(exist_ok=True)
         (repo / f"scripts/new/job {i:02d}.slurm").write_bytes(broken_script(f"job {i}"))
@@ -127,7 +137,7 @@ def test_the_trace_covers_every_phase(trace: list[tuple[int, str]], points: list
     assert {"claim-marked", "backup-dir", "marked-moving", "manifest", "journal-moving",
             "moved", "journal-moved", "manifest-final", "commit-built", "marked-committing",
             "head-moved", "index-updated", "cleared"} <= labels
-    assert sum(1 for _, label in trace if label == "moved") == SCRIPTS
+    assert sum(1 for _, label in trace if label == "moved") == SCRIPTS + LINKS
     assert len(points) >= MIN_POINTS
 
 

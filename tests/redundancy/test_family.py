@@ -7,7 +7,7 @@ import pytest
 from scriptkeeper.redundancy.family import split_name
 from scriptkeeper.rules.config import RedundancySettings
 
-MARKERS = RedundancySettings().markers
+MARKERS = RedundancySettings().marker_table
 
 
 def family(path: str) -> str:

@@ -333,7 +333,7 @@ def test_identical_backup_is_still_an_older_version_without_duplicates(repo: Rep
     assert verdicts(results) == {"train.slurm": ("keep", None),
                                  "train_backup.slurm": ("redundant", "train.slurm")}
     assert results["train_backup.slurm"].notes[0].endswith(
-        "same date, this one's name marks it as an older copy (backup)")
+        ": this one's name marks it as an older copy (backup)")
 
 
 def test_custom_markers_make_a_family(repo: Repo) -> None:

@@ -46,5 +46,5 @@ def test_grouping_any_scripts_never_raises(items: list[tuple[str, str]]) -> None
 
 @given(st.text(alphabet=st.characters(blacklist_characters="/"), max_size=40))
 def test_split_name_never_raises(name: str) -> None:
-    parsed = split_name("x/" + name, CONFIG.redundancy.markers)
+    parsed = split_name("x/" + name, CONFIG.redundancy.marker_table)
     assert parsed.folder == "x"

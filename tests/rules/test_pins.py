@@ -19,8 +19,10 @@ from scriptkeeper.clean.plan import make_plan
 from scriptkeeper.pipeline.scan import run_scan
 from scriptkeeper.rules.pins import Pins
 
+# an absolute entry point: the same job in every folder (a relative one that is nowhere in the
+# repository is the one beside each script, so copies in two folders would be two jobs)
 JOB = ("#!/bin/bash\n#SBATCH --job-name=train\n#SBATCH --ntasks=1\n#SBATCH --time=01:00:00\n"
-       "srun python train.py\n")
+       "srun python /opt/app/train.py\n")
 BROKEN = JOB.replace("--ntasks=1", "--ntasks=x")
 KEEPER = "k.slurm"  # older, and first by name: the keeper unless the other copy is pinned
 
