@@ -102,6 +102,8 @@ class Scan:
     warnings: list[str] = field(default_factory=list)
     # (repo, path, keeper) of every redundant verdict
     redundant: list[tuple[str, str, str]] = field(default_factory=list)
+    # (repo, path) of files in the repository's own archive folders, which scan skips
+    archived: set[tuple[str, str]] = field(default_factory=set)
 
 
 def read_manifest(path: Path) -> list[Row]:
@@ -167,6 +169,9 @@ def scan_repo(root: Path, row: Row, scan: Scan) -> None:
         scan.warnings.append(
             f"{row.repo}: {len(report['scripts'])} scripts, manifest says {row.scripts}"
         )
+    for skipped in report.get("skipped", []):
+        if str(skipped.get("reason", "")).startswith("in the archive folder"):
+            scan.archived.add((row.repo, skipped["path"]))
     for script in report["scripts"]:
         if script["verdict"] == "redundant":
             scan.redundant.append((row.repo, script["path"], script.get("redundant_of") or ""))
@@ -263,11 +268,18 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
     reported = {(f.repo, f.path, f.rule) for f in scan.findings}
     # Real failures: error findings judged true and failures labelled missed; warnings
     # judged true are waste or hygiene, counted in the census but not here.
+    # (labels of files in the repository's own archive folders are not scored: scan skips
+    # those folders by design, rules.yaml scripts.archive)
     failures = [
         lab
         for lab in labels
-        if lab.judged == "missed" or (lab.judged == "true" and lab.severity == "error")
+        if (lab.judged == "missed" or (lab.judged == "true" and lab.severity == "error"))
+        and (lab.repo, lab.path) not in scan.archived
     ]
+    archived_failures = sum(
+        1 for lab in labels
+        if (lab.judged == "missed" or (lab.judged == "true" and lab.severity == "error"))
+        and (lab.repo, lab.path) in scan.archived)
     missed = [lab for lab in failures if (lab.repo, lab.path, lab.rule) not in reported]
     stale = [
         lab
@@ -311,6 +323,7 @@ def score(scan: Scan, labels: list[Label]) -> dict[str, Any]:
             "found": len(failures) - len(missed),
             "recall": round((len(failures) - len(missed)) / len(failures), 3) if failures else None,
             "missed": [f"{lab.repo} {lab.path} [{lab.rule}] {lab.reason}" for lab in missed],
+            "in_archive_folders": archived_failures,
         },
         "stale_labels": [
             f"{lab.repo} {lab.path} [{lab.rule}] judged {lab.judged}" for lab in stale
@@ -356,7 +369,7 @@ def show(result: dict[str, Any]) -> None:
     r = result["recall"]
     print(
         f"\nrecall: {r['found']} of {r['labelled_failures']} labelled failures reported"
-        f" ({r['recall']})"
+        f" ({r['recall']}); {r['in_archive_folders']} more in archive folders scan skips"
     )
     for line in r["missed"]:
         print(f"  missed: {line}")
@@ -385,7 +398,8 @@ def markdown(result: dict[str, Any]) -> str:
         f" {p['units_not_judged']}",
         f'- files "broken" only by false error findings: {p["files_broken_only_by_false_errors"]}',
         f"- recall: {r['found']} of {r['labelled_failures']} labelled real failures reported"
-        f" ({r['recall']})",
+        f" ({r['recall']}); {r['in_archive_folders']} more sit in archive folders, which scan "
+        f"skips",
         "",
     ]
     for severity, block in result["census"].items():
