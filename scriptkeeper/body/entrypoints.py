@@ -135,12 +135,16 @@ def _devices(node: ast.expr) -> int | None:
         return len(node.elts)
     if isinstance(node, ast.Call) and _dotted(node.func).endswith("cuda.device_count"):
         return _ALL
+    if isinstance(node, ast.IfExp):  # `N if torch.cuda.is_available() else None`: on GPUs, N
+        return _devices(node.body)
     return None
 
 
 def _text(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value.strip().lower()
+    if isinstance(node, ast.IfExp):  # `"gpu" if torch.cuda.is_available() else "cpu"`
+        return _text(node.body)
     return None
 
 
@@ -294,7 +298,9 @@ class _Reader(ast.NodeVisitor):
         if last in ("Trainer", "Fabric"):
             args = _trainer(node, last)
             self.trainers.append(args)
-            if args.accelerator in ("gpu", "cuda"):
+            chosen = next((k.value for k in node.keywords if k.arg == "accelerator"), None)
+            if args.accelerator in ("gpu", "cuda") and not isinstance(chosen, ast.IfExp):
+                # ("gpu" if torch.cuda.is_available() else "cpu" needs no GPU)
                 self.evidence.append((f'accelerator="{args.accelerator}"', node.lineno, False))
             elif args.accelerator == "cpu":
                 self.cpu_only = True

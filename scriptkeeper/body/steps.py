@@ -716,9 +716,10 @@ class _Analysis:
             num_nodes = trainer.num_nodes
             # devices=1 on one node, strategy left to Lightning: a SingleDeviceStrategy, which
             # has no launcher and never compares devices with SLURM's tasks (§3.2)
-            # (also "auto" devices that find one GPU; and a strategy that cannot be read may
-            # be none, so no start-up check is certain then)
-            single = devices == 1 and num_nodes == 1 and trainer.strategy in ("auto", None)
+            # (also "auto" devices that find one GPU; and a strategy or node count that
+            # cannot be read may be that, so no start-up check is certain then)
+            single = devices == 1 and num_nodes in (1, None) and \
+                trainer.strategy in ("auto", None)
         elif step.extra.get("cli"):
             devices, accelerator = _cli_devices(inv.args, step.gpus_visible)
         extra = {k: v for k, v in step.extra.items()

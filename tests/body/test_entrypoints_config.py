@@ -96,3 +96,13 @@ def test_copies_that_disagree_are_not_used(tmp_path: Path) -> None:
     assert _vendored(root, "/x/pkg/train/main.py") is not None  # identical copies
     (root / "b/pkg/train/main.py").write_text("import lightning as L\nL.Trainer(devices=1)\n")
     assert _vendored(root, "/x/pkg/train/main.py") is None
+
+
+def test_a_conditional_gpu_choice_reads_as_gpu_but_is_no_evidence_of_need() -> None:
+    facts = entrypoints.read_source(
+        "import lightning as L\nimport torch\n"
+        "L.Trainer(accelerator='gpu' if torch.cuda.is_available() else 'cpu',\n"
+        "          devices=torch.cuda.device_count() if torch.cuda.is_available() else None)\n")
+    (trainer,) = facts.trainers
+    assert trainer.accelerator == "gpu" and trainer.devices == entrypoints._ALL
+    assert facts.gpu_evidence == ""

@@ -125,7 +125,8 @@ def test_without_any_code_the_pins_and_overrides_still_tell(
         tmp_path: Path, name: str, rule: str, severity: str) -> None:
     # the scripts' split= / agent= / trainer.* arguments and the pinned Lightning
     header, run, _ = SCRIPTS[name]
-    script = "#!/bin/bash\n" + header + OUTSIDE + run + " trainer.params.max_epochs=1\n"
+    # without the configs the strategy is unknown: a SingleDeviceStrategy would check nothing
+    script = "#!/bin/bash\n" + header + OUTSIDE + run + " trainer.params.strategy=ddp\n"
     result = judge(tmp_path, script, {}, name=f"scripts/{name}", pins=PINS)
     (found,) = [f for f in result.findings if f.rule == rule]
     assert found.severity == severity
@@ -165,3 +166,12 @@ def test_without_code_or_pins_other_arguments_are_not_lightning(
         f"python ${{ROOT}}/train.py {arguments}\n"
     result = judge(tmp_path, script, {}, name="scripts/seed.slurm", pins=None)
     assert [f.rule for f in result.findings if f.severity != "info"] == [], why
+
+
+def test_without_code_an_unknown_strategy_on_one_visible_gpu_is_not_judged(
+        tmp_path: Path) -> None:
+    header, run, _ = SCRIPTS["eight_tasks_one_gpu.slurm"]
+    script = "#!/bin/bash\n" + header + OUTSIDE + run + " trainer.params.max_epochs=1\n"
+    result = judge(tmp_path, script, {}, name="scripts/eight.slurm", pins=PINS)
+    # strategy unset may be Lightning's auto: one device, no launcher, no devices check
+    assert "ntasks-launcher-mismatch" not in {f.rule for f in result.findings}
