@@ -25,7 +25,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scriptkeeper.body import entrypoints, framework_pins, launchers, shell, srun, syntax
+from scriptkeeper.body import (
+    entrypoints,
+    framework_pins,
+    launchers,
+    log_folders,
+    placeholders,
+    script_dir,
+    shell,
+    srun,
+    syntax,
+)
 from scriptkeeper.body.launchers import Entry, Invocation
 from scriptkeeper.body.shell import UNKNOWN, Command, Env, Var
 from scriptkeeper.model.build import JobModel, LaunchStep, new_frozen
@@ -253,6 +263,9 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
+        words = inv.srun.command if inv.srun is not None else inv.argv
+        if any("<" in w or "/to/" in w or "our" in w or "OUR" in w for w in words):  # cheap
+            self.facts.extend(placeholders.facts(inv, words, command.line, self.bases))
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
             # `$CMD ...` with CMD unknown, `bash run.sh`: what it starts is not seen (not 0)
@@ -910,5 +923,11 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
 
 def analyze(parsed: ParsedScript, job: JobModel, root: Path, script_path: str,
             config: Config) -> BodyAnalysis:
-    """The launch steps of a parsed script, and the shell-syntax and entry-point facts."""
-    return _Analysis(parsed, job, root, script_path, config).run()
+    """The launch steps of a parsed script, and the facts of its body and log folders."""
+    analysis = _Analysis(parsed, job, root, script_path, config)
+    body = analysis.run()
+    base = str(config.base) if config.base is not None else None
+    body.facts.extend(log_folders.facts(
+        job, root, log_folders.submit_dirs(str(root), script_path, base)))
+    body.facts.extend(script_dir.facts(parsed.lines, parsed.body_start))
+    return body
