@@ -16,6 +16,7 @@ own body comes too late and does not count. Folders built from patterns (``%x``,
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -128,12 +129,28 @@ def _expected(folder: str, bases: tuple[str, ...], root: str) -> bool:
     return folder in made
 
 
+@fsview.per_scan
+def _missing(folder: str, bases: tuple[str, ...], root: str) -> bool:
+    """Whether ``folder`` will be missing from every place sbatch may be run from."""
+    places = [os.path.normpath(os.path.join(b, folder)) for b in bases]
+    if all(os.path.relpath(p, root).startswith("..") for p in places):
+        return False  # outside the repository: not judged
+    if any(fsview.isdir(p) for p in places):
+        return False
+    return not _expected(_clean(folder), bases, root)
+
+
 def submit_dirs(root: str, script_path: str, base: str | None) -> tuple[str, ...]:
     """Where sbatch may be run from: the configured base, the root, and every folder from
     the root down to the script's own (``sbatch SCRIPTS/x.sh`` from the project folder)."""
+    return _submit_dirs(root, script_path[:script_path.rfind("/") + 1], base)
+
+
+@functools.lru_cache(maxsize=1024)
+def _submit_dirs(root: str, script_folder: str, base: str | None) -> tuple[str, ...]:
     places = [base] if base is not None else []
     places.append(root)
-    parts = script_path.split("/")[:-1]
+    parts = script_folder.rstrip("/").split("/") if script_folder else []
     for depth in range(1, len(parts) + 1):
         places.append(os.path.join(root, *parts[:depth]))
     return tuple(dict.fromkeys(os.path.normpath(p) for p in places))
@@ -157,12 +174,7 @@ def facts(job: JobModel, root: Path, bases: tuple[str, ...]) -> list[Fact]:
         folder = value.rsplit("/", 1)[0]
         if not folder or folder.startswith(("/", "~")) or any(c in folder for c in "$%`{"):
             continue
-        places = [os.path.normpath(os.path.join(b, folder)) for b in bases]
-        if all(os.path.relpath(p, root).startswith("..") for p in places):
-            continue  # outside the repository: not judged
-        if any(fsview.isdir(p) for p in places):
-            continue
-        if _expected(_clean(folder), bases, str(root)):
+        if not _missing(folder, bases, str(root)):
             continue
         found.append(Fact(
             "output-dir-missing", job.lines.get(option, 1),

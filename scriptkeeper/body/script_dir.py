@@ -66,9 +66,10 @@ def _words(code: str) -> list[str]:
     return [w.strip("\"'") for w in re.split(r"[\s;|&()]+", code) if w]
 
 
-def facts(lines: list[str], start: int) -> list[Fact]:
-    """The script-dir facts of the body ``lines[start:]`` (line numbers 1-based)."""
-    if "0" not in "".join(lines[start:]):
+def facts(text: str, lines: list[str], start: int) -> list[Fact]:
+    """The script-dir facts of the body ``lines[start:]`` (line numbers 1-based); ``text``:
+    the whole script, for a quick look first."""
+    if "$0" not in text and "{0" not in text and "BASH_SOURCE" not in text:
         return []
     found: list[Fact] = []
     body = [_code(line) for line in lines]

@@ -929,5 +929,5 @@ def analyze(parsed: ParsedScript, job: JobModel, root: Path, script_path: str,
     base = str(config.base) if config.base is not None else None
     body.facts.extend(log_folders.facts(
         job, root, log_folders.submit_dirs(str(root), script_path, base)))
-    body.facts.extend(script_dir.facts(parsed.lines, parsed.body_start))
+    body.facts.extend(script_dir.facts(parsed.text, parsed.lines, parsed.body_start))
     return body

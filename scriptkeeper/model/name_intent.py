@@ -69,7 +69,8 @@ def _job_gpus(job: JobModel) -> tuple[set[int], int | None]:
 
 def facts(name: str, job: JobModel) -> list[Fact]:
     """A ``name-contradicts-request`` fact when the file name's counts disagree with the job."""
-    if not any(ch.isdigit() for ch in name):
+    low = name.lower()
+    if "gpu" not in low and "node" not in low and not _NODES_GPUS.search(low):
         return []
     nodes, gpus, per_node = stated(name)
     if nodes is None and gpus is None and per_node is None:
