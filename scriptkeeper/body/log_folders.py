@@ -9,7 +9,8 @@ folder present under any of them counts as there. A folder also counts as expect
 when the repository says it is made by hand or before submission: a ``.gitignore``
 pattern names it as a folder (it exists in the author's checkout, untracked), or an
 ``mkdir``/``os.makedirs`` naming it stands in a file that runs before sbatch (a
-submit script, a Makefile, a README's instructions). An ``mkdir`` in a job script's
+shell script, a Makefile, a README's instructions, a Python file named as a
+submitter: ``submit_*.py``, ``launch.py``). An ``mkdir`` in a job script's
 own body comes too late and does not count. Folders built from patterns (``%x``,
 ``%j``), variables (sbatch expands none), ``~`` and absolute paths are not judged.
 """
@@ -28,9 +29,12 @@ from scriptkeeper.rules import fact_kinds
 
 FACTS = fact_kinds.declare(__name__, "output-dir-missing")
 
-_READ_SUFFIXES = (".sh", ".bash", ".zsh", ".slurm", ".sbatch", ".job", ".py", ".md", ".rst",
-                  ".txt", ".mk", ".cfg", ".toml", ".yaml", ".yml")
+# what runs before sbatch or tells a person what to do first; every file read is one the
+# result cache must watch, so Python files only when their name says they submit
+_READ_SUFFIXES = (".sh", ".bash", ".zsh", ".slurm", ".sbatch", ".job", ".md", ".rst", ".txt",
+                  ".mk")
 _READ_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile"})
+_SUBMITTER = re.compile(r"(submit|launch|sbatch|slurm|run|queue|sweep)[^/]*\.py$", re.IGNORECASE)
 _SKIP_DIRS = frozenset({".git", "node_modules", ".scriptkeeper_cache", "__pycache__", ".venv",
                         "venv", ".tox"})
 _MAX_READ = 256 * 1024
@@ -65,7 +69,8 @@ def _made_by_hand(root: str) -> tuple[frozenset[str], object]:
             if name == ".gitignore":
                 patterns.extend(_gitignore_lines(full, "" if rel == "." else rel))
                 continue
-            if not (name.endswith(_READ_SUFFIXES) or name in _READ_NAMES):
+            if not (name.endswith(_READ_SUFFIXES) or name in _READ_NAMES
+                    or _SUBMITTER.search(name)):
                 continue
             text = _read(full)
             if text is None or ("mkdir" not in text and "makedirs" not in text):

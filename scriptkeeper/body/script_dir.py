@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from scriptkeeper.parse import embedded
 from scriptkeeper.records import Fact
 from scriptkeeper.rules import fact_kinds
 
@@ -73,9 +74,14 @@ def facts(text: str, lines: list[str], start: int) -> list[Fact]:
         return []
     found: list[Fact] = []
     body = [_code(line) for line in lines]
+    held: frozenset[int] | None = None
     for index in range(start, len(lines)):
         code = body[index]
         if not code or not _SELF_DIR.search(code) or _guarded(lines, index):
+            continue
+        if held is None:  # a here-document's lines belong to the file it writes
+            held = embedded.held_lines(lines, False) or frozenset()
+        if index + 1 in held:
             continue
         number = index + 1
         assigned = _ASSIGN.match(code)

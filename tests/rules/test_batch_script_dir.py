@@ -54,6 +54,9 @@ LEFT_ALONE = [
     ("$0 in a comment", "# cd $(dirname $0) would point into the spool\npython train.py\n"),
     ("cd $SLURM_SUBMIT_DIR", 'cd "$SLURM_SUBMIT_DIR"\npython train.py\n'),
     ("$10 is not $0", "echo $10\npython train.py\n"),
+    ("in a here-document the job writes (the other script's $0)",
+     "cat > run.sh <<'EOF'\ncd \"$(dirname \"$0\")\"\npython train.py\nEOF\n"
+     "srun bash run.sh\n"),
 ]
 
 
