@@ -23,6 +23,8 @@ FACTS = fact_kinds.declare(__name__, "placeholder-path")
 # a path of the documentation kind: '/path/to/x', 'path/to/x' (also after a variable)
 _PATH_TO = re.compile(r"(?:^|[/=\x00])path/to/", re.IGNORECASE)
 _ANGLE = re.compile(r"<[A-Za-z_][^<>\s]*(?:\s[^<>]*)?>")
+# an unquoted '<name>' after a space: bash reads '<name' as input from a file 'name'
+_REDIRECTED = re.compile(r"(?:^|\s)(<[A-Za-z_][\w./-]*>)")
 _YOUR = re.compile(r"(?<![A-Za-z0-9])(?:YOUR[_-][A-Z0-9_]+|your[_-]?(?:user(?:name)?|name|path|"
                    r"dir|directory|folder|project|script|file|account|home|repo|env|code)"
                    r"(?![a-z]))")
@@ -37,10 +39,26 @@ def placeholder(word: str) -> str | None:
     return None
 
 
-def facts(inv: Invocation, words: list[str], line: int, bases: tuple[str, ...]) -> list[Fact]:
-    """A ``placeholder-path`` fact for the launch line's program, entry point or path argument."""
+def facts(inv: Invocation, words: list[str], line: int, bases: tuple[str, ...],
+          raw: str = "") -> list[Fact]:
+    """A ``placeholder-path`` fact for the launch line's program, entry point or path argument.
+
+    ``raw``: the line as written, where an unquoted ``<name>`` is still to be seen (the
+    shell walk takes it for a redirection).
+    """
     if not words:
         return []
+    redirected = _redirected(raw, bases) if "<" in raw and (
+        inv.launcher != "other" or inv.srun is not None) else None
+    if redirected is not None:
+        return [Fact(
+            "placeholder-path", line,
+            f"`{raw.strip()[:60]}`: `{redirected}` is a placeholder left from a template, "
+            f"and bash reads it as an input redirection from a file "
+            f"`{redirected[1:-1]}` that does not exist: the command fails at once (\"No such "
+            f"file or directory\") and the launch never runs",
+            "put the real path in place of the placeholder",
+            data={"placeholder": redirected})]
     program = words[0]
     shown = " ".join(w.replace(UNKNOWN, "$?") for w in words[:4])
     what = ""
@@ -66,6 +84,17 @@ def facts(inv: Invocation, words: list[str], line: int, bases: tuple[str, ...]) 
         f"that does not exist",
         "put the real path in place of the placeholder",
         data={"placeholder": word})]
+
+
+def _redirected(raw: str, bases: tuple[str, ...]) -> str | None:
+    """An unquoted ``<name>`` on the line whose file ``name`` is not there, or None."""
+    for found in _REDIRECTED.finditer(raw):
+        before = raw[:found.start(1)]
+        if before.count('"') % 2 or before.count("'") % 2 or "#" in before:
+            continue  # quoted (the words have it), or in a comment
+        if not _exists(found.group(1)[1:-1], bases):
+            return found.group(1)
+    return None
 
 
 def _exists(target: str, bases: tuple[str, ...]) -> bool:

@@ -264,8 +264,10 @@ class _Analysis:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
         words = inv.srun.command if inv.srun is not None else inv.argv
-        if any("<" in w or "/to/" in w or "our" in w or "OUR" in w for w in words):  # cheap
-            self.facts.extend(placeholders.facts(inv, words, command.line, self.bases))
+        raw = self.parsed.lines[command.line - 1] if 0 < command.line <= len(
+            self.parsed.lines) else ""
+        if "<" in raw or any("/to/" in w or "our" in w or "OUR" in w for w in words):  # cheap
+            self.facts.extend(placeholders.facts(inv, words, command.line, self.bases, raw))
         if inv.inner_script is None and inv.launcher == "other" and (
                 inv.srun is None or inside):
             # `$CMD ...` with CMD unknown, `bash run.sh`: what it starts is not seen (not 0)

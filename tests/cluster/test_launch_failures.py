@@ -130,11 +130,19 @@ def test_a_placeholder_entry_point_fails_at_once(tmp_path: Path) -> None:
     repo = repo_with(tmp_path / "repo", {
         "placeholder.slurm": "#!/bin/bash\n#SBATCH --output=placeholder.out\n"
                              "python3 /path/to/your/training_script.py\n",
+        # unquoted, bash takes '<your_script' for input from a file that is not there
+        "redirected.slurm": "#!/bin/bash\n#SBATCH --output=redirected.out\n"
+                            "python3 <your_script>.py\n",
     })
     record = wait(submit(repo, "placeholder.slurm"))
+    redirected = wait(submit(repo, "redirected.slurm"))
     assert record["JobState"] == "FAILED"
     assert "can't open file" in (repo / "placeholder.out").read_text()
-    assert rules_of(findings(repo)["placeholder.slurm"]).get("placeholder-path") == "error"
+    assert redirected["JobState"] == "FAILED"
+    assert "No such file or directory" in (repo / "redirected.out").read_text()
+    found = findings(repo)
+    assert rules_of(found["placeholder.slurm"]).get("placeholder-path") == "error"
+    assert rules_of(found["redirected.slurm"]).get("placeholder-path") == "error"
 
 
 @needs_cluster

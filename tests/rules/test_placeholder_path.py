@@ -25,6 +25,9 @@ FLAGGED = [
     ("a path argument given with =", "torchrun --nproc_per_node=1 train.py --data=/path/to/x\n",
      "/path/to/x"),
     ("the program itself", "srun /path/to/your/app.exe --steps 10\n", "/path/to/your/app.exe"),
+    ("an unquoted <...>: bash reads it as a redirection", "python <your_script>.py --lr 1\n",
+     "<your_script>"),
+    ("an unquoted <...> under srun", "srun python train.py --config <cfg>.yaml\n", "<cfg>"),
 ]
 
 LEFT_ALONE = [
@@ -39,6 +42,13 @@ LEFT_ALONE = [
     ("a path argument to a command that is no launcher", "cp /path/to/data .\npython train.py\n"),
     ("an input redirection, not a placeholder", "python train.py < input.txt\n"),
     ("a yours-like word that is a real name", "python your_model_zoo.py\n"),
+    ("a real input redirection without a space", "python train.py <input.txt\n"),
+    ("a here-document", "python - <<EOF\nprint(1)\nEOF\n"),
+    ("a process substitution", "python train.py --list <(ls data)\n"),
+    ("an existing file read and written", "python train.py <train.py>out.txt\n"),
+    ("an unquoted <...> on a command that is no launch", "conda activate <env>\n"
+     "python train.py\n"),
+    ("a <...> in a trailing comment", "python train.py  # run as <user>\n"),
 ]
 
 
