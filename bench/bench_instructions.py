@@ -27,7 +27,7 @@ import synthetic
 _INNER = r"""
 import sys
 from pathlib import Path
-from scriptkeeper import fsview
+from scriptkeeper.pipeline import fsview
 from scriptkeeper.pipeline.discover import discover
 from scriptkeeper.cli.process import for_batch_work
 from scriptkeeper.pipeline.runner import judge_one

@@ -31,6 +31,9 @@ from scriptkeeper.body import (
     framework_pins,
     hydra_config,
     launchers,
+    log_folders,
+    placeholders,
+    script_dir,
     shell,
     srun,
     syntax,
@@ -262,6 +265,11 @@ class _Analysis:
                 depth: int) -> None:
         inside = outer is not None
         inv = launchers.classify(command.argv, command.wild, self.release, inside_srun=inside)
+        words = inv.srun.command if inv.srun is not None else inv.argv
+        raw = self.parsed.lines[command.line - 1] if 0 < command.line <= len(
+            self.parsed.lines) else ""
+        if "<" in raw or any("/to/" in w or "our" in w or "OUR" in w for w in words):  # cheap
+            self.facts.extend(placeholders.facts(inv, words, command.line, self.bases, raw))
         if inv.runs_shell_file is not None and inv.inner_script is None and \
                 inv.launcher == "other" and depth < _MAX_INNER_DEPTH:
             # `srun bash run.sh`: the repository's run.sh is read like a `bash -c` string
@@ -1045,6 +1053,8 @@ def _gpus_used(step: LaunchStep, job: JobModel) -> int | None:
                 return None
             if step.slurm_ntasks < step.devices:
                 return None  # reported as lightning-single-process
+            if step.gpu_isolated:  # each task drives the GPUs bound to it
+                return step.devices * step.tasks_per_node
             return min(step.devices, step.tasks_per_node)
         return step.devices
     if step.slurm_driven and step.srun:
@@ -1149,5 +1159,11 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
 
 def analyze(parsed: ParsedScript, job: JobModel, root: Path, script_path: str,
             config: Config) -> BodyAnalysis:
-    """The launch steps of a parsed script, and the shell-syntax and entry-point facts."""
-    return _Analysis(parsed, job, root, script_path, config).run()
+    """The launch steps of a parsed script, and the facts of its body and log folders."""
+    analysis = _Analysis(parsed, job, root, script_path, config)
+    body = analysis.run()
+    base = str(config.base) if config.base is not None else None
+    body.facts.extend(log_folders.facts(
+        job, root, log_folders.submit_dirs(str(root), script_path, base)))
+    body.facts.extend(script_dir.facts(parsed.text, parsed.lines, parsed.body_start))
+    return body

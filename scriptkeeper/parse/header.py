@@ -60,6 +60,56 @@ def _usage_comment(line: str) -> bool:
     return any(not w.startswith("-") and _USAGE_ARGUMENT.match(w) for w in words)
 
 
+# '#SBTACH --nodes=2', '#BATCH -p gpu': a misspelled magic word is a plain comment too
+# (docs/launch-contracts.md §1.11); the word, and what follows it
+_NEAR_MISS = re.compile(r"[ \t]*#[ \t]*([A-Za-z]{4,9})[ \t]+(\S+)")
+_MAGIC_WORD = "SBATCH"
+# other schedulers' magic words, which sbatch does not read on purpose
+_OTHER_SCHEDULERS = frozenset({"PBS", "BSUB", "FLUX", "COBALT", "MSUB", "LSF", "SGE"})
+
+
+def _edits(word: str, target: str = _MAGIC_WORD) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions, swaps."""
+    rows = [list(range(len(target) + 1))]
+    for i, a in enumerate(word, start=1):
+        row = [i] + [0] * len(target)
+        for j, b in enumerate(target, start=1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b))
+            if i > 1 and j > 1 and a == target[j - 2] and word[i - 2] == b:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _is_sbatch_option(table: OptionTable, word: str) -> bool:
+    if word.startswith("--"):
+        name = word[2:].partition("=")[0]
+        return bool(name) and table.resolve(name).spec is not None
+    return len(word) >= 2 and word[0] == "-" and word[1] in table.by_short
+
+
+def near_miss(line: str, table: OptionTable) -> str | None:
+    """The misspelled magic word of a comment meant as a directive, or None.
+
+    One edit from 'SBATCH' (two for a word of six letters or more that starts with
+    'S' and has five of its letters: 'SBTAHC', not 'SEARCH'), and followed by a word
+    sbatch would take as one of its options: '#BATCH SIZE' in prose and '#PATCH' notes
+    are left alone.
+    """
+    found = _NEAR_MISS.match(line)
+    if found is None:
+        return None
+    word = found.group(1)
+    upper = word.upper()
+    if upper == _MAGIC_WORD or upper in _OTHER_SCHEDULERS:
+        return None
+    distance = _edits(upper)
+    if distance > 2 or (distance == 2 and (len(upper) < 6 or upper[0] != "S" or sum(
+            min(upper.count(c), 1) for c in _MAGIC_WORD) < 5)):
+        return None
+    return word if _is_sbatch_option(table, found.group(2)) else None
+
+
 _HETJOB = re.compile(r"^\s*(hetjob|packjob)\s*(#.*)?$")
 
 
@@ -408,11 +458,14 @@ def parse(data: bytes, release: str | None = None,
     # one pass: the #SBATCH lines, and the comments that look like one (in text order)
     magic: list[tuple[int, str]] = []
     lookalikes: list[tuple[int, str]] = []
+    misspelled: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         if line.startswith(MAGIC):
             magic.append((number, line[len(MAGIC):]))
         elif "#" in line and _LOOKALIKE_LINE.match(line) and not _usage_comment(line):
             lookalikes.append((number, line))
+        elif line[:1] == "#" and line[1:2] not in ("#", "!") and near_miss(line, table):
+            misspelled.append((number, line))
     has_foreign = ("#PBS" in text or "#BSUB" in text) and any(
         line.startswith(("#PBS", "#BSUB")) for line in lines[:header_end])
 
@@ -470,12 +523,13 @@ def parse(data: bytes, release: str | None = None,
         script.directives.extend(foreign)
         script.facts.extend(foreign_facts)
 
-    if late or lookalikes:
+    if late or lookalikes or misspelled:
         # lines of a here-document or string the file writes or submits: directives of
         # the generated job, not of this one (sbatch never reads them as the file's)
         held = embedded.held_lines(lines, embedded.is_python("", lines)) or frozenset()
         late = [(n, rest) for n, rest in late if n not in held]
         lookalikes = [(n, line) for n, line in lookalikes if n not in held]
+        misspelled = [(n, line) for n, line in misspelled if n not in held]
     for number, rest in late:
         found, _ = tokenize(rest, number)
         getopt = _Getopt(table, found, component)
@@ -497,4 +551,14 @@ def parse(data: bytes, release: str | None = None,
             f"(only '#SBATCH' at column 0, in capitals, counts): it is ignored",
             "write it as '#SBATCH ...' at the start of the line, or as '##SBATCH' "
             "to switch it off on purpose"))
+    for number, line in misspelled:
+        word = near_miss(line, table) or ""
+        shown = line.strip()
+        script.facts.append(Fact(
+            "ignored-directive-lookalike", number,
+            f"'{shown}' is not a directive: '#{word}' is not '#SBATCH', so sbatch reads the "
+            f"line as a plain comment and silently does not apply "
+            f"'{shown.split(word, 1)[-1].strip()}'",
+            "spell it '#SBATCH' at the start of the line (or '##SBATCH' to switch it off on "
+            "purpose)", data={"misspelled": word}))
     return script

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scriptkeeper.body import steps as launch
 from scriptkeeper.model import build as model
+from scriptkeeper.model import name_intent
 from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
 from scriptkeeper.parse import header, template, validate
 from scriptkeeper.parse.directive import Directive
@@ -72,9 +73,15 @@ def established(root: Path, path: str, data: bytes, config: Config
         facts = template.placeholder_facts(parsed, facts)
     name = path.rsplit("/", 1)[-1]
     job = model.build(parsed, name, config.cluster, first)
+    if shape is None and not parsed.refused:
+        facts.extend(name_intent.facts(name, job))
     steps: list[LaunchStep] = []
     if not parsed.refused:
         body = launch.analyze(parsed, job, root, path, config)
         steps = body.steps
-        facts.extend(body.facts)
+        # a tool's template is reported once, as template-file: not its placeholders or the
+        # folders it names again
+        facts.extend(body.facts if shape is None else
+                     [f for f in body.facts
+                      if f.kind not in ("placeholder-path", "output-dir-missing")])
     return parsed, facts, job, steps

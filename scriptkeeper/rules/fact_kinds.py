@@ -32,7 +32,12 @@ KINDS: dict[str, str] = {
     "conflicting-options": "scriptkeeper.parse.validate",
     "duplicate-option": "scriptkeeper.parse.validate",
     "shell-syntax-error": "scriptkeeper.body.syntax",
+    "name-contradicts-request": "scriptkeeper.model.name_intent",
     "missing-entrypoint": "scriptkeeper.body.steps",
+    "output-dir-missing": "scriptkeeper.body.log_folders",
+    "batch-script-dir": "scriptkeeper.body.script_dir",
+    "placeholder-path": "scriptkeeper.body.placeholders",
+    "batch-script-dir-fragile": "scriptkeeper.body.script_dir",
     "sbatch-refuses": "scriptkeeper.cluster.sbatch_check",
 }
 

@@ -49,7 +49,15 @@ def test_error_rules_match_expected(name: str, results: dict[str, ScriptResult])
     found = {f.rule for f in results[name].findings if f.severity == "error"}
     assert found == rules, [(f.rule, f.line, f.message) for f in results[name].findings]
     warnings = [f for f in results[name].findings if f.severity != "error"]
-    assert warnings == [], warnings
+    # the team's '8gpu' names kept while the requests fell to 1 GPU or none
+    named = {"name-contradicts-request"} if name in NAME_SAYS_MORE else set()
+    assert {f.rule for f in warnings} == named, warnings
+
+
+# scripts named '..._8gpu_...' whose request is not 8 GPUs
+NAME_SAYS_MORE = {"train_8gpu_ddp.slurm", "train_8gpu_ddp (copy).slurm",
+                  "train_8gpu_ddp_v3.slurm", "train_8gpu_ddp_final.slurm",
+                  "train_8gpu_ddp_modules.slurm"}
 
 
 # script -> rule -> (line, words the message must contain)

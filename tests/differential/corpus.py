@@ -32,6 +32,7 @@ CASES: dict[str, bytes] = {
     "lookalike_lower": SH + b"#sbatch --partition=nope\necho\n",
     "lookalike_space": SH + b"# SBATCH --partition=nope\necho\n",
     "lookalike_indented": SH + b"  #SBATCH --partition=nope\necho\n",
+    "lookalike_misspelled": SH + b"#SBTACH --nodes=1000\n#BATCH -p nope\necho\n",
     "late_directive_bad_partition": SH + b"echo start\n#SBATCH --partition=nope\n",
     "late_directive_bad_value": SH + b"module load x\n#SBATCH --mem=1.5G\n",
     "blank_and_comments_before": SH + b"\n# comment\n\n#SBATCH --time=5\necho\n",

@@ -139,7 +139,7 @@ def test_the_same_text_running_one_shared_program_is_a_duplicate(repo: Repo) -> 
 
 
 @pytest.mark.parametrize("body", ["cd $SLURM_SUBMIT_DIR\nsrun hostname\n",
-                                  'source "$(dirname "$0")/env.sh"\nsrun hostname\n',
+                                  'source ./env.sh\nsrun hostname\n',
                                   "srun hostname > ./out.txt\n"])
 def test_a_body_that_finds_files_from_its_folder_is_a_job_of_that_folder(
         repo: Repo, body: str) -> None:

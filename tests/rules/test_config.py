@@ -80,7 +80,8 @@ def test_unknown_fact_kind_in_a_user_rule(tmp_path: Path) -> None:
     assert str(error).endswith("unknown fact kind 'dos-line-ending' in rule 'crlf' "
                                "(did you mean 'dos-line-endings'?)")
     error = error_of(tmp_path, text.replace("dos-line-ending", "crlf"))
-    assert "(the kinds: conflicting-options, directive-after-command," in str(error)
+    assert "(the kinds: batch-script-dir, batch-script-dir-fragile, conflicting-options," \
+        in str(error)
 
 
 def test_unknown_step_field_in_a_user_step_rule(tmp_path: Path) -> None:

@@ -105,5 +105,8 @@ def test_the_rule_examples_produce_every_registered_kind(
     examples.append(("empty.slurm", b""))
     examples.append(("crlf.slurm", b"#!/bin/bash\r\n#SBATCH --time=10\r\npython x.py\r\n"))
     examples.append(("nul.slurm", b"#!/bin/bash\n\0python train.py\n"))
+    # what a file name states is read from the name: the page's example under its own
+    examples.append(("train_2node_8gpu.slurm",
+                     builtin_rules()["name-contradicts-request"].doc.example.encode()))
     kinds = {f.kind for f in _facts_of(tmp_path, examples, config)}
     assert kinds == set(fact_kinds.KINDS) - {"sbatch-refuses"}
