@@ -7,8 +7,9 @@ rules off for one script. ``all`` names every rule.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from scriptkeeper.records import Finding
@@ -50,3 +51,9 @@ def read(lines: Iterable[str]) -> Suppressions:
 
 def apply(findings: list[Finding], suppressions: Suppressions) -> list[Finding]:
     return [f for f in findings if not suppressions.hides(f)]
+
+
+def closest_rule(name: str, rules: Mapping[str, object]) -> str | None:
+    """The rule name nearest to a mistyped ``name`` (by letters), or None when none is near."""
+    near = difflib.get_close_matches(name.lower(), list(rules), n=1, cutoff=0.6)
+    return near[0] if near else None
