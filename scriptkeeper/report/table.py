@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def render(report: ScanReport, color: bool = False) -> str:
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width(),
                       highlight=False)
     for verdict in ("broken", "redundant", "keep"):
         group = [s for s in report.scripts if s.verdict == verdict]
@@ -59,6 +60,11 @@ def render(report: ScanReport, color: bool = False) -> str:
     console.print(f"[bold]{len(report.scripts)} scripts:[/] [green]{s['keep']} keep[/], "
                   f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]")
     return buffer.getvalue()
+
+
+def width() -> int:
+    """The terminal's columns (``COLUMNS`` first); 120 when not on a terminal, at least 60."""
+    return max(60, shutil.get_terminal_size((120, 24)).columns)
 
 
 def _families(console: Console, report: ScanReport, redundant: int) -> None:
