@@ -1,4 +1,8 @@
-"""One line a finding: ``path:line: severity rule: message``."""
+"""One line a finding, ``path:line: severity rule: message``, and its fix indented below.
+
+The default when standard output is no terminal (a CI log): the fix stays, on one
+line that starts with spaces, so tools that read ``path:line:`` lines skip it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ def render(report: ScanReport, color: bool = False) -> str:
     for script in report.scripts:
         for f in script.findings:
             lines.append(f"{script.path}:{f.line}: {f.severity} {f.rule}: {f.message}")
+            if f.fix:
+                lines.append("    fix: " + " ".join(f.fix.split()))
         if script.verdict == "redundant" and script.redundant_of:
             lines.append(f"{script.path}:1: info redundant: redundant of {script.redundant_of}")
     s = report.summary
