@@ -37,6 +37,9 @@ def scan(
                                        "#SBATCH --partition)."),
     account: str = typer.Option(None, "--account", metavar="NAME",
                                 help="With --sbatch-check: passed to sbatch."),
+    output_file: Path = typer.Option(None, "--output-file", "-o", metavar="FILE",
+                                     help="Write the report to FILE instead of standard "
+                                          "output (no colours)."),
     diff: Path = typer.Option(None, "--diff", metavar="PATH",
                               help="Show how the script at PATH differs from its keeper "
                                    "(the script it is redundant of) instead of the report."),
@@ -72,7 +75,13 @@ def scan(
         except against_keeper.NotScanned as error:
             fail(str(error))
         raise typer.Exit(EXIT_OK)
-    sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
+    if output_file is not None:
+        try:
+            output_file.write_text(renderer(chosen)(report, False), encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {output_file}: {error.strerror}")
+    else:
+        sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     if report.sbatch_check is not None:
         complain(report.sbatch_check.line())
     broken = report.summary["broken"] > 0

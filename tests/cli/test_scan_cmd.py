@@ -90,3 +90,19 @@ def test_concise_and_piped_output_keep_the_fix_on_one_line(tmp_path: Path) -> No
         lines = run(tmp_path, "scan", ".", *args).stdout.splitlines()
         at = next(i for i, line in enumerate(lines) if line.startswith("x.slurm:2: error"))
         assert lines[at + 1] == "    fix: " + " ".join(fix.split())
+
+
+def test_output_file_holds_the_report(tmp_path: Path) -> None:
+    folder(tmp_path, **{"x.slurm": BAD})
+    for fmt in ("sarif", "json", "concise"):
+        printed = run(tmp_path, "scan", ".", "-f", fmt)
+        written = run(tmp_path, "scan", ".", "-f", fmt, "--output-file", f"report.{fmt}")
+        assert written.returncode == printed.returncode == 1
+        assert written.stdout == ""
+        assert (tmp_path / f"report.{fmt}").read_text(encoding="utf-8") == printed.stdout
+
+
+def test_output_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
+    folder(tmp_path, **{"x.slurm": GOOD})
+    out = run(tmp_path, "scan", ".", "-f", "json", "--output-file", "no/such/folder/r.json")
+    assert out.returncode == 2 and "cannot write no/such/folder/r.json" in out.stderr
