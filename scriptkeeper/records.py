@@ -212,6 +212,7 @@ class ScanReport:
     config: Config
     scripts: list[ScriptResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # files named on the command line
     sbatch_check: CheckSummary | None = None  # what scan --sbatch-check found
     baselined: int = 0  # findings hidden by .scriptkeeper-baseline.json
 

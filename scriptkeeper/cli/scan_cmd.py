@@ -8,11 +8,20 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, complain, fail, guarded, use_color
-from scriptkeeper.report import FORMATS
+from scriptkeeper.cli.common import (
+    EXIT_BROKEN,
+    EXIT_OK,
+    EXIT_USAGE,
+    complain,
+    fail,
+    guarded,
+    use_color,
+)
+from scriptkeeper.report import FORMATS, skips
 
 if TYPE_CHECKING:
     from scriptkeeper.cluster.sbatch_check import SbatchOptions
+    from scriptkeeper.records import ScanReport
 
 
 def scan(
@@ -37,6 +46,9 @@ def scan(
                                        "#SBATCH --partition)."),
     account: str = typer.Option(None, "--account", metavar="NAME",
                                 help="With --sbatch-check: passed to sbatch."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Also say which configuration the scan used and name "
+                                      "every file it could not judge."),
     output_file: Path = typer.Option(None, "--output-file", "-o", metavar="FILE",
                                      help="Write the report to FILE instead of standard "
                                           "output (no colours)."),
@@ -84,8 +96,26 @@ def scan(
         sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     if report.sbatch_check is not None:
         complain(report.sbatch_check.line())
+    _say_skipped(report, verbose)
+    if skips.every_named_skipped(report):
+        raise typer.Exit(EXIT_USAGE)
     broken = report.summary["broken"] > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
+
+
+def _say_skipped(report: ScanReport, verbose: bool) -> None:
+    """Each named file that was not judged, then a count of the others that may be scripts."""
+    for path, reason in skips.named_skips(report):
+        complain(f"skipped {path}: {reason}")
+    if verbose:
+        named = set(report.named)
+        for path, reason in report.skipped:
+            if skips.unjudged(reason) and path not in named:
+                complain(f"skipped {path}: {reason}")
+    else:
+        line = skips.summary(report)
+        if line:
+            complain(line)
 
 
 def _sbatch_options(check: bool, partition: str | None,

@@ -59,7 +59,7 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
     from scriptkeeper.pipeline import runner
 
     report = ScanReport(root=found.root, in_git=found.in_git, config=config,
-                        skipped=list(found.skipped))
+                        skipped=list(found.skipped), named=list(found.named))
     # the sbatch check reads every job model: the workers send them all then; grouping runs
     # before the cache is saved, so that a cached result found damaged there is dropped
     with runner.analysed(found, config, use_cache, details=sbatch is not None) as scripts:
