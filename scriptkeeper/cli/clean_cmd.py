@@ -1,8 +1,8 @@
 """``scriptkeeper clean``: move broken and redundant job scripts into a backup, with a commit.
 
-A thin layer over ``scriptkeeper.clean``: scan, plan, check, ask, move,
-commit. Exit 0 when done (or nothing to do), 1 when refused or failed
-(nothing changed), 2 for usage or configuration errors (the codes and the
+A thin layer over ``scriptkeeper.clean``: scan, plan, check (a refusal is said
+before the plan), ask, move, commit. Exit 0 when done (or nothing to do), 1 when
+refused or failed (nothing changed), 2 for usage or configuration errors (the codes and the
 refusal helpers are ``scriptkeeper.cli.common``'s).
 """
 
@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_OK, EXIT_REFUSED, fail, guarded, problems, refuse
+from scriptkeeper.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    complain,
+    fail,
+    guarded,
+    problems,
+    refuse,
+)
 
 if TYPE_CHECKING:
     from scriptkeeper.clean.backup import Prepared
@@ -154,18 +162,20 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
     plan, config_commit = _plan(targets, config, only)
     commit = commit and config_commit
     prepared = prepare(plan, git, commit, allow_dirty)
-    _report(prepared, preview_name(root, plan, now), dry_run=False)
+    # a refusal comes before the plan: "Moving N scripts" is never followed by "refusing"
     if prepared.problems:
+        problems(prepared.problems, dry_run=False)
+        complain("nothing was moved; 'scriptkeeper clean --dry-run' shows the plan")
         raise typer.Exit(EXIT_REFUSED)
+    if plan.moves and not yes and not sys.stdin.isatty():
+        refuse("clean", "no terminal to ask for confirmation; pass --yes to move "
+                        "without asking")
+    _report(prepared, preview_name(root, plan, now), dry_run=False)
     if not plan.moves:
         raise typer.Exit(EXIT_OK)
-    if not yes:
-        if not sys.stdin.isatty():
-            refuse("clean", "no terminal to ask for confirmation; pass --yes to move "
-                            "without asking")
-        if not typer.confirm(f"Move these {len(plan.moves)} scripts?", default=False):
-            typer.echo("Nothing was moved.")
-            raise typer.Exit(EXIT_REFUSED)
+    if not yes and not typer.confirm(f"Move these {len(plan.moves)} scripts?", default=False):
+        typer.echo("Nothing was moved.")
+        raise typer.Exit(EXIT_REFUSED)
     try:
         result = run_clean(prepared, git, lock, commit, now)
     except Refused as error:
