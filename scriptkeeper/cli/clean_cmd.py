@@ -152,6 +152,7 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
     from scriptkeeper.clean.errors import Failed, Refused
     from scriptkeeper.clean.plan import preview_name
     from scriptkeeper.clean.recover import recover
+    from scriptkeeper.cli.progress import moving
 
     try:
         recovered = recover(root, git, lock)
@@ -177,7 +178,8 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
         typer.echo("Nothing was moved.")
         raise typer.Exit(EXIT_REFUSED)
     try:
-        result = run_clean(prepared, git, lock, commit, now)
+        with moving("moving", len(plan.moves)) as advance:
+            result = run_clean(prepared, git, lock, commit, now, advance)
     except Refused as error:
         refuse("clean", str(error))
     except Failed as error:
