@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,17 +106,26 @@ def scan(
 
 def _say_skipped(report: ScanReport, verbose: bool) -> None:
     """Each named file that was not judged, then a count of the others that may be scripts."""
+    from scriptkeeper.report.places import from_here
+
+    place = from_here(report.root)
     for path, reason in skips.named_skips(report):
-        complain(f"skipped {path}: {reason}")
+        complain(f"skipped {_shown(place, path, report)}: {reason}")
     if verbose:
         named = set(report.named)
         for path, reason in report.skipped:
             if skips.unjudged(reason) and path not in named:
-                complain(f"skipped {path}: {reason}")
+                complain(f"skipped {_shown(place, path, report)}: {reason}")
     else:
         line = skips.summary(report)
         if line:
             complain(line)
+
+
+def _shown(place: Callable[[str], str], path: str, report: ScanReport) -> str:
+    """A skipped path from here; one outside the repository is as it was given."""
+    return path if Path(path).is_absolute() or path.startswith("..") or \
+        not (report.root / path).resolve().is_relative_to(report.root) else place(path)
 
 
 def _sbatch_options(check: bool, partition: str | None,
