@@ -142,6 +142,8 @@ def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | Non
 
 
 def _print(results: Sequence[ScriptResult], mode: str, out: TextIO) -> int:
+    from scriptkeeper.rules.baseline import BASELINED_NOTE
+
     failed = 0
     for result in results:
         for f in result.findings:
@@ -156,7 +158,8 @@ def _print(results: Sequence[ScriptResult], mode: str, out: TextIO) -> int:
                   file=out)
         if mode != "off":
             for note in result.notes:
-                print(f"    {note}", file=out)
+                if note != BASELINED_NOTE:  # accepted: the hook stays quiet about it
+                    print(f"    {note}", file=out)
         if result.broken or (redundant and mode == "error"):
             failed += 1
     return failed

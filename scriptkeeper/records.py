@@ -217,6 +217,12 @@ class ScanReport:
     baselined: int = 0  # findings hidden by .scriptkeeper-baseline.json
 
     @property
+    def failing(self) -> int:
+        """The broken scripts the baseline does not accept: what fails a scan."""
+        return sum(1 for s in self.scripts
+                   if s.verdict == "broken" and s.extra.get("baselined") is not True)
+
+    @property
     def summary(self) -> dict[str, int]:
         counts = {"keep": 0, "redundant": 0, "broken": 0}
         for s in self.scripts:

@@ -100,7 +100,7 @@ def scan(
     _say_skipped(report, verbose)
     if skips.every_named_skipped(report):
         raise typer.Exit(EXIT_USAGE)
-    broken = report.summary["broken"] > 0
+    broken = report.failing > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
 
 

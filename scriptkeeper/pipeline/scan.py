@@ -53,7 +53,11 @@ def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Co
 def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
                     use_baseline: bool = True, use_cache: bool = True,
                     sbatch: SbatchOptions | None = None) -> ScanReport:
-    """The stages after discovery, in order: analyse, baseline, sbatch check, group, verdict."""
+    """The stages after discovery, in order: analyse, sbatch check, group, verdict, baseline.
+
+    The baseline comes last: it hides accepted findings and marks a broken script whose
+    every error it accepts, but the verdicts (and the keepers) are the truth's.
+    """
     # the runner on first use: it brings the analysis, which a scan answered from the result
     # cache may not need
     from scriptkeeper.pipeline import runner
@@ -67,8 +71,6 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
         # repository-wide evidence (not in the per-file results the cache keys on the bytes)
         gpu_context.apply(scripts, config)
         accepted = baseline.load(found.root) if use_baseline else None
-        if accepted is not None:
-            report.baselined = baseline.apply(scripts, accepted)
         if sbatch is not None:  # the cluster's answer, before redundancy picks the keepers
             from scriptkeeper.cluster import sbatch_check
 
@@ -77,6 +79,8 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
             from scriptkeeper import redundancy as grouping
 
             grouping.apply(scripts, config, found.root, found.in_git)
+        if accepted is not None:
+            report.baselined = baseline.apply(scripts, accepted)
     return report
 
 

@@ -29,6 +29,7 @@ def render(report: ScanReport, color: bool = False) -> str:
             lines.append(f"{path}:1: info redundant: redundant of "
                          f"{place(script.redundant_of)}")
     s = report.summary
+    accepted = s["broken"] - report.failing
     lines.append(f"{len(report.scripts)} scripts: {s['keep']} keep, {s['redundant']} redundant, "
-                 f"{s['broken']} broken")
+                 f"{s['broken']} broken" + (f" ({accepted} baselined)" if accepted else ""))
     return "\n".join(lines) + "\n"

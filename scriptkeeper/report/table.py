@@ -63,8 +63,10 @@ def render(report: ScanReport, color: bool = False) -> str:
                       + escape(", ".join(f"{place(p)} ({r})" for p, r in report.skipped[:10]))
                       + (" ..." if len(report.skipped) > 10 else "") + "[/]")
     s = report.summary
+    accepted = s["broken"] - report.failing
     console.print(f"[bold]{len(report.scripts)} scripts:[/] [green]{s['keep']} keep[/], "
-                  f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]")
+                  f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]"
+                  + (f" ({accepted} baselined)" if accepted else ""))
     return buffer.getvalue()
 
 
