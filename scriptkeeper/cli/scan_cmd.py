@@ -97,11 +97,35 @@ def scan(
         sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     if report.sbatch_check is not None:
         complain(report.sbatch_check.line())
+    if verbose:
+        _say_configuration(report, config, list(paths or []))
     _say_skipped(report, verbose)
     if skips.every_named_skipped(report):
         raise typer.Exit(EXIT_USAGE)
     broken = report.failing > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
+
+
+def _say_configuration(report: ScanReport, explicit: Path | None, paths: list[Path]) -> None:
+    """Which rules.yaml the scan used, and each one it passed over as another tool's."""
+    from scriptkeeper.pipeline.scan import find_config
+
+    from scriptkeeper.report.places import from_here
+
+    place = from_here(report.root)
+
+    def shown(path: Path) -> str:
+        try:
+            return place(path.resolve().relative_to(report.root).as_posix())
+        except ValueError:
+            return str(path)
+
+    used, passed = find_config(report.root, explicit, paths[0] if paths else Path.cwd())
+    for path, why in passed:
+        complain(f"not scriptkeeper configuration, ignored: {shown(path)} ({why})")
+    complain(f"configuration: {shown(used)}" if used is not None else
+             "configuration: the built-in rules (no rules.yaml of scriptkeeper's from the "
+             "scanned folder up to the repository root)")
 
 
 def _say_skipped(report: ScanReport, verbose: bool) -> None:

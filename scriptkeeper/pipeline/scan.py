@@ -12,35 +12,79 @@ from typing import TYPE_CHECKING
 from scriptkeeper.pipeline.discover import Discovery, discover, find_root
 from scriptkeeper.records import ScanReport
 from scriptkeeper.rules import baseline, gpu_context
-from scriptkeeper.rules.config import CONFIG_NAME, Config, builtin_text, load_config
+from scriptkeeper.rules.config import (
+    CONFIG_NAME,
+    TOP_KEYS,
+    Config,
+    builtin_text,
+    load_config,
+)
 
 if TYPE_CHECKING:
     from scriptkeeper.cluster.sbatch_check import SbatchOptions
 
 
-def _is_user_config(candidate: Path) -> bool:
-    if not candidate.is_file():
-        return False
-    # scriptkeeper's own repository keeps the built-in rule set at its root
+def not_ours(candidate: Path) -> str | None:
+    """Why a ``rules.yaml`` is not scriptkeeper configuration, or None when it is.
+
+    Another tool's ``rules.yaml`` (a linter's, semgrep's) may lie above the scanned
+    folder. A file is scriptkeeper's when its top level is a mapping whose keys are all
+    scriptkeeper's (a key close to one of them counts, so a typo still gets its error
+    with file and line) and ``rules`` (when present) is a mapping, or when it is empty.
+    A file that is not valid YAML counts as ours: its error is worth reading.
+    """
+    import difflib
+
+    import yaml
+
     try:
-        return candidate.read_text(encoding="utf-8") != builtin_text()
+        text = candidate.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return True
+        return None  # load_config says what is wrong with it
+    if text == builtin_text():  # scriptkeeper's own repository keeps the built-in rules there
+        return "the built-in rule set"
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return "its top level is not a mapping"
+    for key in raw:
+        if str(key) not in TOP_KEYS and not difflib.get_close_matches(str(key), TOP_KEYS,
+                                                                      n=1, cutoff=0.8):
+            return f"key '{key}' is none of scriptkeeper's ({', '.join(sorted(TOP_KEYS))})"
+    if raw.get("rules") is not None and not isinstance(raw["rules"], dict):
+        return "its 'rules' is a list, not scriptkeeper's mapping of rule names"
+    return None
 
 
-def config_path_for(root: Path, explicit: Path | None, start: Path | None = None) -> Path | None:
-    """``--config``, else the nearest rules.yaml from ``start`` up to the root."""
+def find_config(root: Path, explicit: Path | None, start: Path | None = None
+                ) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """``--config``, else the nearest scriptkeeper rules.yaml from ``start`` up to the root;
+    and each rules.yaml passed over on the way, with why."""
     if explicit is not None:
-        return explicit
+        return explicit, []
+    passed: list[tuple[Path, str]] = []
     folder = (start or root).resolve()
     if not folder.is_dir():
         folder = folder.parent
     while True:
-        if _is_user_config(folder / CONFIG_NAME):
-            return folder / CONFIG_NAME
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            why = not_ours(candidate)
+            if why is None:
+                return candidate, passed
+            passed.append((candidate, why))
         if folder == root or root not in folder.parents:
-            return None
+            return None, passed
         folder = folder.parent
+
+
+def config_path_for(root: Path, explicit: Path | None, start: Path | None = None) -> Path | None:
+    """``--config``, else the nearest scriptkeeper rules.yaml from ``start`` up to the root."""
+    return find_config(root, explicit, start)[0]
 
 
 def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Config]:
