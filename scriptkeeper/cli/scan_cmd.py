@@ -109,7 +109,6 @@ def scan(
 def _say_configuration(report: ScanReport, explicit: Path | None, paths: list[Path]) -> None:
     """Which rules.yaml the scan used, and each one it passed over as another tool's."""
     from scriptkeeper.pipeline.scan import find_config
-
     from scriptkeeper.report.places import from_here
 
     place = from_here(report.root)
