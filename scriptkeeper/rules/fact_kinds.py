@@ -34,6 +34,8 @@ KINDS: dict[str, str] = {
     "shell-syntax-error": "scriptkeeper.body.syntax",
     "missing-entrypoint": "scriptkeeper.body.steps",
     "sbatch-refuses": "scriptkeeper.cluster.sbatch_check",
+    "unknown-suppression": "scriptkeeper.rules.suppress",
+    "unused-suppression": "scriptkeeper.rules.suppress",
 }
 
 

@@ -106,4 +106,10 @@ def test_the_rule_examples_produce_every_registered_kind(
     examples.append(("crlf.slurm", b"#!/bin/bash\r\n#SBATCH --time=10\r\npython x.py\r\n"))
     examples.append(("nul.slurm", b"#!/bin/bash\n\0python train.py\n"))
     kinds = {f.kind for f in _facts_of(tmp_path, examples, config)}
+    # the pragma facts come after judging (they need the findings): from the findings
+    from scriptkeeper.pipeline.analyze import analyze_script
+
+    pragmas = {"unknown-suppression", "unused-suppression"}
+    kinds |= {f.rule for name, data in examples
+              for f in analyze_script(tmp_path, name, data, config).findings} & pragmas
     assert kinds == set(fact_kinds.KINDS) - {"sbatch-refuses"}
