@@ -27,7 +27,7 @@ JOB_SUFFIXES = (".slurm", ".sbatch")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".job", ".slurm", ".sbatch", ".pbs", ".lsf")
 BACKUP_DIR = re.compile(r"^backup_\d{8}T\d{6}Z(?:[-_]\d+)?$")
 MAX_SIZE = 1 << 20
-_BINARY_SUFFIXES = frozenset(
+BINARY_SUFFIXES = frozenset(
     ".png .jpg .jpeg .gif .pdf .zip .gz .tgz .bz2 .xz .tar .so .o .a .pyc .pt .pth .ckpt "
     ".npy .npz .pkl .h5 .hdf5 .parquet .arrow .bin .safetensors .whl .jar .ico .svg .mp4 "
     ".onnx .db .sqlite".split())
@@ -244,7 +244,7 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
             continue
         suffix = os.path.splitext(rel)[1].lower()
         named = rel in explicit
-        got = _read(root, root_text + rel, rel, suffix in _BINARY_SUFFIXES and not named, named)
+        got = _read(root, root_text + rel, rel, suffix in BINARY_SUFFIXES and not named, named)
         if isinstance(got, str):
             if got or named:
                 result.skipped.append((rel, got or "not a regular file"))
