@@ -4,8 +4,11 @@ A light entry point (argparse, no typer or rich) so that checking one file
 costs little more than the judging itself. It takes the files pre-commit
 passes (or, with ``--staged``, the staged files and their staged content,
 for the plain git hook ``scriptkeeper install-hook`` writes), keeps those
-whose name looks like a job script (``.slurm .sbatch .sh .bash .job``) and
-whose content is one, and runs the pipeline on them. It never changes a
+whose content is a job script, as ``scan`` judges it (a ``job.sub`` with
+``#SBATCH`` lines is one; the name does not decide), and runs the pipeline on
+them. pre-commit passes every text file of the commit (``types: [text]``):
+ruling out a file that is none costs one read and one search for ``#SBATCH``,
+before the pipeline is imported (bench/bench_hook_selection.py). It never changes a
 script. Exit 1 when one of them is broken; baselined findings do not count
 (the codes are :mod:`scriptkeeper.cli.common`'s, which imports no typer).
 
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, configuration_error, hook_error
 from scriptkeeper.pipeline.discover import (
+    BINARY_SUFFIXES,
     MAX_SIZE,
     Candidate,
     Discovery,
@@ -37,7 +41,9 @@ from scriptkeeper.pipeline.discover import (
 if TYPE_CHECKING:
     from scriptkeeper.records import ScriptResult
 
-JOB_NAME = re.compile(r"\.(slurm|sbatch|sh|bash|job)$")
+# names that are never job scripts, whatever they hold (images, archives, weights)
+_NOT_TEXT = re.compile("(?i)(" + "|".join(re.escape(s) for s in sorted(BINARY_SUFFIXES))
+                       + ")$")
 
 
 def _git(root: Path | None, *args: str) -> bytes:
@@ -48,11 +54,12 @@ def _git(root: Path | None, *args: str) -> bytes:
 
 
 def staged_files() -> dict[str, bytes]:
-    """The staged job-script-named files (added, copied, modified, renamed) and their content."""
+    """The staged files (added, copied, modified, renamed) that may be job scripts, and their
+    content: none with a binary name, none over the size limit."""
     top = Path(_git(None, "rev-parse", "--show-toplevel").decode().strip()).resolve()
     names = [n for n in _git(top, "-c", "core.quotepath=off", "diff", "--cached", "--name-only",
                              "-z", "--diff-filter=ACMR").decode("utf-8", "surrogateescape")
-             .split("\0") if n and JOB_NAME.search(n)]
+             .split("\0") if n and not _NOT_TEXT.search(n)]
     if not names:
         return {}
     blobs: dict[str, str] = {}
@@ -60,7 +67,16 @@ def staged_files() -> dict[str, bytes]:
             "utf-8", "surrogateescape").split("\0"):
         if record:
             meta, path = record.split("\t", 1)
-            blobs[path] = meta.split()[1]
+            mode, sha = meta.split()[:2]
+            if mode != "160000":  # a submodule's commit is no file
+                blobs[path] = sha
+    sizes = subprocess.run(["git", "cat-file", "--batch-check"], cwd=top, check=True,
+                           input="".join(sha + "\n" for sha in blobs.values()).encode(),
+                           capture_output=True).stdout.split(b"\n")[:len(blobs)]
+    blobs = {path: sha for (path, sha), line in zip(list(blobs.items()), sizes, strict=True)
+             if int(line.split()[2]) <= MAX_SIZE}
+    if not blobs:
+        return {}
     batch = subprocess.run(["git", "cat-file", "--batch"], cwd=top, check=True,
                            input="".join(sha + "\n" for sha in blobs.values()).encode(),
                            capture_output=True).stdout
@@ -100,9 +116,9 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
         use_baseline: bool = True, use_cache: bool = True, out: TextIO = sys.stdout) -> int:
     """Check ``files`` (or the staged files) as the hook does; the exit status."""
     content: dict[str, bytes] = staged_files() if staged else {}
-    names = list(content) if staged else [f for f in files if JOB_NAME.search(f)]
-    if not any(_job_script(name, content) for name in names):
-        return EXIT_OK  # before importing the pipeline: a commit of helper scripts stays quick
+    names = [n for n in (list(content) if staged else files) if _job_script(n, content)]
+    if not names:
+        return EXIT_OK  # before importing the pipeline: a commit of other files stays quick
     from scriptkeeper.rules.config import ConfigError
 
     try:
@@ -142,6 +158,8 @@ def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | Non
 
 
 def _print(results: Sequence[ScriptResult], mode: str, out: TextIO) -> int:
+    from scriptkeeper.rules.baseline import BASELINED_NOTE
+
     failed = 0
     for result in results:
         for f in result.findings:
@@ -156,7 +174,8 @@ def _print(results: Sequence[ScriptResult], mode: str, out: TextIO) -> int:
                   file=out)
         if mode != "off":
             for note in result.notes:
-                print(f"    {note}", file=out)
+                if note != BASELINED_NOTE:  # accepted: the hook stays quiet about it
+                    print(f"    {note}", file=out)
         if result.broken or (redundant and mode == "error"):
             failed += 1
     return failed

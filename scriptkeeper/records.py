@@ -212,8 +212,15 @@ class ScanReport:
     config: Config
     scripts: list[ScriptResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # files named on the command line
     sbatch_check: CheckSummary | None = None  # what scan --sbatch-check found
     baselined: int = 0  # findings hidden by .scriptkeeper-baseline.json
+
+    @property
+    def failing(self) -> int:
+        """The broken scripts the baseline does not accept: what fails a scan."""
+        return sum(1 for s in self.scripts
+                   if s.verdict == "broken" and s.extra.get("baselined") is not True)
 
     @property
     def summary(self) -> dict[str, int]:

@@ -140,7 +140,8 @@ def test_a_scan_answered_from_the_cache_runs_no_analysis(tmp_path: Path,
 
 def test_the_hook_loads_no_typer(tmp_path: Path) -> None:
     # its exit codes and messages come from cli.common, which must not bring typer along
-    (tmp_path / "rules.yaml").write_text("nosuch: 1\n")
+    # (keys none of which are scriptkeeper's would make it another tool's rules.yaml)
+    (tmp_path / "rules.yaml").write_text("hook:\n  nosuch: 1\n")
     (tmp_path / "a.slurm").write_text("#!/bin/bash\n#SBATCH --nodes=1\nsrun hostname\n")
     probe = """
         import json, sys

@@ -40,6 +40,7 @@ def excerpt() -> str:
                 os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR)
         subprocess.run(["git", "init", "-q", str(work)], check=True)
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        env["COLUMNS"] = "120"  # the table follows the terminal's width: the README's is fixed
         out = subprocess.run([*_scriptkeeper(), *COMMAND], cwd=work, capture_output=True,
                              text=True, check=False, env=env)
         if out.returncode not in (0, 1):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -190,8 +191,12 @@ def claim(plan: Plan, repo: GitRepo | None, lock: Lock, now: datetime) -> str:
 
 
 def run_clean(prepared: Prepared, repo: GitRepo | None, lock: Lock, commit: bool,
-              now: datetime | None = None) -> CleanResult:
-    """Move every planned file into a new backup folder; commit it when ``commit``."""
+              now: datetime | None = None,
+              advance: Callable[[int], None] | None = None) -> CleanResult:
+    """Move every planned file into a new backup folder; commit it when ``commit``.
+
+    ``advance(n)``: called as files move (a progress bar).
+    """
     if prepared.problems:
         raise Refused("\n".join(prepared.problems))
     plan = prepared.plan
@@ -214,6 +219,8 @@ def run_clean(prepared: Prepared, repo: GitRepo | None, lock: Lock, commit: bool
         for index, entry in enumerate(manifest.files):
             _move_one(root, folder, index, entry)
             emptied.add((root / entry.path).parent)
+            if advance is not None:
+                advance(1)
         for source in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
             fsutil.remove_empty_dirs(root, source)
         manifest.status = "complete"

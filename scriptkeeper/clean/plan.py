@@ -7,7 +7,9 @@ redundant (``--only`` narrows it), except
   the same answer grouping uses for never redundant): never moved, whatever
   their verdict;
 - a redundant script whose keeper would itself be moved: it stays, so the
-  tree never loses the last copy of a job.
+  tree never loses the last copy of a job;
+- a broken script whose every error the baseline accepts: the team accepted it,
+  so it stays, and the plan says so (``clean --no-baseline`` moves it).
 
 A symlink that reaches a moved script (:mod:`.dangling`) moves with it, said
 in its reason, so the tree never holds a dangling link; when the link is
@@ -34,6 +36,7 @@ from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.paths import UnsafePath, check_relative
 from scriptkeeper.pipeline.discover import BACKUP_DIR
 from scriptkeeper.records import ScanReport, ScriptResult
+from scriptkeeper.rules.baseline import BASELINE_NAME, baselined
 from scriptkeeper.rules.config import Config
 from scriptkeeper.rules.pins import Pins
 
@@ -147,6 +150,11 @@ def make_plan(report: ScanReport, only: str | None = None) -> Plan:
             continue
         if pinned(result.path):
             held.append(Held(result.path, result.verdict, "pinned in rules.yaml"))
+            continue
+        if baselined(result):
+            held.append(Held(result.path, "broken (baselined)",
+                             f"its errors are accepted by {BASELINE_NAME}; "
+                             f"'clean --no-baseline' moves it"))
             continue
         candidates.append(result)
     moving = {r.path for r in candidates}

@@ -16,6 +16,7 @@ git, never taken on trust:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from scriptkeeper.clean.backup import clean_index_changes, committed, release_cl
 from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.gitops import GitRepo
 from scriptkeeper.clean.lock import Lock
-from scriptkeeper.clean.manifest import ManifestError
+from scriptkeeper.clean.manifest import Manifest, ManifestError
 from scriptkeeper.clean.manifest import read as read_manifest
 from scriptkeeper.clean.paths import UnsafePath, check_relative, join
 from scriptkeeper.clean.restore import finish_cleanup, plan_restore, run_restore
@@ -75,8 +76,9 @@ def recover(root: Path, repo: GitRepo | None, lock: Lock) -> Recovery | None:
                         f"moved is back in place")
     if op == "restore":
         folder = join(root, backup)
+        skip_damaged = marker.get("skip_damaged") is True
         if phase == "cleanup" or not (folder / "MANIFEST.yaml").exists():
-            finish_cleanup(folder)
+            finish_cleanup(folder, _remaining(folder) if skip_damaged else None)
             lock.clear()
             return Recovery("restore", "finished", backup,
                             f"finished the interrupted restore of {backup}")
@@ -85,7 +87,7 @@ def recover(root: Path, repo: GitRepo | None, lock: Lock) -> Recovery | None:
         except ManifestError as error:
             raise Refused(f"cannot finish the interrupted restore of {backup}: "
                           f"{error}") from error
-        plan = plan_restore(root, repo is not None, backup, manifest)
+        plan = plan_restore(root, repo is not None, backup, manifest, skip_damaged)
         if plan.problems:
             raise Refused(f"cannot finish the interrupted restore of {backup}:\n"
                           + "\n".join(plan.problems))
@@ -94,6 +96,22 @@ def recover(root: Path, repo: GitRepo | None, lock: Lock) -> Recovery | None:
                         f"finished the interrupted restore of {backup}")
     raise Refused(f"the lock {lock.path} holds an unknown marker {marker!r}; "
                   f"remove the file if no scriptkeeper runs")
+
+
+def _remaining(folder: Path) -> Manifest | None:
+    """The manifest of a ``--skip-damaged`` restore's backup: the entries still stored there."""
+    if not (folder / "MANIFEST.yaml").exists():
+        return None  # rewritten and read back already, or gone: nothing left to write
+    try:
+        manifest = read_manifest(folder)
+    except ManifestError as error:
+        raise Refused(f"cannot finish the interrupted restore of {folder}: {error}") from error
+    left = [e for e in manifest.files if os.path.lexists(folder / e.stored)]
+    if not left:
+        return None
+    return Manifest(backup=manifest.backup, created=manifest.created, tool=manifest.tool,
+                    commit=manifest.commit, files=left, status="complete",
+                    operation=manifest.operation)
 
 
 def _safe(rel: str) -> str:

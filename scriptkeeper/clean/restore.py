@@ -4,7 +4,9 @@ Before anything is written the whole backup is checked: the manifest reads
 strictly (no absolute path, no ``..``, no ``.git``), it lies where it says
 it lies, every path is reached without a symlinked folder, every stored
 file has the manifest's sha256, and no original place holds other content.
-Any problem refuses the restore with nothing changed.
+Any problem refuses the restore with nothing changed, except, with
+``--skip-damaged``, a stored file whose bytes differ from the manifest's: it
+stays in the backup, and the manifest is rewritten to list only what stayed.
 
 Then each file moves back (``rename``, journalled in the manifest), and with
 git a commit records it: the backup paths leave HEAD's tree and the files
@@ -17,6 +19,7 @@ next ``restore`` or ``clean`` (restore always rolls forward).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +40,8 @@ _SKIP = {".git", ".scriptkeeper_cache", "node_modules", "__pycache__"}
 @dataclass
 class Item:
     entry: Entry
-    action: str  # move (back from the backup), in-place (already back), duplicate
+    action: str  # move (back from the backup), in-place (already back), duplicate, or
+    # damaged (its stored bytes are not the manifest's: left in the backup, --skip-damaged)
 
 
 @dataclass
@@ -48,6 +52,22 @@ class RestorePlan:
     manifest: Manifest
     items: list[Item] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def left(self) -> list[Entry]:
+        """The entries that stay in the backup (damaged, with ``--skip-damaged``)."""
+        return [i.entry for i in self.items if i.action == "damaged"]
+
+    @property
+    def back(self) -> list[Entry]:
+        """The entries that end up in place."""
+        return [i.entry for i in self.items if i.action != "damaged"]
+
+    def remaining(self) -> Manifest:
+        """The manifest of a backup that keeps the :attr:`left` entries (no journal)."""
+        m = self.manifest
+        return Manifest(backup=m.backup, created=m.created, tool=m.tool, commit=m.commit,
+                        files=self.left, status="complete", operation=m.operation)
 
 
 @dataclass
@@ -123,8 +143,13 @@ def locate(folder: Path | None, start: Path) -> tuple[Path, bool, str, Manifest]
     return root, top is not None, rel, manifest
 
 
-def plan_restore(root: Path, in_git: bool, backup: str, manifest: Manifest) -> RestorePlan:
-    """Check every file of the backup; each problem is a reason to refuse."""
+def plan_restore(root: Path, in_git: bool, backup: str, manifest: Manifest,
+                 skip_damaged: bool = False) -> RestorePlan:
+    """Check every file of the backup; each problem is a reason to refuse.
+
+    ``skip_damaged``: a stored file that is not what the manifest recorded is planned to
+    stay in the backup (action ``damaged``) instead of refusing.
+    """
     plan = RestorePlan(root=root, in_git=in_git, backup=backup, manifest=manifest)
     try:
         folder = check_no_symlink(root, backup, "backup folder")
@@ -144,7 +169,10 @@ def plan_restore(root: Path, in_git: bool, backup: str, manifest: Manifest) -> R
             continue
         here = fsutil.kind(source) is not None
         there = fsutil.kind(target) is not None
-        if here and not fsutil.same(source, entry.type, entry.sha256):
+        if here and not fsutil.same(source, entry.type, entry.sha256) and skip_damaged \
+                and not there:
+            plan.items.append(Item(entry, "damaged"))
+        elif here and not fsutil.same(source, entry.type, entry.sha256):
             plan.problems.append(f"{shown(entry.stored)} in {backup} is not what the manifest "
                                  f"recorded (sha256 or type differs)")
         elif there and not fsutil.same(target, entry.type, entry.sha256):
@@ -159,13 +187,20 @@ def plan_restore(root: Path, in_git: bool, backup: str, manifest: Manifest) -> R
     return plan
 
 
-def run_restore(plan: RestorePlan, repo: GitRepo | None, lock: Lock) -> RestoreResult:
-    """Move everything back, record the commit, remove the manifest and emptied folders."""
+def run_restore(plan: RestorePlan, repo: GitRepo | None, lock: Lock,
+                advance: Callable[[int], None] | None = None) -> RestoreResult:
+    """Move everything back, record the commit, remove the manifest and emptied folders.
+
+    Damaged entries (``--skip-damaged``) stay, and so does the folder, with a manifest
+    that lists only them. ``advance(n)``: called as files move (a progress bar).
+    """
     if plan.problems:
         raise Refused("\n".join(plan.problems))
     root, backup = plan.root, plan.backup
     folder = join(root, backup)
-    lock.mark(op="restore", phase="moving", backup=backup, pid=os.getpid())
+    # the marker says whether damaged entries were skipped: a resumed run plans alike
+    lock.mark(op="restore", phase="moving", backup=backup, pid=os.getpid(),
+              skip_damaged=bool(plan.left))
     faults.point("restore-marked")
     moved = 0
     commit = None
@@ -173,15 +208,18 @@ def run_restore(plan: RestorePlan, repo: GitRepo | None, lock: Lock) -> RestoreR
         Manifest.open_journal(folder)
         for index, item in enumerate(plan.items):
             moved += _restore_one(root, folder, index, item)
+            if advance is not None:
+                advance(1)
         for item in plan.items:
-            if not fsutil.same(join(root, item.entry.path), item.entry.type,
-                               item.entry.sha256):
+            if item.action != "damaged" and not fsutil.same(
+                    join(root, item.entry.path), item.entry.type, item.entry.sha256):
                 raise Failed(f"{shown(item.entry.path)} is not byte-identical after the move")
         if repo is not None:
             commit = _record(plan, repo, lock)
-        lock.mark(op="restore", phase="cleanup", backup=backup, pid=os.getpid())
+        lock.mark(op="restore", phase="cleanup", backup=backup, pid=os.getpid(),
+                  skip_damaged=bool(plan.left))
         faults.point("restore-marked-cleanup")
-        finish_cleanup(folder)
+        finish_cleanup(folder, plan.remaining() if plan.left else None)
     except (OSError, Failed, GitError) as error:
         raise Failed(f"restore stopped part-way ({error}); every file is either back or still "
                      f"in {backup}: run 'scriptkeeper restore {backup}' again to finish"
@@ -194,6 +232,8 @@ def run_restore(plan: RestorePlan, repo: GitRepo | None, lock: Lock) -> RestoreR
 
 def _restore_one(root: Path, folder: Path, index: int, item: Item) -> int:
     entry = item.entry
+    if item.action == "damaged":
+        return 0
     source = folder / entry.stored
     target = join(root, entry.path)
     if item.action == "move":
@@ -251,20 +291,23 @@ def _record(plan: RestorePlan, repo: GitRepo, lock: Lock) -> str | None:
     clean, and in the index as the index had it: a script backed up with
     ``--allow-dirty`` is again an uncommitted edit, not a committed one.
     """
-    backup, files = plan.backup, plan.manifest.files
+    backup, files = plan.backup, plan.back
     head = repo.head()
     blobs = _blobs(plan, repo, head)
     commit = None
-    if head is not None and repo.show(head, f"{backup}/{NAME}") is not None:
+    recorded = repo.show(head, f"{backup}/{NAME}") if head is not None else None
+    # a resumed --skip-damaged restore whose commit landed: HEAD's manifest is the remaining one
+    if head is not None and recorded is not None and not (
+            plan.left and recorded == plan.remaining().dump()):
         in_head = repo.tree_entries(head, [f"{backup}/{e.stored}" for e in files])
         changes = [Change(path) for path in in_head]
         changes += [Change(e.path, *_recorded(repo, e.head, blobs[e.path])) for e in files
                     if e.git == "tracked"]
-        changes.append(Change(f"{backup}/{NAME}"))
+        changes.append(_manifest_change(plan, repo))
         commit = repo.make_commit(changes, restore_message(plan), head)
         faults.point("restore-commit-built")
         lock.mark(op="restore", phase="committing", backup=backup, old=head, new=commit,
-                  pid=os.getpid())
+                  pid=os.getpid(), skip_damaged=bool(plan.left))
         repo.move_head(commit, head, f"scriptkeeper restore: {backup}")
         faults.point("restore-head-moved")
     repo.apply_to_index(restore_index_changes(repo, plan, blobs))
@@ -272,19 +315,38 @@ def _record(plan: RestorePlan, repo: GitRepo, lock: Lock) -> str | None:
     return commit
 
 
+def _manifest_change(plan: RestorePlan, repo: GitRepo) -> Change:
+    """The manifest leaves the tree, or (damaged entries left) becomes the remaining one."""
+    path = f"{plan.backup}/{NAME}"
+    if not plan.left:
+        return Change(path)
+    return Change(path, MODE_FILE, repo.hash_bytes(plan.remaining().dump()))
+
+
 def restore_index_changes(repo: GitRepo, plan: RestorePlan,
                           blobs: dict[str, tuple[str, str]]) -> list[Change]:
     """The user's index after a restore: backup out, originals back as they were (idempotent)."""
-    files = plan.manifest.files
-    stored = [f"{plan.backup}/{e.stored}" for e in files] + [f"{plan.backup}/{NAME}"]
-    present = repo.index_entries(stored + [e.path for e in files])
+    files = plan.back
+    stored = [f"{plan.backup}/{e.stored}" for e in files]
+    present = repo.index_entries(stored + [e.path for e in files] + [f"{plan.backup}/{NAME}"])
     changes = [Change(path) for path in stored if path in present]
+    if f"{plan.backup}/{NAME}" in present:
+        changes.append(_manifest_change(plan, repo))
     changes += [Change(e.path, *_recorded(repo, e.index, blobs[e.path])) for e in files
                 if e.git in ("tracked", "staged") and e.path not in present]
     return changes
 
 
-def finish_cleanup(folder: Path) -> None:
+def finish_cleanup(folder: Path, remaining: Manifest | None = None) -> None:
+    """Remove the manifest and the emptied folders; or, when entries stay in the backup,
+    write ``remaining`` in place of the manifest."""
+    if remaining is not None:
+        remaining.write(folder, "manifest-remaining")
+        faults.point("manifest-rewritten")
+        for name in os.listdir(folder):
+            if (folder / name).is_dir() and not (folder / name).is_symlink():
+                fsutil.remove_empty_tree(folder / name)
+        return
     for name in (NAME + ".tmp", NAME):
         if os.path.lexists(folder / name):
             (folder / name).unlink()
@@ -293,9 +355,12 @@ def finish_cleanup(folder: Path) -> None:
 
 
 def restore_message(plan: RestorePlan) -> str:
-    total = len(plan.manifest.files)
+    total = len(plan.back)
     lines = [f"scriptkeeper restore: put back {total} job script{'s' if total != 1 else ''} "
              f"from {plan.backup}", ""]
-    lines += [f"- {shown(e.path)}" for e in plan.manifest.files]
+    lines += [f"- {shown(e.path)}" for e in plan.back]
+    if plan.left:
+        lines += ["", f"Left in {plan.backup} (damaged: not what the manifest recorded):"]
+        lines += [f"- {shown(e.path)}" for e in plan.left]
     lines += ["", f"{TRAILER}: {plan.backup}"]
     return "\n".join(lines) + "\n"

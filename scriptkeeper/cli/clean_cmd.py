@@ -1,8 +1,8 @@
 """``scriptkeeper clean``: move broken and redundant job scripts into a backup, with a commit.
 
-A thin layer over ``scriptkeeper.clean``: scan, plan, check, ask, move,
-commit. Exit 0 when done (or nothing to do), 1 when refused or failed
-(nothing changed), 2 for usage or configuration errors (the codes and the
+A thin layer over ``scriptkeeper.clean``: scan, plan, check (a refusal is said
+before the plan), ask, move, commit. Exit 0 when done (or nothing to do), 1 when
+refused or failed (nothing changed), 2 for usage or configuration errors (the codes and the
 refusal helpers are ``scriptkeeper.cli.common``'s).
 """
 
@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_OK, EXIT_REFUSED, fail, guarded, problems, refuse
+from scriptkeeper.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    complain,
+    fail,
+    guarded,
+    problems,
+    refuse,
+)
 
 if TYPE_CHECKING:
     from scriptkeeper.clean.backup import Prepared
@@ -45,13 +53,14 @@ def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
             typer.echo(f"  {held.verdict:9}  {shown(held.path)}  ({held.why})")
 
 
-def _plan(paths: list[Path], config: Path | None, only: str | None) -> tuple[Plan, bool]:
+def _plan(paths: list[Path], config: Path | None, only: str | None,
+          use_baseline: bool = True) -> tuple[Plan, bool]:
     """The plan, and whether rules.yaml lets clean commit (``backup.commit``)."""
     from scriptkeeper.clean.errors import Refused
     from scriptkeeper.clean.plan import make_plan
     from scriptkeeper.pipeline.scan import run_scan
 
-    report = guarded(lambda: run_scan(paths, config))
+    report = guarded(lambda: run_scan(paths, config, use_baseline=use_baseline))
     try:
         return make_plan(report, only), report.config.backup_commit
     except Refused as error:
@@ -70,6 +79,10 @@ def clean(
                                      help="Move scripts with uncommitted edits (their "
                                           "working copy is what is backed up)."),
     config: Path = typer.Option(None, "--config", "-c", help="A rules.yaml to use."),
+    no_baseline: bool = typer.Option(False, "--no-baseline",
+                                     help="Also move broken scripts whose errors "
+                                          ".scriptkeeper-baseline.json accepts (kept "
+                                          "otherwise)."),
 ) -> None:
     """Move every broken or redundant job script (except pinned ones) into a backup folder.
 
@@ -105,7 +118,7 @@ def clean(
     now = datetime.now(timezone.utc)
     if dry_run:
         problem, note = dry_run_state(lock_path(root, repo.git_dir if repo else None))
-        plan, config_commit = _plan(targets, config, only)
+        plan, config_commit = _plan(targets, config, only, not no_baseline)
         prepared = prepare(plan, repo, commit and config_commit, allow_dirty)
         if problem:
             prepared.problems.append(problem)
@@ -122,7 +135,8 @@ def clean(
     except Refused as error:
         refuse("clean", str(error))
     try:
-        _clean_locked(lock, repo, root, targets, config, only, commit, yes, allow_dirty, now)
+        _clean_locked(lock, repo, root, targets, config, only, commit, yes, allow_dirty, now,
+                      not no_baseline)
     except GitError as error:
         # raised before anything moved, or after a rollback (see run_clean)
         refuse("clean", str(error))
@@ -139,11 +153,12 @@ def _report(prepared: Prepared, backup: str, dry_run: bool) -> None:
 
 def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Path],
                   config: Path | None, only: str | None, commit: bool, yes: bool,
-                  allow_dirty: bool, now: datetime) -> None:
+                  allow_dirty: bool, now: datetime, use_baseline: bool) -> None:
     from scriptkeeper.clean.backup import prepare, run_clean
     from scriptkeeper.clean.errors import Failed, Refused
     from scriptkeeper.clean.plan import preview_name
     from scriptkeeper.clean.recover import recover
+    from scriptkeeper.cli.progress import moving
 
     try:
         recovered = recover(root, git, lock)
@@ -151,23 +166,26 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
         refuse("clean", str(error))
     if recovered is not None:
         typer.echo(recovered.message)
-    plan, config_commit = _plan(targets, config, only)
+    plan, config_commit = _plan(targets, config, only, use_baseline)
     commit = commit and config_commit
     prepared = prepare(plan, git, commit, allow_dirty)
-    _report(prepared, preview_name(root, plan, now), dry_run=False)
+    # a refusal comes before the plan: "Moving N scripts" is never followed by "refusing"
     if prepared.problems:
+        problems(prepared.problems, dry_run=False)
+        complain("nothing was moved; 'scriptkeeper clean --dry-run' shows the plan")
         raise typer.Exit(EXIT_REFUSED)
+    if plan.moves and not yes and not sys.stdin.isatty():
+        refuse("clean", "no terminal to ask for confirmation; pass --yes to move "
+                        "without asking")
+    _report(prepared, preview_name(root, plan, now), dry_run=False)
     if not plan.moves:
         raise typer.Exit(EXIT_OK)
-    if not yes:
-        if not sys.stdin.isatty():
-            refuse("clean", "no terminal to ask for confirmation; pass --yes to move "
-                            "without asking")
-        if not typer.confirm(f"Move these {len(plan.moves)} scripts?", default=False):
-            typer.echo("Nothing was moved.")
-            raise typer.Exit(EXIT_REFUSED)
+    if not yes and not typer.confirm(f"Move these {len(plan.moves)} scripts?", default=False):
+        typer.echo("Nothing was moved.")
+        raise typer.Exit(EXIT_REFUSED)
     try:
-        result = run_clean(prepared, git, lock, commit, now)
+        with moving("moving", len(plan.moves)) as advance:
+            result = run_clean(prepared, git, lock, commit, now, advance)
     except Refused as error:
         refuse("clean", str(error))
     except Failed as error:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_OK, EXIT_REFUSED, fail, problems, refuse
+from scriptkeeper.cli.common import EXIT_OK, EXIT_REFUSED, complain, fail, problems, refuse
 
 if TYPE_CHECKING:
     from scriptkeeper.clean.gitops import GitRepo
@@ -25,19 +25,32 @@ if TYPE_CHECKING:
 def _show(plan: RestorePlan, dry_run: bool) -> None:
     from scriptkeeper.clean.backup import shown
 
+    if plan.problems and not dry_run:  # a refusal comes before any announcement
+        _refusal(plan)
+        return
     moving = [i for i in plan.items if i.action == "move"]
     verb = "Would restore" if dry_run else "Restoring"
     typer.echo(f"{verb} {len(moving)} file{'s' if len(moving) != 1 else ''} from "
                f"{plan.backup}/:")
     for item in plan.items:
         note = {"move": "", "in-place": "  (already in place)",
-                "duplicate": "  (already in place; the backup copy is dropped)"}[item.action]
+                "duplicate": "  (already in place; the backup copy is dropped)",
+                "damaged": "  (damaged: stays in the backup)"}[item.action]
         typer.echo(f"  {shown(plan.backup + '/' + item.entry.stored)}  ->  "
                    f"{shown(item.entry.path)}{note}")
+    if plan.problems:
+        _refusal(plan, dry_run)
+
+
+def _refusal(plan: RestorePlan, dry_run: bool = False) -> None:
     problems(plan.problems, dry_run)
+    if any("is not what the manifest recorded" in p for p in plan.problems):
+        complain("--skip-damaged restores the intact files and leaves the damaged ones in "
+                 "the backup")
 
 
-def _locate(folder: Path | None) -> tuple[Path, bool, str, RestorePlan]:
+def _locate(folder: Path | None, skip_damaged: bool = False
+            ) -> tuple[Path, bool, str, RestorePlan]:
     from scriptkeeper.clean.errors import Refused
     from scriptkeeper.clean.restore import locate, plan_restore
 
@@ -45,13 +58,17 @@ def _locate(folder: Path | None) -> tuple[Path, bool, str, RestorePlan]:
         root, in_git, backup, manifest = locate(folder, Path.cwd())
     except Refused as error:
         refuse("restore", str(error))
-    return root, in_git, backup, plan_restore(root, in_git, backup, manifest)
+    return root, in_git, backup, plan_restore(root, in_git, backup, manifest, skip_damaged)
 
 
 def restore(
     backup_dir: Path = typer.Argument(None, help="The backup folder (default: the newest)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n",
                                  help="Print what would move back; change nothing."),
+    skip_damaged: bool = typer.Option(False, "--skip-damaged",
+                                      help="Restore the intact files; leave each stored "
+                                           "file that is not what the manifest recorded in "
+                                           "the backup (its manifest then lists only them)."),
 ) -> None:
     """Move every file of a backup back to its place, byte-identical (sha256 checked).
 
@@ -76,7 +93,7 @@ def restore(
 
         repo = GitRepo(top)
     if dry_run:
-        root, _, _, plan = _locate(backup_dir)
+        root, _, _, plan = _locate(backup_dir, skip_damaged)
         problem, note = dry_run_state(lock_path(root, repo.git_dir if repo else None))
         if problem:
             plan.problems.append(problem)
@@ -100,7 +117,7 @@ def restore(
     except Refused as error:
         refuse("restore", str(error))
     try:
-        _restore_locked(lock, repo, root, backup_dir)
+        _restore_locked(lock, repo, root, backup_dir, skip_damaged)
     except GitError as error:
         refuse("restore", str(error))
     finally:
@@ -108,11 +125,12 @@ def restore(
 
 
 def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
-                    backup_dir: Path | None) -> None:
+                    backup_dir: Path | None, skip_damaged: bool) -> None:
     from scriptkeeper.clean.errors import Failed, Refused
     from scriptkeeper.clean.manifest import NAME
     from scriptkeeper.clean.recover import recover
     from scriptkeeper.clean.restore import run_restore
+    from scriptkeeper.cli.progress import moving
 
     try:
         recovered = recover(root, repo, lock)
@@ -136,7 +154,7 @@ def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
         if repo.index_locked():
             refuse("restore", f"{repo.git_dir / 'index.lock'} exists: another git command "
                               f"is running (or one crashed; then remove the file)")
-    root_found, _, _, plan = _locate(backup_dir)
+    root_found, _, _, plan = _locate(backup_dir, skip_damaged)
     if root_found != root:
         refuse("restore", f"the backup belongs to {root_found}, not {root}")
     _show(plan, dry_run=False)
@@ -147,12 +165,17 @@ def _restore_locked(lock: Lock, repo: GitRepo | None, root: Path,
         if identity is not None:
             refuse("restore", identity)
     try:
-        result = run_restore(plan, repo, lock)
+        with moving("restoring", len(plan.items)) as advance:
+            result = run_restore(plan, repo, lock, advance)
     except Refused as error:
         refuse("restore", str(error))
     except Failed as error:
         fail(str(error), EXIT_REFUSED)
     what = f"; recorded as commit {result.commit[:12]}" if result.commit else ""
+    left = len(plan.left)
     gone = "" if result.folder_removed else f" ({result.backup}/ kept: it holds other files)"
+    if left:
+        gone = (f" {left} damaged file{'s' if left != 1 else ''} stayed in {result.backup}/, "
+                f"listed in its manifest.")
     typer.echo(f"Restored {result.moved} file{'s' if result.moved != 1 else ''} from "
                f"{result.backup}/{what}.{gone}")

@@ -33,10 +33,16 @@ def explain_rule(
     config: Path = typer.Option(None, "--config", "-c", help="A rules.yaml to use."),
 ) -> None:
     """Explain one rule: what SLURM does, an example, the fix."""
+    from scriptkeeper.rules.pages import readable_template, says_more
+
     rules = _rules(config)
     rule = rules.get(name) or next((r for r in rules.values() if r.code == name), None)
     if rule is None:
-        fail(f"no rule named '{name}' (see 'scriptkeeper rules')")
+        from scriptkeeper.rules.suppress import closest_rule
+
+        near = closest_rule(name, rules)
+        hint = f"did you mean '{near}'? " if near else ""
+        fail(f"no rule named '{name}' ({hint}see 'scriptkeeper rules')")
     typer.echo(f"{rule.name} ({rule.code}, {rule.severity})\n")
     typer.echo(rule.summary + "\n")
     if rule.doc.what:
@@ -45,8 +51,11 @@ def explain_rule(
         typer.echo("Example that triggers it:\n" + _indent(rule.doc.example))
     if rule.doc.fixed:
         typer.echo("Fixed:\n" + _indent(rule.doc.fixed))
-    if rule.fix:
-        typer.echo("Fix: " + rule.fix)
+    # as the rule pages show them: a placeholder reads <name>, a bare {fact.fix} says nothing
+    if says_more(rule.message):
+        typer.echo("Message: " + readable_template(rule.message))
+    if says_more(rule.fix):
+        typer.echo("Fix: " + readable_template(rule.fix))
     if rule.doc.suppress:
         typer.echo("When to suppress: " + rule.doc.suppress)
     typer.echo(f"Suppress one line: '# scriptkeeper: disable={rule.name}'")

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from scriptkeeper.cli.common import EXIT_BROKEN, EXIT_OK, complain, fail, guarded, use_color
-from scriptkeeper.report import FORMATS
+from scriptkeeper.cli.common import (
+    EXIT_BROKEN,
+    EXIT_OK,
+    EXIT_USAGE,
+    complain,
+    fail,
+    guarded,
+    use_color,
+)
+from scriptkeeper.report import FORMATS, skips
 
 if TYPE_CHECKING:
     from scriptkeeper.cluster.sbatch_check import SbatchOptions
+    from scriptkeeper.records import ScanReport
 
 
 def scan(
@@ -37,6 +47,12 @@ def scan(
                                        "#SBATCH --partition)."),
     account: str = typer.Option(None, "--account", metavar="NAME",
                                 help="With --sbatch-check: passed to sbatch."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Also say which configuration the scan used and name "
+                                      "every file it could not judge."),
+    output_file: Path = typer.Option(None, "--output-file", "-o", metavar="FILE",
+                                     help="Write the report to FILE instead of standard "
+                                          "output (no colours)."),
     diff: Path = typer.Option(None, "--diff", metavar="PATH",
                               help="Show how the script at PATH differs from its keeper "
                                    "(the script it is redundant of) instead of the report."),
@@ -72,11 +88,67 @@ def scan(
         except against_keeper.NotScanned as error:
             fail(str(error))
         raise typer.Exit(EXIT_OK)
-    sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
+    if output_file is not None:
+        try:
+            output_file.write_text(renderer(chosen)(report, False), encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {output_file}: {error.strerror}")
+    else:
+        sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     if report.sbatch_check is not None:
         complain(report.sbatch_check.line())
-    broken = report.summary["broken"] > 0
+    if verbose:
+        _say_configuration(report, config, list(paths or []))
+    _say_skipped(report, verbose)
+    if skips.every_named_skipped(report):
+        raise typer.Exit(EXIT_USAGE)
+    broken = report.failing > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
+
+
+def _say_configuration(report: ScanReport, explicit: Path | None, paths: list[Path]) -> None:
+    """Which rules.yaml the scan used, and each one it passed over as another tool's."""
+    from scriptkeeper.pipeline.scan import find_config
+    from scriptkeeper.report.places import from_here
+
+    place = from_here(report.root)
+
+    def shown(path: Path) -> str:
+        try:
+            return place(path.resolve().relative_to(report.root).as_posix())
+        except ValueError:
+            return str(path)
+
+    used, passed = find_config(report.root, explicit, paths[0] if paths else Path.cwd())
+    for path, why in passed:
+        complain(f"not scriptkeeper configuration, ignored: {shown(path)} ({why})")
+    complain(f"configuration: {shown(used)}" if used is not None else
+             "configuration: the built-in rules (no rules.yaml of scriptkeeper's from the "
+             "scanned folder up to the repository root)")
+
+
+def _say_skipped(report: ScanReport, verbose: bool) -> None:
+    """Each named file that was not judged, then a count of the others that may be scripts."""
+    from scriptkeeper.report.places import from_here
+
+    place = from_here(report.root)
+    for path, reason in skips.named_skips(report):
+        complain(f"skipped {_shown(place, path, report)}: {reason}")
+    if verbose:
+        named = set(report.named)
+        for path, reason in report.skipped:
+            if skips.unjudged(reason) and path not in named:
+                complain(f"skipped {_shown(place, path, report)}: {reason}")
+    else:
+        line = skips.summary(report)
+        if line:
+            complain(line)
+
+
+def _shown(place: Callable[[str], str], path: str, report: ScanReport) -> str:
+    """A skipped path from here; one outside the repository is as it was given."""
+    return path if Path(path).is_absolute() or path.startswith("..") or \
+        not (report.root / path).resolve().is_relative_to(report.root) else place(path)
 
 
 def _sbatch_options(check: bool, partition: str | None,

@@ -40,7 +40,13 @@ def analyze_script(root: Path, path: str, data: bytes, config: Config) -> Script
     name = path.rsplit("/", 1)[-1]
     findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
     findings = gpu_context.per_script(findings, job, steps, config)
-    findings = suppress.apply(findings, suppress.read(parsed.lines))
+    pragmas = suppress.read(parsed.lines)
+    judged = findings
+    findings = suppress.apply(findings, pragmas)
+    pragma_facts = suppress.pragma_facts(pragmas, config.rules, judged)
+    if pragma_facts:  # a mistyped or stale pragma, reported as findings of their own
+        more = engine.judge(config, pragma_facts, None, [], ScriptInfo(path, name))
+        findings = sorted(findings + more, key=lambda f: f.line)
     result = ScriptResult(path=path, findings=findings, job=job, steps=steps, data=data)
     result.verdict = "broken" if result.broken else "keep"
     return result

@@ -32,7 +32,7 @@ BACKUP_DIR = re.compile(r"^backup_\d{8}T\d{6}Z(?:[-_]\d+)?$")
 # a repository's own archive folders (shell patterns for one folder name, any case)
 ARCHIVE_FOLDERS = ("archive*", "old", "deprecated", "backup_*")
 MAX_SIZE = 1 << 20
-_BINARY_SUFFIXES = frozenset(
+BINARY_SUFFIXES = frozenset(
     ".png .jpg .jpeg .gif .pdf .zip .gz .tgz .bz2 .xz .tar .so .o .a .pyc .pt .pth .ckpt "
     ".npy .npz .pkl .h5 .hdf5 .parquet .arrow .bin .safetensors .whl .jar .ico .svg .mp4 "
     ".onnx .db .sqlite".split())
@@ -58,6 +58,9 @@ class Discovery:
     # the repository's file set (:func:`file_set`) when the whole of it was listed: the
     # result cache keys on it, and need not ask git again
     files: tuple[str, set[str]] | None = None
+    # the files named on the command line, as ``skipped`` names them (repository-relative,
+    # or as given when outside it): a scan says why each one it skips was skipped
+    named: list[str] = field(default_factory=list)
 
 
 # every file git tracks or would track, tagged: "R " for the tracked ones deleted on disk
@@ -89,9 +92,17 @@ def git_toplevel(start: Path) -> Path | None:
     return Path(out.stdout.strip()).resolve()
 
 
+def unfollowed(path: Path) -> Path:
+    """``path`` made absolute, resolved except its last part when that is a symlink (the
+    link itself is in the repository, wherever it points)."""
+    if path.is_symlink():
+        return path.absolute().parent.resolve() / path.name
+    return path.resolve()
+
+
 def find_root(paths: Iterable[Path]) -> tuple[Path, bool]:
     first = next(iter(paths), Path.cwd())
-    first = first.resolve()
+    first = unfollowed(first)
     top = git_toplevel(first if first.exists() else Path.cwd())
     if top is not None:
         return top, True
@@ -185,17 +196,20 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
     explicit: set[str] = set()
     folders: list[str] = []
     for p in paths or [root]:
-        full = p.resolve() if not p.is_symlink() else p.absolute()
+        full = unfollowed(p)
         try:
             rel = full.relative_to(root).as_posix()
         except ValueError:
+            result.named.append(str(p))
             result.skipped.append((str(p), "outside the repository"))
             continue
         if p.is_dir():
             folders.append("." if rel == "." else rel)
         elif p.exists() or p.is_symlink():
             explicit.add(rel)
+            result.named.append(rel)
         else:
+            result.named.append(str(p))
             result.skipped.append((str(p), "no such file"))
     files: set[str] = set(explicit)
     if folders:
@@ -240,10 +254,11 @@ def discover(paths: list[Path], include: tuple[str, ...] = (), exclude: tuple[st
                 local is None or not include_spec.match_file(local)):
             continue
         suffix = os.path.splitext(rel)[1].lower()
-        got = _read(root, root_text + rel, rel, suffix in _BINARY_SUFFIXES)
+        named = rel in explicit
+        got = _read(root, root_text + rel, rel, suffix in BINARY_SUFFIXES and not named, named)
         if isinstance(got, str):
-            if got:
-                result.skipped.append((rel, got))
+            if got or named:
+                result.skipped.append((rel, got or "not a regular file"))
             continue
         data = got
         if is_job_script(rel, data, suffix):
@@ -264,8 +279,11 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBL
 _NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EBADF)
 
 
-def _read(root: Path, full: str, rel: str, binary: bool) -> bytes | str:
+def _read(root: Path, full: str, rel: str, binary: bool, named: bool = False) -> bytes | str:
     """The bytes of a candidate file, or why not ("" for: not a file to look at).
+
+    A file over :data:`MAX_SIZE` is said to be skipped when it was ``named``, is named
+    like a job script or starts like one (its first 64 KiB); other large files are data.
 
     One ``open`` and ``fstat`` a file (discovery does this for every file of
     the repository; pathlib's is_symlink, is_file, stat and read_bytes cost
@@ -298,7 +316,8 @@ def _read(root: Path, full: str, rel: str, binary: bool) -> bytes | str:
         if not stat.S_ISREG(info.st_mode):
             return ""
         if info.st_size > MAX_SIZE:
-            return "larger than 1 MiB" if rel.endswith(JOB_SUFFIXES) else ""
+            return "larger than 1 MiB" if named or is_job_script(rel, os.read(fd, 1 << 16)) \
+                else ""
         # a read of a regular file that returns less than asked for has met its end: one
         # read a file, unless it grew since the fstat
         want = info.st_size + 1

@@ -12,35 +12,79 @@ from typing import TYPE_CHECKING
 from scriptkeeper.pipeline.discover import Discovery, discover, find_root
 from scriptkeeper.records import ScanReport
 from scriptkeeper.rules import baseline, gpu_context
-from scriptkeeper.rules.config import CONFIG_NAME, Config, builtin_text, load_config
+from scriptkeeper.rules.config import (
+    CONFIG_NAME,
+    TOP_KEYS,
+    Config,
+    builtin_text,
+    load_config,
+)
 
 if TYPE_CHECKING:
     from scriptkeeper.cluster.sbatch_check import SbatchOptions
 
 
-def _is_user_config(candidate: Path) -> bool:
-    if not candidate.is_file():
-        return False
-    # scriptkeeper's own repository keeps the built-in rule set at its root
+def not_ours(candidate: Path) -> str | None:
+    """Why a ``rules.yaml`` is not scriptkeeper configuration, or None when it is.
+
+    Another tool's ``rules.yaml`` (a linter's, semgrep's) may lie above the scanned
+    folder. A file is scriptkeeper's when its top level is a mapping whose keys are all
+    scriptkeeper's (a key close to one of them counts, so a typo still gets its error
+    with file and line) and ``rules`` (when present) is a mapping, or when it is empty.
+    A file that is not valid YAML counts as ours: its error is worth reading.
+    """
+    import difflib
+
+    import yaml
+
     try:
-        return candidate.read_text(encoding="utf-8") != builtin_text()
+        text = candidate.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return True
+        return None  # load_config says what is wrong with it
+    if text == builtin_text():  # scriptkeeper's own repository keeps the built-in rules there
+        return "the built-in rule set"
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return "its top level is not a mapping"
+    for key in raw:
+        if str(key) not in TOP_KEYS and not difflib.get_close_matches(str(key), TOP_KEYS,
+                                                                      n=1, cutoff=0.8):
+            return f"key '{key}' is none of scriptkeeper's ({', '.join(sorted(TOP_KEYS))})"
+    if raw.get("rules") is not None and not isinstance(raw["rules"], dict):
+        return "its 'rules' is a list, not scriptkeeper's mapping of rule names"
+    return None
 
 
-def config_path_for(root: Path, explicit: Path | None, start: Path | None = None) -> Path | None:
-    """``--config``, else the nearest rules.yaml from ``start`` up to the root."""
+def find_config(root: Path, explicit: Path | None, start: Path | None = None
+                ) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """``--config``, else the nearest scriptkeeper rules.yaml from ``start`` up to the root;
+    and each rules.yaml passed over on the way, with why."""
     if explicit is not None:
-        return explicit
+        return explicit, []
+    passed: list[tuple[Path, str]] = []
     folder = (start or root).resolve()
     if not folder.is_dir():
         folder = folder.parent
     while True:
-        if _is_user_config(folder / CONFIG_NAME):
-            return folder / CONFIG_NAME
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            why = not_ours(candidate)
+            if why is None:
+                return candidate, passed
+            passed.append((candidate, why))
         if folder == root or root not in folder.parents:
-            return None
+            return None, passed
         folder = folder.parent
+
+
+def config_path_for(root: Path, explicit: Path | None, start: Path | None = None) -> Path | None:
+    """``--config``, else the nearest scriptkeeper rules.yaml from ``start`` up to the root."""
+    return find_config(root, explicit, start)[0]
 
 
 def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Config]:
@@ -53,13 +97,17 @@ def prepare(paths: list[Path], config_file: Path | None) -> tuple[Path, bool, Co
 def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
                     use_baseline: bool = True, use_cache: bool = True,
                     sbatch: SbatchOptions | None = None) -> ScanReport:
-    """The stages after discovery, in order: analyse, baseline, sbatch check, group, verdict."""
+    """The stages after discovery, in order: analyse, sbatch check, group, verdict, baseline.
+
+    The baseline comes last: it hides accepted findings and marks a broken script whose
+    every error it accepts, but the verdicts (and the keepers) are the truth's.
+    """
     # the runner on first use: it brings the analysis, which a scan answered from the result
     # cache may not need
     from scriptkeeper.pipeline import runner
 
     report = ScanReport(root=found.root, in_git=found.in_git, config=config,
-                        skipped=list(found.skipped))
+                        skipped=list(found.skipped), named=list(found.named))
     # the sbatch check reads every job model: the workers send them all then; grouping runs
     # before the cache is saved, so that a cached result found damaged there is dropped
     with runner.analysed(found, config, use_cache, details=sbatch is not None) as scripts:
@@ -67,8 +115,6 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
         # repository-wide evidence (not in the per-file results the cache keys on the bytes)
         gpu_context.apply(scripts, config)
         accepted = baseline.load(found.root) if use_baseline else None
-        if accepted is not None:
-            report.baselined = baseline.apply(scripts, accepted)
         if sbatch is not None:  # the cluster's answer, before redundancy picks the keepers
             from scriptkeeper.cluster import sbatch_check
 
@@ -77,6 +123,8 @@ def judge_discovery(found: Discovery, config: Config, redundancy: bool = True,
             from scriptkeeper import redundancy as grouping
 
             grouping.apply(scripts, config, found.root, found.in_git)
+        if accepted is not None:
+            report.baselined = baseline.apply(scripts, accepted)
     return report
 
 

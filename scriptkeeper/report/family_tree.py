@@ -7,6 +7,7 @@ versions of it (their verdict unchanged, shown for the relation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scriptkeeper.records import ScanReport, ScriptResult
@@ -30,7 +31,9 @@ def related(report: ScanReport) -> dict[str, list[ScriptResult]]:
     return branches
 
 
-def family_tree(report: ScanReport, title: str) -> Tree:
+def family_tree(report: ScanReport, title: str,
+                place: Callable[[str], str] = str) -> Tree:
+    """``place``: how a repository-relative path is shown."""
     from rich.markup import escape
     from rich.tree import Tree
 
@@ -39,13 +42,13 @@ def family_tree(report: ScanReport, title: str) -> Tree:
     for keeper_path, members in related(report).items():
         keeper = verdicts.get(keeper_path)
         verdict = keeper.verdict if keeper else "?"
-        branch = root.add(f"[bold]{escape(keeper_path)}[/] [{_STYLE.get(verdict, '')}]"
+        branch = root.add(f"[bold]{escape(place(keeper_path))}[/] [{_STYLE.get(verdict, '')}]"
                           f"{verdict}[/]")
         for script in members:
             relation = script.extra["redundancy"]
             kind = relation["relation"] if script.redundant_of else f"{script.verdict}, " \
                 f"{relation['relation']}"
-            label = (f"[bold]{escape(script.path)}[/] "
+            label = (f"[bold]{escape(place(script.path))}[/] "
                      f"[{_STYLE.get(script.verdict, '')}]{escape(kind)}[/]")
             node = branch.add(label)
             for note in script.notes:

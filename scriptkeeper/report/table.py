@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from scriptkeeper.records import ScanReport
@@ -19,13 +22,16 @@ def render(report: ScanReport, color: bool = False) -> str:
     from rich.markup import escape
     from rich.table import Table
 
+    from scriptkeeper.report.places import from_here
+
+    place = from_here(report.root)
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width(),
                       highlight=False)
     for verdict in ("broken", "redundant", "keep"):
         group = [s for s in report.scripts if s.verdict == verdict]
         if verdict == "redundant":
-            _families(console, report, len(group))
+            _families(console, report, len(group), place)
             continue
         if not group:
             continue
@@ -43,27 +49,36 @@ def render(report: ScanReport, color: bool = False) -> str:
                     text += f"\n[dim]fix:[/] {escape(f.fix)}"
                 rows.append((str(f.line), text))
             if script.redundant_of:
-                rows.append(("", f"[yellow]redundant of[/] {escape(script.redundant_of)}"))
+                rows.append(("", f"[yellow]redundant of[/] "
+                                 f"{escape(place(script.redundant_of))}"))
             for note in script.notes:
                 rows.append(("", f"[dim]{escape(note)}[/]"))
             if not rows:
                 rows.append(("", "[green]no findings[/]"))
             for i, (line, text) in enumerate(rows):
-                table.add_row(escape(script.path) if i == 0 else "", line, text)
+                table.add_row(escape(place(script.path)) if i == 0 else "", line, text)
         console.print(table)
     if report.skipped:
         console.print(f"[dim]skipped: {len(report.skipped)} file(s): "
-                      + escape(", ".join(f"{p} ({r})" for p, r in report.skipped[:10]))
+                      + escape(", ".join(f"{place(p)} ({r})" for p, r in report.skipped[:10]))
                       + (" ..." if len(report.skipped) > 10 else "") + "[/]")
     s = report.summary
+    accepted = s["broken"] - report.failing
     console.print(f"[bold]{len(report.scripts)} scripts:[/] [green]{s['keep']} keep[/], "
-                  f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]")
+                  f"[yellow]{s['redundant']} redundant[/], [red]{s['broken']} broken[/]"
+                  + (f" ({accepted} baselined)" if accepted else ""))
     return buffer.getvalue()
 
 
-def _families(console: Console, report: ScanReport, redundant: int) -> None:
+def width() -> int:
+    """The terminal's columns (``COLUMNS`` first); 120 when not on a terminal, at least 60."""
+    return max(60, shutil.get_terminal_size((120, 24)).columns)
+
+
+def _families(console: Console, report: ScanReport, redundant: int,
+              place: Callable[[str], str]) -> None:
     """Redundant scripts as a tree under their keepers (with related broken copies)."""
     from scriptkeeper.report.family_tree import family_tree, related
 
     if related(report):
-        console.print(family_tree(report, f"redundant ({redundant}), by keeper"))
+        console.print(family_tree(report, f"redundant ({redundant}), by keeper", place))

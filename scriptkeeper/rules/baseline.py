@@ -122,7 +122,8 @@ def load(root: Path) -> Baseline | None:
 def apply(results: Iterable[ScriptResult], baseline: Baseline) -> int:
     """Drop the baselined findings from ``results``; the number dropped.
 
-    A script whose only errors were baselined is no longer broken.
+    A broken script whose every error was baselined stays broken (the baseline silences
+    the exit status, not the verdict): it is marked :func:`baselined`, with a note.
     """
     left = dict(baseline.counts)
     paths = {key[0] for key in left}
@@ -141,5 +142,15 @@ def apply(results: Iterable[ScriptResult], baseline: Baseline) -> int:
         if len(kept) != len(result.findings):
             result.findings = kept
             if result.verdict == "broken" and not result.broken:
-                result.verdict = "keep"
+                result.extra["baselined"] = True
+                result.notes.append(BASELINED_NOTE)
     return hidden
+
+
+BASELINED_NOTE = (f"broken (baselined): its errors are accepted by {BASELINE_NAME} "
+                  f"(--no-baseline shows them)")
+
+
+def baselined(result: ScriptResult) -> bool:
+    """Broken, with every error accepted by the baseline: it does not fail a scan."""
+    return result.extra.get("baselined") is True

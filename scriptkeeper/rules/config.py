@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,7 +166,7 @@ class _Reader:
             raise self.fail(line, f"{what} must be a mapping")
         return value
 
-    def keys(self, mapping: LineDict, allowed: set[str], what: str) -> None:
+    def keys(self, mapping: LineDict, allowed: AbstractSet[str], what: str) -> None:
         for key in mapping:
             if key not in allowed:
                 raise self.fail(mapping.line_of(key),
@@ -364,7 +365,8 @@ def _read_cluster(reader: _Reader, raw: LineDict) -> ClusterProfile:
         gpus_managed_known="gpus_managed" in raw)
 
 
-_TOP_KEYS = {"scripts", "cluster", "redundancy", "backup", "rules", "frameworks", "hook"}
+TOP_KEYS = frozenset({"scripts", "cluster", "redundancy", "backup", "rules", "frameworks",
+                      "hook"})
 
 
 def _load_builtin(text: str, strict: bool = False) -> dict[str, Rule]:
@@ -447,7 +449,7 @@ def load_config(path: Path | None) -> Config:
         raw = reader.mapping(load(text), 1, "rules.yaml")
     except YamlError as error:
         raise ConfigError(shown, error.line, f"not valid YAML: {error}") from error
-    reader.keys(raw, _TOP_KEYS, "rules.yaml")
+    reader.keys(raw, TOP_KEYS, "rules.yaml")
     scripts = reader.mapping(raw.get("scripts"), raw.line_of("scripts"), "scripts")
     reader.keys(scripts, {"include", "exclude", "archive"}, "scripts")
     cluster = None

@@ -39,6 +39,8 @@ KINDS: dict[str, str] = {
     "placeholder-path": "scriptkeeper.body.placeholders",
     "batch-script-dir-fragile": "scriptkeeper.body.script_dir",
     "sbatch-refuses": "scriptkeeper.cluster.sbatch_check",
+    "unknown-suppression": "scriptkeeper.rules.suppress",
+    "unused-suppression": "scriptkeeper.rules.suppress",
 }
 
 

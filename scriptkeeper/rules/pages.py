@@ -54,7 +54,7 @@ def _text(text: str) -> str:
     return text.strip()
 
 
-def _template(text: str) -> str:
+def readable_template(text: str) -> str:
     """A message template shown to a reader: ``{job.ntasks}`` becomes ``<ntasks>``."""
     def name(match: re.Match[str]) -> str:
         parts = match.group(1).split(".")
@@ -63,7 +63,7 @@ def _template(text: str) -> str:
     return _PLACEHOLDER.sub(name, " ".join(text.split()))
 
 
-def _said(text: str) -> bool:
+def says_more(text: str) -> bool:
     """Whether a message or fix template says something beyond a fact's own text."""
     return bool(text.strip()) and not _ONLY_PLACEHOLDER.fullmatch(text)
 
@@ -103,10 +103,10 @@ def rule_page(rule: Rule, header: bool = True) -> str:
         per = "each launch step" if rule.scope == "step" else "each job script"
         out.append(f"The condition below is evaluated over the job model for {per}:\n\n"
                    f"```python\n{' '.join(rule.when.split())}\n```\n")
-    if _said(rule.message):
-        out.append(f"\nMessage: {_template(rule.message)}\n")
-    if _said(rule.fix):
-        out.append(f"\nSuggested fix: {_template(rule.fix)}\n")
+    if says_more(rule.message):
+        out.append(f"\nMessage: {readable_template(rule.message)}\n")
+    if says_more(rule.fix):
+        out.append(f"\nSuggested fix: {readable_template(rule.fix)}\n")
     out.append("\n## When to suppress it\n\n")
     out.append((_text(rule.doc.suppress) + "\n") if rule.doc.suppress.strip()
                else _missing("suppress"))

@@ -39,6 +39,8 @@ def assert_refused(repo: Path, args: list[str], needle: str,
     out = sk(repo, *args, env=env)
     assert out.returncode == 1, (out.stdout, out.stderr)
     assert needle in out.stderr, out.stderr
+    # refused before announcing: no "Moving N job scripts" above the refusal
+    assert "Moving" not in out.stdout, out.stdout
     assert snapshot(repo, include_git=True) == before
     return out.stderr
 

@@ -79,3 +79,30 @@ def test_rules_and_rule(tmp_path: Path) -> None:
     out = run(tmp_path, "rule", "directive-after-command")
     assert out.returncode == 0 and "Fixed:" in out.stdout
     assert run(tmp_path, "rule", "no-such-rule").returncode == 2
+
+
+def test_concise_and_piped_output_keep_the_fix_on_one_line(tmp_path: Path) -> None:
+    folder(tmp_path, **{"x.slurm": BAD})
+    fix = json.loads(run(tmp_path, "scan", ".", "-f", "json").stdout)["scripts"][0][
+        "findings"][0]["fix"]
+    assert fix
+    for args in (["--format", "concise"], []):  # not a terminal: concise is the default
+        lines = run(tmp_path, "scan", ".", *args).stdout.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("x.slurm:2: error"))
+        assert lines[at + 1] == "    fix: " + " ".join(fix.split())
+
+
+def test_output_file_holds_the_report(tmp_path: Path) -> None:
+    folder(tmp_path, **{"x.slurm": BAD})
+    for fmt in ("sarif", "json", "concise"):
+        printed = run(tmp_path, "scan", ".", "-f", fmt)
+        written = run(tmp_path, "scan", ".", "-f", fmt, "--output-file", f"report.{fmt}")
+        assert written.returncode == printed.returncode == 1
+        assert written.stdout == ""
+        assert (tmp_path / f"report.{fmt}").read_text(encoding="utf-8") == printed.stdout
+
+
+def test_output_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
+    folder(tmp_path, **{"x.slurm": GOOD})
+    out = run(tmp_path, "scan", ".", "-f", "json", "--output-file", "no/such/folder/r.json")
+    assert out.returncode == 2 and "cannot write no/such/folder/r.json" in out.stderr

@@ -47,15 +47,28 @@ def test_good_scripts_pass_silently(tmp_path: Path) -> None:
     assert check(repo) == (0, "")
 
 
-@pytest.mark.parametrize("name", ["job.sbatch", "job.sh", "job.bash", "job.job", "job.slurm"])
-def test_job_script_names_are_checked(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("name", ["job.sbatch", "job.sh", "job.bash", "job.job", "job.slurm",
+                                  # by content, as scan judges: the name does not decide
+                                  "job.sub", "train", "bad.slurm.orig", "run.q"])
+def test_job_scripts_are_checked_whatever_their_name(tmp_path: Path, name: str) -> None:
     repo = Repo(tmp_path / "r", {name: BROKEN})
     assert check(repo, name)[0] == 1
+    scanned = run_scan([repo.path], use_cache=False)
+    assert [(s.path, s.verdict) for s in scanned.scripts] == [(name, "broken")]
+
+
+def test_staged_job_scripts_are_chosen_by_content(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r", {"job.sub": BROKEN, "notes.md": BROKEN, "w.bin": BROKEN,
+                                 "helper.py": "print('no job')\n"})
+    repo.git("add", "-A")
+    status, out = check(repo, "--staged")
+    assert status == 1 and "job.sub:4: error conflicting-options" in out
+    assert "notes.md" not in out and "w.bin" not in out
 
 
 @pytest.mark.parametrize("name,text", [
-    ("notes.txt", BROKEN),  # not a job script's name
-    ("bad.slurm.orig", BROKEN),
+    ("notes.txt", BROKEN),  # documentation quotes #SBATCH lines: never a job script
+    ("README.md", BROKEN),
     ("helper.sh", "#!/bin/bash\necho not a job\n"),  # the name fits, the content does not
     # writes a job: its #SBATCH lines are the here-document's, not its own
     ("launch.sh", "#!/bin/bash\nfor n in 1 2; do\nsbatch <<EOF\n#!/bin/bash\n#SBATCH -N$n\n"
@@ -122,10 +135,11 @@ def test_redundancy_can_be_switched_off(tmp_path: Path) -> None:
 
 
 def test_a_bad_configuration_is_exit_2(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "r", {"a.slurm": GOOD, "rules.yaml": "bogus: 1\n"})
+    # (a rules.yaml whose keys are none of scriptkeeper's is another tool's, passed over)
+    repo = Repo(tmp_path / "r", {"a.slurm": GOOD, "rules.yaml": "hook:\n  bogus: 1\n"})
     status, out = check(repo, "a.slurm")
     assert status == 2
-    assert "rules.yaml:1" in out and "unknown key 'bogus'" in out
+    assert "rules.yaml:2" in out and "unknown key 'bogus'" in out
 
 
 @pytest.mark.parametrize("command", [

@@ -95,11 +95,30 @@ def test_a_good_script_commits(repo: Repo) -> None:
     assert "scripts/new.sbatch" in committed(repo)
 
 
-def test_files_that_are_not_job_scripts_are_skipped(repo: Repo) -> None:
-    repo.write("notes.txt", BROKEN)
+def test_files_that_are_not_job_scripts_pass(repo: Repo) -> None:
+    repo.write("notes.txt", BROKEN)  # documentation quoting a broken script
+    repo.write("helper.sh", "#!/bin/bash\necho no job\n")
     status, out = commit(repo, "notes")
     assert status == 0, out
-    assert "(no files to check)Skipped" in out.replace(".", "")
+    assert "scriptkeeper (SLURM job scripts)" in out and "Passed" in out
+
+
+def test_a_broken_job_script_is_caught_whatever_its_name(repo: Repo) -> None:
+    # .pre-commit-hooks.yaml used to filter on .slurm/.sbatch/.sh/.bash/.job: job.sub slipped
+    repo.write("jobs/job.sub", BROKEN)
+    status, out = commit(repo, "a broken job.sub")
+    assert status != 0
+    assert "jobs/job.sub:4: error conflicting-options (SK013)" in out
+    assert "jobs/job.sub" not in committed(repo)
+
+
+def test_a_commit_of_many_ordinary_text_files_passes(repo: Repo) -> None:
+    for i in range(500):
+        repo.write(f"src/mod{i}.py", f"VALUE = {i}\n")
+    status, out = commit(repo, "500 modules")
+    assert status == 0, out
+    assert "Passed" in out
+    assert len(committed(repo).split()) >= 500
 
 
 def _baselined_old_script(repo: Repo) -> None:

@@ -57,7 +57,10 @@ def test_the_baseline_command_accepts_todays_findings(repo: Repo) -> None:
     scanned = cli(repo.path, "scan", "--format", "json")
     assert scanned.returncode == 0
     assert "2 finding(s) accepted by the baseline" in scanned.stderr
-    assert json.loads(scanned.stdout)["summary"]["broken"] == 0
+    # still broken: the baseline silences the exit status, not the verdict
+    old = next(x for x in json.loads(scanned.stdout)["scripts"] if x["path"] == "old.slurm")
+    assert old["verdict"] == "broken" and old["findings"] == []
+    assert old["notes"] == [baseline.BASELINED_NOTE]
     shown = cli(repo.path, "scan", "--no-baseline", "--format", "json")
     assert shown.returncode == 1
     assert json.loads(shown.stdout)["summary"]["broken"] == 1
@@ -135,3 +138,29 @@ def test_an_error_baselined_alone_leaves_other_errors_failing(tmp_path: Path) ->
     assert report.baselined == 1
     assert report.summary["broken"] == 1
     assert [f.rule for f in report.scripts[0].findings] == ["unknown-option"]
+
+
+def test_a_baselined_broken_script_is_shown_as_broken(repo: Repo) -> None:
+    assert cli(repo.path, "baseline").returncode == 0
+    for _ in range(2):  # cold, then from the result cache
+        done = subprocess.run([sys.executable, "-m", "scriptkeeper", "scan", "-f", "concise"],
+                              cwd=repo.path, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == "2 scripts: 1 keep, 0 redundant, 1 broken " \
+                                               "(1 baselined)"
+    shown = cli(repo.path, "scan", "-f", "json", "--no-baseline")
+    assert shown.returncode == 1
+    old = next(x for x in json.loads(shown.stdout)["scripts"] if x["path"] == "old.slurm")
+    assert len(old["findings"]) == 2 and "notes" not in old
+
+
+def test_clean_keeps_a_baselined_broken_script_and_says_so(repo: Repo) -> None:
+    assert cli(repo.path, "baseline").returncode == 0
+    plan = cli(repo.path, "clean", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    assert "Would move" not in plan.stdout
+    assert ("  broken (baselined)  old.slurm  (its errors are accepted by "
+            ".scriptkeeper-baseline.json; 'clean --no-baseline' moves it)") in plan.stdout
+    plan = cli(repo.path, "clean", "--dry-run", "--no-baseline")
+    assert "Would move 1 job script" in plan.stdout and "old.slurm" in plan.stdout
+

@@ -58,10 +58,13 @@ def test_inline_pragma_on_line_and_line_before() -> None:
               b"echo\n")
     assert findings(before) == []
     other_rule = b"#!/bin/bash\n#SBATCH --mem=1.5G # scriptkeeper: disable=duplicate-option\n"
-    assert findings(other_rule) == [("invalid-value", 2, "error")]
+    # the pragma hides nothing, and says so (unused-suppression, as ruff's unused-noqa)
+    assert findings(other_rule) == [("invalid-value", 2, "error"),
+                                    ("unused-suppression", 2, "info")]
     two_lines_away = (b"#!/bin/bash\n# scriptkeeper: disable=invalid-value\n\n"
                       b"#SBATCH --mem=1.5G\n")
-    assert findings(two_lines_away) == [("invalid-value", 4, "error")]
+    assert findings(two_lines_away) == [("unused-suppression", 2, "info"),
+                                        ("invalid-value", 4, "error")]
 
 
 def test_file_pragma() -> None:

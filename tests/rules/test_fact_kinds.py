@@ -109,4 +109,10 @@ def test_the_rule_examples_produce_every_registered_kind(
     examples.append(("train_2node_8gpu.slurm",
                      builtin_rules()["name-contradicts-request"].doc.example.encode()))
     kinds = {f.kind for f in _facts_of(tmp_path, examples, config)}
+    # the pragma facts come after judging (they need the findings): from the findings
+    from scriptkeeper.pipeline.analyze import analyze_script
+
+    pragmas = {"unknown-suppression", "unused-suppression"}
+    kinds |= {f.rule for name, data in examples
+              for f in analyze_script(tmp_path, name, data, config).findings} & pragmas
     assert kinds == set(fact_kinds.KINDS) - {"sbatch-refuses"}
