@@ -146,6 +146,9 @@ class LaunchStep:
     gpus_wanted: int | None = None  # GPUs per node the script's GPU steps would use
     tasks_effect: str = ""  # what the launcher does with a task layout that does not fit it
     tasks_fix: str = ""  # the task layout that fits the launcher
+    # that layout as `scriptkeeper fix` writes it: --ntasks-per-node (0: no single layout)
+    fix_tasks_per_node: int = 0
+    fix_drop_ntasks: bool = False  # and --ntasks dropped (the per-node count replaces it)
 
     @property
     def per_node_launcher(self) -> bool:

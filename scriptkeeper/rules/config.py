@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile, memory_mb
-from scriptkeeper.records import SEVERITIES
-from scriptkeeper.rules import fact_kinds
+from scriptkeeper.records import APPLICABILITIES, SEVERITIES
+from scriptkeeper.rules import edit_table, fact_kinds
 from scriptkeeper.rules.yamlsource import LineDict, YamlError, load, load_fast
 
 CONFIG_NAME = "rules.yaml"
@@ -70,6 +70,9 @@ class Rule:
     enabled: bool = True
     builtin: bool = True
     doc: RuleDoc = RuleDoc()
+    # what `scriptkeeper fix` may do: safe, unsafe, none (no edit is right without a
+    # person), or "" (no automatic fix); safe and unsafe need an edit (rules/edit_table.py)
+    autofix: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,20 @@ class _Reader:
 
 
 _RULE_KEYS = {"code", "severity", "summary", "message", "fix", "when", "fact", "scope", "line",
-              "enabled", "doc"}
-_OVERRIDE_KEYS = {"severity", "enabled", "message", "fix"}
+              "enabled", "doc", "autofix"}
+_OVERRIDE_KEYS = {"severity", "enabled", "message", "fix", "autofix"}
+
+
+def _autofix(reader: _Reader, raw: LineDict, name: str, default: str) -> str:
+    value = reader.string(raw, "autofix", default) or ""
+    if value and value not in APPLICABILITIES:
+        raise reader.fail(raw.line_of("autofix"),
+                          f"autofix must be one of {', '.join(APPLICABILITIES)}")
+    if value in ("safe", "unsafe") and name not in edit_table.MODULES:
+        raise reader.fail(raw.line_of("autofix"),
+                          f"rule '{name}' has no edit of scriptkeeper's: its autofix can only "
+                          f"be 'none'")
+    return value
 
 
 def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
@@ -208,6 +223,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
             message=message, fix=fix, when=base.when, fact=base.fact, scope=base.scope,
             line=base.line, enabled=reader.boolean(raw, "enabled", base.enabled),
             builtin=base.builtin, doc=base.doc,
+            autofix=_autofix(reader, raw, name, base.autofix),
         )
     reader.keys(raw, _RULE_KEYS, f"rule '{name}'")
     when = reader.string(raw, "when")
@@ -262,6 +278,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         summary=reader.string(raw, "summary", "") or message.split(":")[0],
         message=message, fix=fix, when=when, fact=fact, scope=scope, line=line,
         enabled=reader.boolean(raw, "enabled", True), builtin=builtin, doc=doc,
+        autofix=_autofix(reader, raw, name, ""),
     )
 
 
