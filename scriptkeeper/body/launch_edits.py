@@ -21,6 +21,7 @@ from scriptkeeper.fix.source import (
     rewrite_option,
 )
 from scriptkeeper.model.build import JobModel, LaunchStep
+from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Edit
 
 # a plain command: indentation, then NAME=VALUE words, then the command itself
@@ -60,49 +61,88 @@ def add_srun(source: ScriptSource, origin: Origin, job: JobModel | None
 def task_layout(source: ScriptSource, origin: Origin, job: JobModel | None
                 ) -> tuple[Edit, ...] | None:
     """The layout ``tasks_fix`` names written into the #SBATCH lines: ``--ntasks-per-node``
-    set (in place of ``--ntasks`` when the fix drops it), and ``srun`` on the launch line
-    when an srun-managed framework has none."""
+    set (in place of ``--ntasks`` when the fix drops it) with ``--cpus-per-task`` scaled so
+    that a node keeps the CPUs it had, or the GPUs per node raised to the tasks; and
+    ``srun`` on the launch line when an srun-managed framework has none."""
     step = _step(origin)
-    if step is None or step.fix_tasks_per_node <= 0:
+    if step is None or job is None or (step.fix_tasks_per_node <= 0
+                                       and step.fix_gpus_per_node <= 0):
         return None
     if any(name in step.srun_options for name in ("ntasks", "ntasks-per-node", "nodes")):
         return None  # the srun line sets the layout: not an #SBATCH edit
-    component = [d for d in source.parsed.directives if d.component == 0]
     if source.parsed.components > 1:
         return None
-    ntasks = [d for d in component if d.option == "ntasks"]
-    per_node = [d for d in component if d.option == "ntasks-per-node"]
-    wanted = f"--ntasks-per-node={step.fix_tasks_per_node}"
-    edits: list[Edit] = []
-    if per_node:
-        *earlier, last = per_node
-        edit = rewrite_option(source, last, wanted)
-        if edit is None or earlier:
-            return None
-        edits.append(edit)
-        drop = ntasks if step.fix_drop_ntasks else []
-    elif ntasks:
-        *drop, last = ntasks
-        edit = rewrite_option(source, last, wanted)
-        if edit is None:
-            return None
-        edits.append(edit)
-    else:
-        return None  # no task directive to change: where one goes is a choice
-    for d in drop:
-        edit = rewrite_option(source, d, "")
-        if edit is None:
-            return None
-        edits.append(edit)
-    if len({e.line for e in edits}) != len(edits):
-        return None  # two changes on one line: left to a person
-    needs_srun = not step.srun and (step.lightning_slurm or step.slurm_driven)
-    if needs_srun:
+    component = [d for d in source.parsed.directives if d.component == 0]
+    edits = (_gpu_request(source, component, step.fix_gpus_per_node)
+             if step.fix_gpus_per_node > 0 else _tasks(source, component, step, job))
+    if edits is None or len({e.line for e in edits}) != len(edits):
+        return None  # not found, or two changes on one line: left to a person
+    if not step.srun and (step.lightning_slurm or step.slurm_driven):
         edit = srun_prefix(source, step)
         if edit is None:
             return None
         edits.append(edit)
     return tuple(edits)
+
+
+def _tasks(source: ScriptSource, component: list[Directive], step: LaunchStep,
+           job: JobModel) -> list[Edit] | None:
+    ntasks = [d for d in component if d.option == "ntasks"]
+    per_node = [d for d in component if d.option == "ntasks-per-node"]
+    new = step.fix_tasks_per_node
+    wanted = f"--ntasks-per-node={new}"
+    edits: list[Edit | None] = []
+    if per_node:
+        *earlier, last = per_node
+        if earlier:
+            return None
+        edits.append(rewrite_option(source, last, wanted))
+        drop = ntasks if step.fix_drop_ntasks else []
+    elif ntasks:
+        *drop, last = ntasks
+        edits.append(rewrite_option(source, last, wanted))
+    else:
+        return None  # no task directive to change: where one goes is a choice
+    edits.extend(rewrite_option(source, d, "") for d in drop)
+    # the CPUs a node had stay: 1 task x 128 CPUs becomes 8 tasks x 16
+    old = job.ntasks_per_node or (job.ntasks // max(job.nodes, 1) if job.ntasks else 0)
+    cpus = [d for d in component if d.option == "cpus-per-task"]
+    if cpus and old and old != new and (old * job.cpus_per_task) % new == 0:
+        per_task = old * job.cpus_per_task // new
+        edits.append(rewrite_option(source, cpus[-1], f"--cpus-per-task={per_task}"))
+    if any(e is None for e in edits):
+        return None
+    return [e for e in edits if e is not None]
+
+
+def _gpu_request(source: ScriptSource, component: list[Directive], gpus: int
+                 ) -> list[Edit] | None:
+    """The one GPU request's count set to ``gpus`` per node (its type kept)."""
+    requests = [d for d in component
+                if d.option in ("gres", "gpus-per-node", "gpus", "gpus-per-task")]
+    d = requests[0] if len(requests) == 1 else None
+    if d is None or d.value is None or d.option in ("gpus", "gpus-per-task"):
+        return None  # none, several, or not counted per node
+    written = d.value
+    if d.option == "gres":
+        items = written.split(",")
+        gpu = [i for i, item in enumerate(items) if item.split(":")[0] == "gpu"]
+        if len(gpu) != 1:
+            return None
+        parts = items[gpu[0]].split(":")
+        if len(parts) > 1 and parts[-1].isdigit():
+            parts[-1] = str(gpus)
+        else:
+            parts.append(str(gpus))
+        items[gpu[0]] = ":".join(parts)
+        value = ",".join(items)
+    else:
+        parts = written.split(":")
+        if not parts[-1].isdigit():
+            return None
+        value = ":".join([*parts[:-1], str(gpus)])
+    edit = rewrite_option(source, d, f"--{d.option}={value}")
+    return None if edit is None else [edit]
 
 
 def fewer_processes(source: ScriptSource, origin: Origin, job: JobModel | None

@@ -385,7 +385,7 @@ class _Analysis:
         effect, fix, layout = _effect(step, job, bool(why))  # set with the evidence: one _fill
         return _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
                      tasks_effect=effect, tasks_fix=fix, fix_tasks_per_node=layout[0],
-                     fix_drop_ntasks=layout[1])
+                     fix_drop_ntasks=layout[1], fix_gpus_per_node=layout[2])
 
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""
@@ -817,15 +817,15 @@ def _gpus_used(step: LaunchStep, job: JobModel) -> int | None:
     return None
 
 
-_NO_LAYOUT = (0, False)
-_Effect = tuple[str, str, tuple[int, bool]]
+_NO_LAYOUT = (0, False, 0)
+_Effect = tuple[str, str, tuple[int, bool, int]]
 
 
 def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> _Effect:
     """What the launcher does with a task layout that does not fit it ("" when it fits:
     the ntasks-launcher-mismatch rule reports this text), the layout that fits it, and
-    that layout as the edit makes it: (tasks per node, drop --ntasks); (0, False) when the
-    fix is not one layout (a choice for a person)."""
+    that layout as the edit makes it: (tasks per node, drop --ntasks, GPUs per node);
+    _NO_LAYOUT when the fix is not one layout (a choice for a person)."""
     per_node = step.tasks_per_node
     if step.srun and step.per_node_launcher and per_node is not None and per_node > 1:
         procs = step.procs_per_task
@@ -838,7 +838,7 @@ def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> _Effect:
         fix = (f"start one {step.launcher} per node: `#SBATCH --ntasks-per-node=1` (or "
                f"`srun --ntasks={step.nodes or job.nodes} --ntasks-per-node=1 {step.command}`); "
                f"{step.launcher} itself starts the per-GPU workers")
-        return effect, fix, (1, True)
+        return effect, fix, (1, True, 0)
     if step.lightning_slurm:
         return _lightning_effect(step, job)
     if step.slurm_driven and step.srun and per_node is not None:
@@ -846,7 +846,7 @@ def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> _Effect:
         fix = (f"use `#SBATCH --ntasks-per-node={visible}` (one task per GPU), or request "
                f"{per_node} GPUs per node")
         # tasks bound to their own GPUs, or not using any, pick no index they cannot see
-        layout = (visible, False) if visible else _NO_LAYOUT
+        layout = (visible, False, 0) if visible else _NO_LAYOUT
         if step.gpu_isolated or not uses_gpu or visible is None or not per_node > visible > 0:
             return "", fix, layout
         effect = (f"srun starts {per_node} tasks per node, one process each, but they see "
@@ -878,7 +878,7 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> _Effect:
         # --ntasks without --ntasks-per-node: ntasks-without-per-node says so, with this fix
         want = max(ntasks // max(nodes, 1), 1)
         return "", (f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead "
-                    f"of {step.tasks_option}{run}"), (want, True)
+                    f"of {step.tasks_option}{run}"), (want, True, 0)
     if step.lightning_single_device:
         # one device, no launcher: nothing compares the tasks with it (§3.2)
         return "", "", _NO_LAYOUT
@@ -886,10 +886,11 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> _Effect:
         if step.extra.get("devices_auto") and per_node > devices:
             fix = (f"request {per_node} GPUs per node (`#SBATCH --gres=gpu:{per_node}`) so "
                    f"each task gets one, or use `--ntasks-per-node={devices}`{run}")
+            layout = (0, False, per_node)  # the first the fix names: the GPUs
         else:
             fix = f"use `#SBATCH --ntasks-per-node={devices}` (one task per device){run}"
+            layout = (devices, False, 0) if devices > 0 else _NO_LAYOUT
         # tasks bound to their own GPU (lightning-per-task-gpus says so), or counts that are none
-        layout = (devices, False) if devices > 0 else _NO_LAYOUT
         if step.gpu_isolated or min(per_node, devices) < 0:
             return "", fix, layout
         what = (f"\"{step.lightning_start_error}\"" if step.lightning_start_error else
@@ -905,17 +906,17 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> _Effect:
         else:
             fix = (f"use `#SBATCH --ntasks-per-node={devices}` and `srun {step.command}`, or drop "
                    f"{step.tasks_option} so Lightning starts the {devices} processes itself")
-        return "", fix, (devices, True)
+        return "", fix, (devices, True, 0)
     if per_node and devices == per_node and ntasks < nodes * per_node:
         fix = (f"drop `--ntasks` (or set it to {nodes * per_node}) and keep "
                f"`--ntasks-per-node={per_node}`")
         # idle GPUs only when SLURM_NTASKS and SLURM_NNODES are known, not guessed
         if ntasks <= 0 or per_node < 0 or not step.slurm_nnodes:
-            return "", fix, (per_node, True)
+            return "", fix, (per_node, True, 0)
         effect = (f"SLURM_NTASKS={ntasks} is smaller than {nodes} nodes x {per_node} tasks per "
                   f"node: {step.framework_label} trains with world size {ntasks} and leaves "
                   f"GPUs idle")
-        return effect, fix, (per_node, True)
+        return effect, fix, (per_node, True, 0)
     return "", "", _NO_LAYOUT
 
 

@@ -67,6 +67,7 @@ def fix(
             continue
         typer.echo(f"fixed {done.path}: " + ", ".join(
             f"{f.rule} (line {f.line})" for f in done.applied))
+    sys.stdout.flush()  # the diff before the summary on stderr
     verb = "would fix" if diff else "fixed"
     summary = f"{verb} {made} finding(s) in {files} file(s)"
     if refused:
