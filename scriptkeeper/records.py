@@ -99,6 +99,16 @@ class Finding:
         self.__dict__.update(code=code, rule=rule, severity=severity, line=line,
                              message=message, fix=fix, autofix=autofix)
 
+    @property
+    def fix_marker(self) -> str:
+        """How `scriptkeeper fix` treats this finding, in a few words ('' when it has no edit)."""
+        autofix = self.autofix
+        if autofix is None:
+            return ""
+        if autofix.applicability == "none":
+            return "no automatic fix"
+        return f"{autofix.applicability} fix" if autofix.edits else ""
+
     def as_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "code": self.code,

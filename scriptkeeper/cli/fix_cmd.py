@@ -40,12 +40,16 @@ def fix(
         _check_selection(chosen, config, list(paths or []))
     report = guarded(lambda: run_scan(list(paths or []), config, redundancy=False))
     fixes = []
+    unsafe_waiting = 0  # unsafe fixes of scripts with nothing else to fix
     for result in report.scripts:
         # only scripts with a finding whose edit may be made; the rest are not read again
-        if any(fixable(f, unsafe_fixes, chosen) for f in result.findings):
+        if not any(fixable(f, unsafe_fixes, chosen) for f in result.findings):
+            unsafe_waiting += sum(fixable(f, True, chosen) for f in result.findings)
+        else:
             fixes.append(guarded(lambda r=result: fix_script(  # type: ignore[misc]
                 report.root, r.path, r.data, report.config, unsafe_fixes, chosen)))
-    made = refused = unsafe_left = files = 0
+    made = refused = files = 0
+    unsafe_left = unsafe_waiting
     failed = False
     for done in fixes:
         refused += len(done.refused)

@@ -98,8 +98,12 @@ def move_into_header(source: ScriptSource, origin: Origin, job: JobModel | None
     line = source.line(fact.line)
     if not line.startswith(MAGIC):
         return None
-    return (Edit(first, first, line if ending(line) else line + "\n"),
-            delete_line(fact.line))
+    if ending(line):
+        return (Edit(first, first, line), delete_line(fact.line))
+    # the last line, without a newline: the line before it becomes the last, without one
+    before = source.line(fact.line - 1)
+    return (Edit(first, first, line + "\n"),
+            Edit(fact.line - 1, fact.line + 1, before[:len(before) - len(ending(before))]))
 
 
 def directive_case(source: ScriptSource, origin: Origin, job: JobModel | None

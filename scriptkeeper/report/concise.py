@@ -12,7 +12,8 @@ def render(report: ScanReport, color: bool = False) -> str:
     lines = []
     for script in report.scripts:
         for f in script.findings:
-            lines.append(f"{script.path}:{f.line}: {f.severity} {f.rule}: {f.message}")
+            marker = f" [{f.fix_marker}]" if f.fix_marker else ""
+            lines.append(f"{script.path}:{f.line}: {f.severity} {f.rule}: {f.message}{marker}")
         if script.verdict == "redundant" and script.redundant_of:
             lines.append(f"{script.path}:1: info redundant: redundant of {script.redundant_of}")
     s = report.summary
