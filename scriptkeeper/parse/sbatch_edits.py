@@ -34,6 +34,12 @@ def _fact(origin: Origin) -> Fact | None:
     return origin if isinstance(origin, Fact) else None
 
 
+def _read_fact(source: ScriptSource, origin: Origin) -> Fact | None:
+    """The fact, when sbatch reads the script at all: the directive edits wait until the
+    whole-file refusals (CRLF, the '#!' line) are fixed; the script may not be one job."""
+    return None if source.parsed.refused else _fact(origin)
+
+
 def crlf_to_lf(source: ScriptSource, origin: Origin, job: JobModel | None
                ) -> tuple[Edit, ...] | None:
     """Every CRLF line end becomes LF (a lone CR stays: it is not a DOS line break)."""
@@ -48,7 +54,8 @@ def shebang_first(source: ScriptSource, origin: Origin, job: JobModel | None
                   ) -> tuple[Edit, ...] | None:
     """The '#!' line moved to line 1 at column 0: a byte order mark dropped, an indented
     '#!' dedented, blank and comment lines before it kept after it. None when there is no
-    '#!' line before the first command (the interpreter would be a guess)."""
+    '#!' line before the first command (the interpreter would be a guess), or #SBATCH
+    lines come before it (moving it would make them directives of this job)."""
     lines = source.lines
     if not lines:
         return None
@@ -62,6 +69,9 @@ def shebang_first(source: ScriptSource, origin: Origin, job: JobModel | None
             return (replace_line(1, "#" + stripped),)
         if stripped.strip() and not stripped.startswith("#"):
             return None  # a command first: where the '#!' belongs is not ours to guess
+        if line.startswith(MAGIC):
+            # directives above it (notes of several jobs, say) would become this job's
+            return None
     else:
         return None
     if index == 0:
@@ -75,7 +85,7 @@ def drop_overridden(source: ScriptSource, origin: Origin, job: JobModel | None
                     ) -> tuple[Edit, ...] | None:
     """The earlier of two values of an option, which sbatch overrides, removed: the job is
     the same."""
-    fact = _fact(origin)
+    fact = _read_fact(source, origin)
     earlier = fact.data.get("overridden") if fact is not None else None
     if earlier is None:
         return None
@@ -91,7 +101,7 @@ def move_into_header(source: ScriptSource, origin: Origin, job: JobModel | None
                      ) -> tuple[Edit, ...] | None:
     """A directive after the first command moved above it, after the directives already
     there (so late directives keep their order when moved one by one)."""
-    fact = _fact(origin)
+    fact = _read_fact(source, origin)
     first = source.first_command()
     if fact is None or first is None or fact.line <= first:
         return None
@@ -109,7 +119,7 @@ def move_into_header(source: ScriptSource, origin: Origin, job: JobModel | None
 def directive_case(source: ScriptSource, origin: Origin, job: JobModel | None
                    ) -> tuple[Edit, ...] | None:
     """'#sbatch', '# SBATCH' or an indented '#SBATCH' written as the directive '#SBATCH'."""
-    fact = _fact(origin)
+    fact = _read_fact(source, origin)
     if fact is None:
         return None
     line = source.line(fact.line)
@@ -126,7 +136,7 @@ def closest_option(source: ScriptSource, origin: Origin, job: JobModel | None
                    ) -> tuple[Edit, ...] | None:
     """A misspelt long option replaced by the one known option close to it (none when no
     option or several are close)."""
-    fact = _fact(origin)
+    fact = _read_fact(source, origin)
     if fact is None or "option" not in fact.data:
         return None
     name, written = fact.data["option"], fact.data["written"]

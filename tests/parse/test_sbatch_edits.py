@@ -105,6 +105,8 @@ LEFT_ALONE = [
      b"#SBATCH --time=10\necho hi\n"),
     ("a command before the '#!' line", "missing-shebang",
      b"echo first\n#!/bin/bash\necho hi\n"),
+    ("#SBATCH lines before the '#!' line would become directives", "missing-shebang",
+     b"#SBATCH --time=10\n# the next job\n#!/bin/bash\n#SBATCH --time=20\necho hi\n"),
     ("an option no known one is close to", "unknown-option",
      b"#!/bin/bash\n#SBATCH --frobnicate=3\necho hi\n"),
     ("two known options are as close", "unknown-option",
