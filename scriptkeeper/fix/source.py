@@ -57,9 +57,6 @@ class ScriptSource:
         """Line ``number`` (1-based) with its line end; '' past the end."""
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
-    def directives_on(self, number: int) -> list[Directive]:
-        return [d for d in self.parsed.directives if d.line == number]
-
     def first_command(self) -> int | None:
         return self.parsed.first_command_line
 

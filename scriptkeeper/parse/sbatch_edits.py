@@ -93,10 +93,6 @@ def drop_overridden(source: ScriptSource, origin: Origin, job: JobModel | None
     return None if edit is None else (edit,)
 
 
-def header_end(source: ScriptSource) -> int | None:
-    return source.first_command()
-
-
 def move_into_header(source: ScriptSource, origin: Origin, job: JobModel | None
                      ) -> tuple[Edit, ...] | None:
     """A directive after the first command moved above it, after the directives already
