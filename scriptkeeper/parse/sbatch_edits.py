@@ -43,9 +43,14 @@ def _read_fact(source: ScriptSource, origin: Origin) -> Fact | None:
 def crlf_to_lf(source: ScriptSource, origin: Origin, job: JobModel | None
                ) -> tuple[Edit, ...] | None:
     """Every CRLF line end becomes LF (a lone CR stays: it is not a DOS line break)."""
-    edits = []
+    edits: list[Edit] = []
     for number, line in enumerate(source.lines, start=1):
-        if line.endswith("\r\n"):
+        if not line.endswith("\r\n"):
+            continue
+        last = edits[-1] if edits else None
+        if last is not None and last.end_line == number:  # one edit a run of lines
+            edits[-1] = Edit(last.line, number + 1, last.content + line[:-2] + "\n")
+        else:
             edits.append(replace_line(number, line[:-2] + "\n"))
     return tuple(edits) or None
 
