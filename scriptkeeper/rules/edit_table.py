@@ -6,7 +6,7 @@ beside the stage that produces the rule's fact or step, as a function in that
 module's ``EDITS`` table, keyed by the rule's name. Loading rules.yaml checks a
 rule's ``autofix`` against this table without importing those modules (a warm
 scan loads no parser); the engine imports a module the first time one of its
-rules fires. tests/fix/test_edit_table.py checks the table against the modules.
+rules fires. tests/rules/test_edit_table.py checks the table against the modules.
 A new rule with a fix: its edit in its producer's ``EDITS``, its name here.
 """
 
