@@ -16,6 +16,8 @@ The package, folder by folder, in the order a scan runs (docs/design.md has more
 - ``cache/``      the result cache: store, entries, codec
 - ``cluster/``    the real cluster: ``sbatch --test-only``, profile import, hostlists
 - ``clean/``      backup with a manifest journal, restore, and their safety checks
+- ``fix/``        ``scriptkeeper fix``: the edits rules declare, made one at a time and
+                  judged again, written atomically (the edits live beside their producers)
 - ``cli/``        the typer commands, one module each; ``hook.py`` is the light
                   pre-commit entry point; ``records.py`` the data every stage shares
 """

@@ -12,6 +12,11 @@ before the pipeline is imported (bench/bench_hook_selection.py). It never change
 script. Exit 1 when one of them is broken; baselined findings do not count
 (the codes are :mod:`scriptkeeper.cli.common`'s, which imports no typer).
 
+With ``--fix`` (the ``scriptkeeper-fix`` hook id) it makes the safe fixes
+rules.yaml declares in those files instead, and exits 1 when it changed one
+(the convention of fixing hooks: the commit stops so that the change is seen
+and staged).
+
 Redundancy is judged against every job script of the repository; rules.yaml
 ``hook.redundancy`` makes a redundant script a ``warning`` (the default: it
 is printed, the commit goes on), an ``error`` (the commit fails) or ``off``
@@ -113,8 +118,10 @@ def _merge(checked: Discovery, rest: Discovery | None) -> Discovery:
 
 
 def run(files: Sequence[str], config_file: Path | None = None, staged: bool = False,
-        use_baseline: bool = True, use_cache: bool = True, out: TextIO = sys.stdout) -> int:
-    """Check ``files`` (or the staged files) as the hook does; the exit status."""
+        use_baseline: bool = True, use_cache: bool = True, out: TextIO = sys.stdout,
+        fix: bool = False) -> int:
+    """Check ``files`` (or the staged files) as the hook does, or fix them (``fix``); the
+    exit status."""
     content: dict[str, bytes] = staged_files() if staged else {}
     names = [n for n in (list(content) if staged else files) if _job_script(n, content)]
     if not names:
@@ -122,10 +129,45 @@ def run(files: Sequence[str], config_file: Path | None = None, staged: bool = Fa
     from scriptkeeper.rules.config import ConfigError
 
     try:
+        if fix:
+            return _fix([Path(n) for n in names], config_file, out)
         return _check([Path(n) for n in names], content, config_file, use_baseline, use_cache,
                       out)
     except ConfigError as error:
         return hook_error(configuration_error(error))
+
+
+def _fix(paths: list[Path], config_file: Path | None, out: TextIO) -> int:
+    """Make the safe fixes in ``paths``; 1 when a file changed."""
+    from scriptkeeper.fix.apply import fix_script, fixable
+    from scriptkeeper.fix.write import WriteRefused, write_atomic
+    from scriptkeeper.pipeline.analyze import analyze_script
+    from scriptkeeper.pipeline.discover import discover
+    from scriptkeeper.pipeline.scan import prepare
+
+    root, in_git, config = prepare(paths, config_file)
+    found = discover(paths, config.include, config.exclude, root=root, in_git=in_git,
+                     base=config.base or root)
+    changed = 0
+    for candidate in found.scripts:
+        result = analyze_script(root, candidate.path, candidate.data, config)
+        if not any(fixable(f, False) for f in result.findings):
+            continue
+        done = fix_script(root, candidate.path, candidate.data, config)
+        for refusal in done.refused:
+            print(f"{done.path}:{refusal.finding.line}: {refusal.finding.rule}: not fixed: "
+                  f"{refusal.reason}", file=out)
+        if not done.changed:
+            continue
+        try:
+            write_atomic(root, done.path, done.before, done.after)
+        except (WriteRefused, OSError) as error:
+            print(f"scriptkeeper: {error}", file=out)
+            continue
+        changed += 1
+        print(f"fixed {done.path}: " + ", ".join(f"{f.rule} (line {f.line})"
+                                                  for f in done.applied), file=out)
+    return EXIT_BROKEN if changed else EXIT_OK
 
 
 def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | None,
@@ -192,10 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true",
                         help="also fail on findings the baseline accepts")
     parser.add_argument("--no-cache", action="store_true", help="ignore .scriptkeeper_cache")
+    parser.add_argument("--fix", action="store_true",
+                        help="make the safe fixes instead of checking; exit 1 when a file "
+                             "changed (the scriptkeeper-fix hook)")
     args = parser.parse_args(argv)
+    if args.fix and args.staged:
+        return hook_error("--fix changes files in the work tree: it does not take --staged")
     try:
         return run(args.files, args.config, args.staged, not args.no_baseline,
-                   not args.no_cache)
+                   not args.no_cache, fix=args.fix)
     except (RuntimeError, subprocess.CalledProcessError) as error:
         return hook_error(str(error))
 

@@ -34,6 +34,33 @@ if TYPE_CHECKING:
     from scriptkeeper.rules.config import Config
 
 SEVERITIES = ("error", "warning", "info")
+#: how far a rule's automatic fix may be trusted: safe keeps what the job does, unsafe
+#: changes it (``fix --unsafe-fixes``), none: no edit is right without a person
+APPLICABILITIES = ("safe", "unsafe", "none")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to a script's lines: lines ``line`` .. ``end_line - 1`` become ``content``."""
+
+    line: int  # the first line replaced (1-based)
+    end_line: int  # the line after the last one replaced (equal to line: insert before it)
+    content: str  # the new lines with their line ends (bytes kept with surrogateescape)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.line, "end_line": self.end_line, "content": self.content}
+
+
+@dataclass(frozen=True)
+class Autofix:
+    """The edit ``scriptkeeper fix`` makes for a finding, and how far it may be trusted."""
+
+    applicability: str  # one of APPLICABILITIES
+    edits: tuple[Edit, ...] = ()  # none for applicability "none"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"applicability": self.applicability,
+                "edits": [e.as_json() for e in self.edits]}
 
 
 @dataclass(frozen=True, init=False)
@@ -65,14 +92,25 @@ class Finding:
     line: int
     message: str
     fix: str
+    autofix: Autofix | None = None  # what `scriptkeeper fix` would do (None: no edit known)
 
     def __init__(self, code: str, rule: str, severity: str, line: int, message: str,
-                 fix: str) -> None:
+                 fix: str, autofix: Autofix | None = None) -> None:
         self.__dict__.update(code=code, rule=rule, severity=severity, line=line,
-                             message=message, fix=fix)
+                             message=message, fix=fix, autofix=autofix)
+
+    @property
+    def fix_marker(self) -> str:
+        """How `scriptkeeper fix` treats this finding, in a few words ('' when it has no edit)."""
+        autofix = self.autofix
+        if autofix is None:
+            return ""
+        if autofix.applicability == "none":
+            return "no automatic fix"
+        return f"{autofix.applicability} fix" if autofix.edits else ""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        result: dict[str, Any] = {
             "code": self.code,
             "rule": self.rule,
             "severity": self.severity,
@@ -80,6 +118,9 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
         }
+        if self.autofix is not None:
+            result["autofix"] = self.autofix.as_json()
+        return result
 
 
 #: the job model and launch steps of a result, decoded on first use

@@ -79,6 +79,10 @@ def test_json_schema_shape(report: dict[str, Any]) -> None:
     for script in report["scripts"]:
         assert {"path", "verdict", "findings", "redundant_of"} <= set(script)
         for f in script["findings"]:
-            assert set(f) == {"code", "rule", "severity", "line", "message", "fix"}
+            assert set(f) - {"autofix"} == {"code", "rule", "severity", "line", "message", "fix"}
             assert isinstance(f["line"], int) and f["line"] >= 1
+            if "autofix" in f:  # only on a finding of a rule with an automatic fix
+                assert f["autofix"]["applicability"] in ("safe", "unsafe", "none")
+                assert all(set(e) == {"line", "end_line", "content"}
+                           for e in f["autofix"]["edits"])
     assert sum(report["summary"].values()) == len(report["scripts"])

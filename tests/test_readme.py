@@ -45,3 +45,14 @@ def test_generated_table_is_up_to_date() -> None:
 def test_rule_links_resolve() -> None:
     for target in re.findall(r"\]\((docs/[^)#]+)\)", README):
         assert (REPO / target).exists(), target
+
+
+def test_the_fix_example_is_what_fix_prints() -> None:
+    match = re.search(r"<!-- fix-example -->\n```diff\n(.*?)```\n<!-- /fix-example -->", README,
+                      re.S)
+    assert match, "README has no fix-example block"
+    done = subprocess.run([sys.executable, "-m", "scriptkeeper", "fix", "--unsafe-fixes", "--diff",
+                           "examples/navsim-workspace/scripts/train_8gpu_ddp_CORRECT.slurm"],
+                          cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == match.group(1)

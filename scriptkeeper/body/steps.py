@@ -406,9 +406,10 @@ class _Analysis:
         step = self.processes(step, inv)
         why = self.evidence(step, inv, env, cvd)
         step = self.lightning(step, inv)
-        effect, fix = _effect(step, job, bool(why))  # set with the evidence: one _fill
+        effect, fix, layout = _effect(step, job, bool(why))  # set with the evidence: one _fill
         return _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
-                     tasks_effect=effect, tasks_fix=fix)
+                     tasks_effect=effect, tasks_fix=fix, fix_tasks_per_node=layout[0],
+                     fix_drop_ntasks=layout[1], fix_gpus_per_node=layout[2])
 
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""
@@ -1065,9 +1066,15 @@ def _gpus_used(step: LaunchStep, job: JobModel) -> int | None:
     return None
 
 
-def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> tuple[str, str]:
+_NO_LAYOUT = (0, False, 0)
+_Effect = tuple[str, str, tuple[int, bool, int]]
+
+
+def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> _Effect:
     """What the launcher does with a task layout that does not fit it ("" when it fits:
-    the ntasks-launcher-mismatch rule reports this text), and the layout that fits it."""
+    the ntasks-launcher-mismatch rule reports this text), the layout that fits it, and
+    that layout as the edit makes it: (tasks per node, drop --ntasks, GPUs per node);
+    _NO_LAYOUT when the fix is not one layout (a choice for a person)."""
     per_node = step.tasks_per_node
     if step.srun and step.per_node_launcher and per_node is not None and per_node > 1:
         procs = step.procs_per_task
@@ -1080,7 +1087,7 @@ def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> tuple[str, str]:
         fix = (f"start one {step.launcher} per node: `#SBATCH --ntasks-per-node=1` (or "
                f"`srun --ntasks={step.nodes or job.nodes} --ntasks-per-node=1 {step.command}`); "
                f"{step.launcher} itself starts the per-GPU workers")
-        return effect, fix
+        return effect, fix, (1, True, 0)
     if step.lightning_slurm:
         return _lightning_effect(step, job)
     if step.slurm_driven and step.srun and per_node is not None:
@@ -1088,25 +1095,27 @@ def _effect(step: LaunchStep, job: JobModel, uses_gpu: bool) -> tuple[str, str]:
         fix = (f"use `#SBATCH --ntasks-per-node={visible}` (one task per GPU), or request "
                f"{per_node} GPUs per node")
         # tasks bound to their own GPUs, or not using any, pick no index they cannot see
+        layout = (visible, False, 0) if visible else _NO_LAYOUT
         if step.gpu_isolated or not uses_gpu or visible is None or not per_node > visible > 0:
-            return "", fix
+            return "", fix, layout
         effect = (f"srun starts {per_node} tasks per node, one process each, but they see "
                   f"{visible} GPUs: the ranks beyond {visible} pick a GPU "
                   f"index that does not exist (`invalid device ordinal`)")
-        return effect, fix
+        return effect, fix, layout
     if step.launcher == "mpirun" and step.mpi_np is not None and step.mpi_slots:
         fix = (f"request the ranks: `#SBATCH --ntasks={step.mpi_np}`, or run "
                f"`mpirun -np {step.mpi_slots}`")
         if step.mpi_oversubscribe or not step.mpi_np > step.mpi_slots > 0:
-            return "", fix  # the ranks fit the slots, or mpirun is told to oversubscribe
+            # the ranks fit the slots, or mpirun is told to oversubscribe
+            return "", fix, _NO_LAYOUT
         effect = (f"`mpirun -np {step.mpi_np}` asks for {step.mpi_np} ranks but the job has "
                   f"{step.mpi_slots} task slots: Open MPI stops with \"There are not enough "
                   f"slots available\" (MPICH and Intel MPI oversubscribe the job's CPUs)")
-        return effect, fix
-    return "", ""
+        return effect, fix, _NO_LAYOUT
+    return "", "", _NO_LAYOUT
 
 
-def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
+def _lightning_effect(step: LaunchStep, job: JobModel) -> _Effect:
     """Lightning under SLURM: what it does with SLURM_NTASKS(_PER_NODE) when they do not fit
     its devices ("" when they fit, or another rule says what happens), and what fits."""
     ntasks = step.slurm_ntasks or 0
@@ -1118,23 +1127,26 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
         # --ntasks without --ntasks-per-node: ntasks-without-per-node says so, with this fix
         want = max(ntasks // max(nodes, 1), 1)
         return "", (f"use `#SBATCH --ntasks-per-node={want}` (with `--nodes={nodes}`) instead "
-                    f"of {step.tasks_option}{run}")
+                    f"of {step.tasks_option}{run}"), (want, True, 0)
     if step.lightning_single_device:
-        return "", ""  # one device, no launcher: nothing compares the tasks with it (§3.2)
+        # one device, no launcher: nothing compares the tasks with it (§3.2)
+        return "", "", _NO_LAYOUT
     if per_node and devices and per_node != devices:
         if step.extra.get("devices_auto") and per_node > devices:
             fix = (f"request {per_node} GPUs per node (`#SBATCH --gres=gpu:{per_node}`) so "
                    f"each task gets one, or use `--ntasks-per-node={devices}`{run}")
+            layout = (0, False, per_node)  # the first the fix names: the GPUs
         else:
             fix = f"use `#SBATCH --ntasks-per-node={devices}` (one task per device){run}"
+            layout = (devices, False, 0) if devices > 0 else _NO_LAYOUT
         # tasks bound to their own GPU (lightning-per-task-gpus says so), or counts that are none
         if step.gpu_isolated or min(per_node, devices) < 0:
-            return "", fix
+            return "", fix, layout
         what = (f"\"{step.lightning_start_error}\"" if step.lightning_start_error else
                 "ranks that do not match the GPUs")
         effect = (f"{per_node} tasks per node ({step.tasks_option}) but {step.framework_label} "
                   f"uses `devices={devices}` per node: it stops at start-up with {what}")
-        return effect, fix
+        return effect, fix, layout
     if devices and 0 < ntasks < devices:
         # world size below the devices: lightning-single-process says so, with this fix
         if step.srun:
@@ -1143,18 +1155,18 @@ def _lightning_effect(step: LaunchStep, job: JobModel) -> tuple[str, str]:
         else:
             fix = (f"use `#SBATCH --ntasks-per-node={devices}` and `srun {step.command}`, or drop "
                    f"{step.tasks_option} so Lightning starts the {devices} processes itself")
-        return "", fix
+        return "", fix, (devices, True, 0)
     if per_node and devices == per_node and ntasks < nodes * per_node:
         fix = (f"drop `--ntasks` (or set it to {nodes * per_node}) and keep "
                f"`--ntasks-per-node={per_node}`")
         # idle GPUs only when SLURM_NTASKS and SLURM_NNODES are known, not guessed
         if ntasks <= 0 or per_node < 0 or not step.slurm_nnodes:
-            return "", fix
+            return "", fix, (per_node, True, 0)
         effect = (f"SLURM_NTASKS={ntasks} is smaller than {nodes} nodes x {per_node} tasks per "
                   f"node: {step.framework_label} trains with world size {ntasks} and leaves "
                   f"GPUs idle")
-        return effect, fix
-    return "", ""
+        return effect, fix, (per_node, True, 0)
+    return "", "", _NO_LAYOUT
 
 
 def analyze(parsed: ParsedScript, job: JobModel, root: Path, script_path: str,

@@ -4,7 +4,8 @@ An entry is a JSON list::
 
     [sha256 of the script, configuration key, verdict, findings, grouping keys, detail]
 
-``findings`` is a list of ``[code, rule, severity, line, message, fix]``;
+``findings`` is a list of ``[code, rule, severity, line, message, fix, autofix]``
+(``autofix``: null, or ``[applicability, [[line, end_line, content], ...]]``);
 ``grouping keys`` the hex of the two redundancy keys (or null); ``detail``
 the job model and launch steps as an ASCII JSON *text*
 (``scriptkeeper.cache.codec``), or where the cache keeps that text (its
@@ -28,11 +29,32 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from scriptkeeper.records import Detail, Finding, ScriptResult
+from scriptkeeper.records import APPLICABILITIES, Autofix, Detail, Edit, Finding, ScriptResult
 
 Entry = list[Any]
 _FIELDS = ("code", "rule", "severity", "line", "message", "fix")
 _KINDS = (str, str, str, int, str, str)
+
+
+def _encode_autofix(autofix: Autofix | None) -> list[Any] | None:
+    if autofix is None:
+        return None
+    return [autofix.applicability, [[e.line, e.end_line, e.content] for e in autofix.edits]]
+
+
+def _decode_autofix(raw: object) -> Autofix | None:
+    if raw is None:
+        return None
+    if (type(raw) is not list or len(raw) != 2 or raw[0] not in APPLICABILITIES
+            or type(raw[1]) is not list):
+        raise EntryError(f"malformed autofix {raw!r}")
+    edits = []
+    for e in raw[1]:
+        if (type(e) is not list or len(e) != 3 or type(e[0]) is not int
+                or type(e[1]) is not int or type(e[2]) is not str):
+            raise EntryError(f"malformed edit {e!r}")
+        edits.append(Edit(e[0], e[1], e[2]))
+    return Autofix(raw[0], tuple(edits))
 _VERDICTS = ("keep", "broken")
 _KEY_HEX = 64  # two 16-byte digests
 
@@ -51,7 +73,8 @@ def encode(result: ScriptResult, sha256: str, config_key: str, detail: bool = Tr
         raise EntryError("only a result straight from the per-file stage is stored")
     if result.verdict != ("broken" if result.broken else "keep"):
         raise EntryError(f"verdict {result.verdict!r} does not follow from the findings")
-    findings = [[f.code, f.rule, f.severity, f.line, f.message, f.fix] for f in result.findings]
+    findings = [[f.code, f.rule, f.severity, f.line, f.message, f.fix,
+                 _encode_autofix(f.autofix)] for f in result.findings]
     for row in findings:
         if not all(map(_is_kind, row, _KINDS)):
             raise EntryError(f"a finding of unexpected types: {row!r}")
@@ -104,10 +127,11 @@ def decode(path: str, data: bytes, entry: Entry, fallback: Callable[[], Detail],
     broken = False
     new = object.__new__
     for row in rows:
-        if type(row) is not list or len(row) != 6 or not all(map(_is_kind, row, _KINDS)):
+        if type(row) is not list or len(row) != 7 or not all(map(_is_kind, row, _KINDS)):
             raise EntryError(f"malformed finding {row!r}")
         finding: Any = new(Finding)  # frozen: fill its fields as pickle would
-        finding.__dict__.update(zip(_FIELDS, row, strict=True))
+        finding.__dict__.update(zip(_FIELDS, row[:6], strict=True))
+        finding.__dict__["autofix"] = _decode_autofix(row[6])
         findings.append(finding)
         broken = broken or row[2] == "error"
     if verdict not in _VERDICTS or (verdict == "broken") != broken:

@@ -57,7 +57,7 @@ from scriptkeeper.rules.config import Config
 CACHE_DIR = ".scriptkeeper_cache"
 CACHE_FILE = "results.json"
 DETAILS_FILE = "details.json"
-FORMAT = 4  # 4: the first grouping key leaves the body out
+FORMAT = 5  # 5: findings carry their autofix
 MAX_BYTES = 1 << 30
 _GITIGNORE = "# Automatically created by scriptkeeper.\n*\n"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"

@@ -9,6 +9,7 @@ refusal helpers are ``scriptkeeper.cli.common``'s).
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,12 +32,15 @@ if TYPE_CHECKING:
     from scriptkeeper.clean.gitops import GitRepo
     from scriptkeeper.clean.lock import Lock
     from scriptkeeper.clean.plan import Plan
+    from scriptkeeper.records import ScanReport
 
 # scriptkeeper.clean (and GitPython) load only when this command runs: the CLI
 # starts fast for scan and the pre-commit hook.
 
 
-def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
+def show_plan(plan: Plan, backup: str, dry_run: bool,
+              fixable: dict[str, str] | None = None) -> None:
+    """``fixable``: for a dry run, the command that would repair a broken script instead."""
     from scriptkeeper.clean.backup import shown
 
     total = len(plan.moves)
@@ -47,6 +51,8 @@ def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
         target = f"{backup}/{plan.stored(move)}"
         typer.echo(f"  {move.verdict:9}  {shown(move.path)}  ->  {shown(target)}")
         typer.echo(f"  {'':9}    {' '.join(move.reason.split())}")
+        if fixable and move.path in fixable:
+            typer.echo(f"  {'':9}    fixable: {fixable[move.path]}")
     if plan.held:
         typer.echo("Not moved:")
         for held in plan.held:
@@ -54,15 +60,15 @@ def show_plan(plan: Plan, backup: str, dry_run: bool) -> None:
 
 
 def _plan(paths: list[Path], config: Path | None, only: str | None,
-          use_baseline: bool = True) -> tuple[Plan, bool]:
-    """The plan, and whether rules.yaml lets clean commit (``backup.commit``)."""
+          use_baseline: bool = True) -> tuple[Plan, bool, ScanReport]:
+    """The plan, whether rules.yaml lets clean commit (``backup.commit``), and the scan."""
     from scriptkeeper.clean.errors import Refused
     from scriptkeeper.clean.plan import make_plan
     from scriptkeeper.pipeline.scan import run_scan
 
     report = guarded(lambda: run_scan(paths, config, use_baseline=use_baseline))
     try:
-        return make_plan(report, only), report.config.backup_commit
+        return make_plan(report, only), report.config.backup_commit, report
     except Refused as error:
         fail(str(error))
 
@@ -118,13 +124,14 @@ def clean(
     now = datetime.now(timezone.utc)
     if dry_run:
         problem, note = dry_run_state(lock_path(root, repo.git_dir if repo else None))
-        plan, config_commit = _plan(targets, config, only, not no_baseline)
+        plan, config_commit, report = _plan(targets, config, only, not no_baseline)
         prepared = prepare(plan, repo, commit and config_commit, allow_dirty)
         if problem:
             prepared.problems.append(problem)
         if note:
             typer.echo(note)
-        _report(prepared, preview_name(root, plan, now), dry_run=True)
+        _report(prepared, preview_name(root, plan, now), dry_run=True,
+                fixable=_fixable(report, plan))
         typer.echo("Dry run: nothing was changed.")
         raise typer.Exit(EXIT_REFUSED if prepared.problems else EXIT_OK)
     reason = githook_guard.inside_hook()
@@ -144,8 +151,30 @@ def clean(
         lock.release()
 
 
-def _report(prepared: Prepared, backup: str, dry_run: bool) -> None:
-    show_plan(prepared.plan, backup, dry_run)
+def _fixable(report: ScanReport, plan: Plan) -> dict[str, str]:
+    """The broken scripts of the plan that ``scriptkeeper fix`` would leave without an error,
+    and the command that does it."""
+    from scriptkeeper.fix.apply import fix_script, fixable
+
+    moving = {m.path for m in plan.moves if m.verdict == "broken"}
+    found: dict[str, str] = {}
+    for result in report.scripts:
+        if result.path not in moving or not any(fixable(f, True) for f in result.findings):
+            continue
+        done = guarded(lambda r=result: fix_script(  # type: ignore[misc]
+            report.root, r.path, r.data, report.config, unsafe=True))
+        if done.changed and not any(f.severity == "error" for f in done.remaining):
+            unsafe = any(f.autofix is not None and f.autofix.applicability == "unsafe"
+                         for f in done.applied)
+            where = os.path.relpath(report.root / result.path)
+            found[result.path] = ("scriptkeeper fix " + ("--unsafe-fixes " if unsafe else "")
+                                  + shlex.quote(where))
+    return found
+
+
+def _report(prepared: Prepared, backup: str, dry_run: bool,
+            fixable: dict[str, str] | None = None) -> None:
+    show_plan(prepared.plan, backup, dry_run, fixable)
     if not prepared.plan.moves:
         typer.echo("Nothing to clean: no broken or redundant script to move.")
     problems(prepared.problems, dry_run)
@@ -166,7 +195,7 @@ def _clean_locked(lock: Lock, git: GitRepo | None, root: Path, targets: list[Pat
         refuse("clean", str(error))
     if recovered is not None:
         typer.echo(recovered.message)
-    plan, config_commit = _plan(targets, config, only, use_baseline)
+    plan, config_commit, _ = _plan(targets, config, only, use_baseline)
     commit = commit and config_commit
     prepared = prepare(plan, git, commit, allow_dirty)
     # a refusal comes before the plan: "Moving N scripts" is never followed by "refusing"

@@ -152,6 +152,10 @@ class LaunchStep:
     entry_evidence: str = ""
     num_nodes: int | None = None  # Lightning's num_nodes (Trainer, config or override)
     num_nodes_source: str = ""  # where that value comes from, for messages
+    # that layout as `scriptkeeper fix` writes it: --ntasks-per-node (0: no single layout)
+    fix_tasks_per_node: int = 0
+    fix_drop_ntasks: bool = False  # and --ntasks dropped (the per-node count replaces it)
+    fix_gpus_per_node: int = 0  # or the GPUs per node it requests instead (0: none)
 
     @property
     def per_node_launcher(self) -> bool:

@@ -357,7 +357,8 @@ class _Getopt:
             "unknown-option", token.line,
             f"sbatch does not know '--{name}' (SLURM {self.table.release}): it stops with "
             f"\"unrecognized option '--{name}'\"",
-            "check the spelling against 'man sbatch'")
+            "check the spelling against 'man sbatch'",
+            data={"option": name, "written": token.text.partition("=")[0]})
 
     def _short(self, token: Token) -> None:
         text = token.text

@@ -240,6 +240,7 @@ def duplicate_facts(directives: list[Directive]) -> list[Fact]:
                 "duplicate-option", d.line,
                 f"--{d.option} is given twice ('{earlier.written}' on line {earlier.line}, "
                 f"'{d.written}' here): the last one wins, so '{d.written}' applies",
-                f"remove the line you did not mean (line {earlier.line} or {d.line})"))
+                f"remove the line you did not mean (line {earlier.line} or {d.line})",
+                data={"overridden": earlier}))
         seen[key] = d
     return facts

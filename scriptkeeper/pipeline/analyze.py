@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scriptkeeper.body import steps as launch
+from scriptkeeper.fix.source import ScriptSource
 from scriptkeeper.model import build as model
 from scriptkeeper.model import name_intent
 from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
@@ -38,7 +39,8 @@ def parse_facts(parsed: header.ParsedScript,
 def analyze_script(root: Path, path: str, data: bytes, config: Config) -> ScriptResult:
     parsed, facts, job, steps = established(root, path, data, config)
     name = path.rsplit("/", 1)[-1]
-    findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name))
+    findings = engine.judge(config, facts, job, steps, ScriptInfo(path, name),
+                            ScriptSource(data, parsed, config.slurm_version))
     findings = gpu_context.per_script(findings, job, steps, config)
     pragmas = suppress.read(parsed.lines)
     judged = findings

@@ -22,7 +22,8 @@ def render(report: ScanReport, color: bool = False) -> str:
     for script in report.scripts:
         path = place(script.path)
         for f in script.findings:
-            lines.append(f"{path}:{f.line}: {f.severity} {f.rule}: {f.message}")
+            marker = f" [{f.fix_marker}]" if f.fix_marker else ""
+            lines.append(f"{path}:{f.line}: {f.severity} {f.rule}: {f.message}{marker}")
             if f.fix:
                 lines.append("    fix: " + " ".join(f.fix.split()))
         if script.verdict == "redundant" and script.redundant_of:

@@ -13,7 +13,7 @@ from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scriptkeeper.records import ScanReport, ScriptResult
+    from scriptkeeper.records import Finding, ScanReport, ScriptResult
 
 
 # one encoder for every line: json.dumps with a keyword argument builds a new one each call
@@ -22,11 +22,19 @@ _FINDING = ('{"code": %s, "rule": %s, "severity": %s, "line": %d, "message": %s,
             '"fix": %s}')
 
 
+def _finding(f: Finding) -> str:
+    text = encode_basestring
+    line = _FINDING % (text(f.code), text(f.rule), text(f.severity), f.line, text(f.message),
+                       text(f.fix))
+    if f.autofix is None:
+        return line
+    return line[:-1] + ', "autofix": ' + _dumps(f.autofix.as_json()) + "}"
+
+
 def script_line(result: ScriptResult) -> str:
     """``result.as_json()`` as the json module writes it, without building the dict."""
     text = encode_basestring
-    findings = ", ".join(_FINDING % (text(f.code), text(f.rule), text(f.severity), f.line,
-                                     text(f.message), text(f.fix)) for f in result.findings)
+    findings = ", ".join(_finding(f) for f in result.findings)
     keeper = "null" if result.redundant_of is None else text(result.redundant_of)
     line = (f'{{"path": {text(result.path)}, "verdict": {text(result.verdict)}, '
             f'"findings": [{findings}], "redundant_of": {keeper}')

@@ -47,6 +47,8 @@ def render(report: ScanReport, color: bool = False) -> str:
                         f"{escape(f.message)}")
                 if f.fix:
                     text += f"\n[dim]fix:[/] {escape(f.fix)}"
+                if f.fix_marker:
+                    text += f" [dim]\\[{f.fix_marker}][/]"
                 rows.append((str(f.line), text))
             if script.redundant_of:
                 rows.append(("", f"[yellow]redundant of[/] "

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile, memory_mb
 from scriptkeeper.pipeline.discover import ARCHIVE_FOLDERS
-from scriptkeeper.records import SEVERITIES
-from scriptkeeper.rules import fact_kinds
+from scriptkeeper.records import APPLICABILITIES, SEVERITIES
+from scriptkeeper.rules import edit_table, fact_kinds
 from scriptkeeper.rules.yamlsource import LineDict, YamlError, load, load_fast
 
 if TYPE_CHECKING:
@@ -77,6 +77,9 @@ class Rule:
     doc: RuleDoc = RuleDoc()
     # the severity when the step's entry point was not read but inferred (step.entry_inferred)
     inferred_severity: str | None = None
+    # what `scriptkeeper fix` may do: safe, unsafe, none (no edit is right without a
+    # person), or "" (no automatic fix); safe and unsafe need an edit (rules/edit_table.py)
+    autofix: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,8 @@ class _Reader:
 
 
 _RULE_KEYS = {"code", "severity", "summary", "message", "fix", "when", "fact", "scope", "line",
-              "enabled", "doc", "inferred_severity"}
-_OVERRIDE_KEYS = {"severity", "enabled", "message", "fix", "inferred_severity"}
+              "enabled", "doc", "inferred_severity", "autofix"}
+_OVERRIDE_KEYS = {"severity", "enabled", "message", "fix", "inferred_severity", "autofix"}
 
 
 def _inferred(reader: _Reader, raw: LineDict, default: str | None) -> str | None:
@@ -218,6 +221,18 @@ def _inferred(reader: _Reader, raw: LineDict, default: str | None) -> str | None
     if value is not None and value not in SEVERITIES:
         raise reader.fail(raw.line_of("inferred_severity"),
                           f"inferred_severity must be one of {', '.join(SEVERITIES)}")
+    return value
+
+
+def _autofix(reader: _Reader, raw: LineDict, name: str, default: str) -> str:
+    value = reader.string(raw, "autofix", default) or ""
+    if value and value not in APPLICABILITIES:
+        raise reader.fail(raw.line_of("autofix"),
+                          f"autofix must be one of {', '.join(APPLICABILITIES)}")
+    if value in ("safe", "unsafe") and name not in edit_table.MODULES:
+        raise reader.fail(raw.line_of("autofix"),
+                          f"rule '{name}' has no edit of scriptkeeper's: its autofix can only "
+                          f"be 'none'")
     return value
 
 
@@ -242,6 +257,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
             line=base.line, enabled=reader.boolean(raw, "enabled", base.enabled),
             builtin=base.builtin, doc=base.doc,
             inferred_severity=_inferred(reader, raw, base.inferred_severity),
+            autofix=_autofix(reader, raw, name, base.autofix),
         )
     reader.keys(raw, _RULE_KEYS, f"rule '{name}'")
     when = reader.string(raw, "when")
@@ -297,6 +313,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         message=message, fix=fix, when=when, fact=fact, scope=scope, line=line,
         enabled=reader.boolean(raw, "enabled", True), builtin=builtin, doc=doc,
         inferred_severity=_inferred(reader, raw, None),
+        autofix=_autofix(reader, raw, name, ""),
     )
 
 

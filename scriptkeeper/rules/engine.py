@@ -10,17 +10,22 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
-from scriptkeeper.records import Fact, Finding
-from scriptkeeper.rules import expressions
+from scriptkeeper.records import Autofix, Fact, Finding
+from scriptkeeper.rules import edit_table, expressions
 from scriptkeeper.rules.config import Config, Rule
 
+if TYPE_CHECKING:
+    from scriptkeeper.fix.source import ScriptSource
+
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_NO_FIX = Autofix("none")
 
 
-def _finding(rule: Rule, line: int, names: dict[str, Any]) -> Finding:
+def _finding(rule: Rule, line: int, names: dict[str, Any],
+             source: ScriptSource | None = None) -> Finding:
     # a fact rule without a fix of its own gives the fix the fact carries
     fix = rule.fix or ("{fact.fix}" if rule.fact is not None else "")
     message = expressions.render(rule.message, names)
@@ -34,7 +39,19 @@ def _finding(rule: Rule, line: int, names: dict[str, Any]) -> Finding:
     return Finding(
         code=rule.code, rule=rule.name, severity=severity, line=max(line, 1),
         message=message, fix=expressions.render(fix, names),
+        autofix=_autofix(rule, names, source) if rule.autofix else None,
     )
+
+
+def _autofix(rule: Rule, names: dict[str, Any], source: ScriptSource | None) -> Autofix | None:
+    """The rule's edit for this finding (None: the rule has one, but not for this case)."""
+    if rule.autofix == "none":
+        return _NO_FIX
+    make = edit_table.edit_for(rule.name)
+    if make is None or source is None:
+        return None
+    edits = make(source, names.get("step", names.get("fact")), names.get("job"))
+    return None if not edits else Autofix(rule.autofix, edits)
 
 
 def _line(rule: Rule, names: dict[str, Any], default: int) -> int:
@@ -121,7 +138,10 @@ def _plan(config: Config) -> _Plan:
 
 
 def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
-          steps: Sequence[LaunchStep], script: ScriptInfo) -> list[Finding]:
+          steps: Sequence[LaunchStep], script: ScriptInfo,
+          source: ScriptSource | None = None) -> list[Finding]:
+    """The findings of the configured rules; with ``source`` (the script's lines), each
+    finding of a rule with an edit carries that edit."""
     # (rule's place, finding): the findings of each rule keep their order through the sort
     found: list[tuple[int, Finding]] = []
     base: dict[str, Any] = {"job": job, "cluster": config.cluster, "script": script}
@@ -131,14 +151,14 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
         if reporting:
             names = dict(base, fact=fact)  # read-only: shared by the rules
             for index, rule in reporting:
-                found.append((index, _finding(rule, fact.line, names)))
+                found.append((index, _finding(rule, fact.line, names, source)))
     if job is not None:
         script_truth = tuple(
             bool(obj is not None and getattr(obj, attr))
             for obj, attr in ((base[name], attr) for name, attr in plan.script_fields))
         for index, rule, when in plan.job_entries(script_truth):
             if expressions.evaluate(when, "job", base):
-                found.append((index, _finding(rule, _line(rule, base, 1), base)))
+                found.append((index, _finding(rule, _line(rule, base, 1), base, source)))
         for step in steps:
             # the rules whose guard fails cannot hold for this step: not evaluated
             entries = plan.step_entries(script_truth + tuple(map(bool, plan.step_fields(step))))
@@ -152,7 +172,8 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
                 except expressions.EVALUATION_ERRORS:
                     hit = False
                 if hit:
-                    found.append((index, _finding(rule, _line(rule, names, step.line), names)))
+                    found.append((index, _finding(rule, _line(rule, names, step.line), names,
+                                                  source)))
     found.sort(key=lambda p: (p[1].line, _SEVERITY_ORDER.get(p[1].severity, 3), p[1].rule,
                               p[0]))
     return _dedupe([finding for _, finding in found])

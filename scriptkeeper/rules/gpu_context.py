@@ -41,7 +41,8 @@ def _said_managed(config: Config) -> bool:
 
 def _softened(finding: Finding, why: str) -> Finding:
     return Finding(code=finding.code, rule=finding.rule, severity="warning", line=finding.line,
-                   message=f"{finding.message}; but {why}", fix=finding.fix)
+                   message=f"{finding.message}; but {why}", fix=finding.fix,
+                   autofix=finding.autofix)
 
 
 def _declined(job: JobModel) -> bool:

@@ -107,6 +107,8 @@ def rule_page(rule: Rule, header: bool = True) -> str:
         out.append(f"\nMessage: {readable_template(rule.message)}\n")
     if says_more(rule.fix):
         out.append(f"\nSuggested fix: {readable_template(rule.fix)}\n")
+    if rule.autofix:
+        out.append(_AUTOFIX[rule.autofix])
     out.append("\n## When to suppress it\n\n")
     out.append((_text(rule.doc.suppress) + "\n") if rule.doc.suppress.strip()
                else _missing("suppress"))
@@ -116,6 +118,14 @@ def rule_page(rule: Rule, header: bool = True) -> str:
         f"repository, in its `rules.yaml`:\n\n"
         f"```yaml\nrules:\n  {rule.name}: {{enabled: false}}   # or {{severity: warning}}\n```\n")
     return "".join(out)
+
+
+_AUTOFIX = {
+    "safe": "\nAutomatic fix: safe. `scriptkeeper fix` makes it; the job does what it did.\n",
+    "unsafe": "\nAutomatic fix: unsafe. `scriptkeeper fix --unsafe-fixes` makes it; it changes "
+              "what the job does, so review the diff (`--diff`).\n",
+    "none": "\nAutomatic fix: none. No edit is right without a person's choice.\n",
+}
 
 
 def _ordered(rules: Iterable[Rule]) -> list[Rule]:

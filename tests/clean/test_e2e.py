@@ -9,6 +9,8 @@ redundant, minus the pins of the workspace's rules.yaml) and, in
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 import yaml
@@ -65,6 +67,30 @@ def test_dry_run_changes_nothing(workspace: Path) -> None:
     assert "scripts/train_8gpu_ddp_CORRECT.slurm" not in out.stdout.split("Not moved:")[0]
     assert snapshot(workspace, include_git=True) == tree_before
     assert git_state(workspace) == git_before
+
+
+def test_dry_run_names_the_fix_for_broken_scripts_fixing_repairs(workspace: Path) -> None:
+    out = sk(workspace, "clean", "--dry-run", env=NO_CACHE)
+    assert out.returncode == 0, out.stderr
+    fixable: dict[str, str] = {}
+    current = ""
+    for line in out.stdout.split("Not moved:")[0].splitlines():
+        move = re.match(r"  (broken|redundant) +(.+?)  ->  ", line)
+        if move:
+            current = move.group(2)
+        elif "fixable: " in line:
+            fixable[current] = line.split("fixable: ", 1)[1]
+    assert fixable["scripts/train_1gpu_windows.slurm"] == \
+        "scriptkeeper fix scripts/train_1gpu_windows.slurm"
+    assert fixable["scripts/train_8gpu_ddp_v2.slurm"] == \
+        "scriptkeeper fix --unsafe-fixes scripts/train_8gpu_ddp_v2.slurm"
+    # no edit repairs these: conflicting options, a request larger than a node
+    assert "scripts/train_8gpu_ddp_timefix.slurm" not in fixable
+    assert "scripts/train_8gpu_ddp_allcpus.slurm" not in fixable
+    # each named fix does leave the script without an error
+    for path, command in fixable.items():
+        done = sk(workspace, *shlex.split(command)[1:], "--diff", env=NO_CACHE)
+        assert done.returncode == 1 and f"+++ b/{path}" in done.stdout, (path, done.stderr)
 
 
 def test_clean_moves_the_scan_set_commits_only_it_and_restore_undoes_it(

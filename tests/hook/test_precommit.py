@@ -161,3 +161,37 @@ def test_redundancy_is_a_warning_unless_configured(repo: Repo) -> None:
     status, out = commit(repo, "a copy")
     assert status != 0
     assert "good_copy.slurm:1: error redundant: redundant of good.slurm" in out
+
+
+def test_the_fix_hook_makes_the_safe_fixes_and_fails_when_it_changed_a_file(
+        tmp_path: Path, hook_checkout: tuple[Path, str], pre_commit_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
+    checkout, sha = hook_checkout
+    repo = Repo(tmp_path / "project", {"good.slurm": GOOD})
+    repo.write(".pre-commit-config.yaml",
+               f"repos:\n- repo: {checkout}\n  rev: {sha}\n  hooks:\n"
+               f"  - id: scriptkeeper-fix\n  - id: scriptkeeper\n")
+    repo.commit("start")
+    done = subprocess.run([*PRE_COMMIT, "install", "--install-hooks"], cwd=repo.path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    crlf = GOOD.replace("\n", "\r\n").encode()
+    late = "#!/bin/bash\nmodule load cuda\n#SBATCH --time=10\nsrun python train.py\n"
+    (repo.path / "crlf.slurm").write_bytes(crlf)
+    repo.write("late.slurm", late)
+    status, out = commit(repo, "two broken scripts")
+    assert status != 0
+    assert "scriptkeeper fix (safe fixes to SLURM job scripts)" in out and "Failed" in out
+    assert "fixed crlf.slurm: dos-line-endings" in out
+    assert (repo.path / "crlf.slurm").read_bytes() == GOOD.encode()  # fixed in the work tree
+    assert (repo.path / "late.slurm").read_text() == late  # an unsafe fix is never made here
+    assert "crlf.slurm" not in committed(repo)
+    # the fixed file staged: the fix hook passes, the checking hook still stops late.slurm
+    status, out = commit(repo, "again")
+    assert status != 0
+    assert "late.slurm:3: error directive-after-command" in out
+    repo.write("late.slurm", GOOD)
+    status, out = commit(repo, "all fixed")
+    assert status == 0, out
+    assert "crlf.slurm" in committed(repo)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scriptkeeper.pipeline.scan import run_scan
-from scriptkeeper.records import Finding, ScanReport, ScriptResult
+from scriptkeeper.records import APPLICABILITIES, Autofix, Edit, Finding, ScanReport, ScriptResult
 from scriptkeeper.report.json_format import render, script_line
 from tests.hook.repo import example_repo
 
@@ -45,15 +45,29 @@ def test_an_empty_scan(tmp_path: Path) -> None:
 
 
 text = st.text(alphabet=st.characters(), max_size=30)  # any code point, lone surrogates too
+autofixes = st.none() | st.builds(
+    Autofix, st.sampled_from(APPLICABILITIES),
+    st.lists(st.builds(Edit, st.integers(1, 99), st.integers(1, 99), text), max_size=2)
+    .map(tuple))
 
 
 @settings(max_examples=300)
 @given(path=text, verdict=st.sampled_from(["keep", "broken", "redundant"]),
        keeper=st.none() | text, notes=st.lists(text, max_size=3),
-       findings=st.lists(st.tuples(text, text, text, st.integers(0, 10**9), text, text),
-                         max_size=3))
+       findings=st.lists(st.tuples(text, text, text, st.integers(0, 10**9), text, text,
+                                   autofixes), max_size=3))
 def test_a_script_line_is_what_json_dumps_writes(
         path: str, verdict: str, keeper: str | None, notes: list[str],
-        findings: list[tuple[str, str, str, int, str, str]]) -> None:
+        findings: list[tuple[str, str, str, int, str, str, Autofix | None]]) -> None:
     result = ScriptResult(path, [Finding(*f) for f in findings], verdict, keeper, notes)
     assert script_line(result) == DUMPS(result.as_json())
+
+
+def test_a_finding_with_an_edit_carries_it(example: ScanReport) -> None:
+    document = json.loads(render(example))
+    seed = next(s for s in document["scripts"]
+                if s["path"].endswith("train_8gpu_ddp_CORRECT.slurm"))
+    autofix = seed["findings"][0]["autofix"]
+    assert autofix["applicability"] == "unsafe"
+    assert {"line": 4, "end_line": 5, "content": "#SBATCH --ntasks-per-node=8\n"} in \
+        autofix["edits"]

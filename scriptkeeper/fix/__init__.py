@@ -1,0 +1,1 @@
+"""The fix stage: the edits rules declare, applied to scripts (``scriptkeeper fix``)."""
