@@ -22,4 +22,4 @@ The package, folder by folder, in the order a scan runs (docs/design.md has more
                   pre-commit entry point; ``records.py`` the data every stage shares
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import scriptkeeper
 from tests.conftest import REPO
 
 CI = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
@@ -36,7 +37,7 @@ def test_no_install_from_an_index_that_does_not_serve_it() -> None:
 @pytest.mark.parametrize("name", list(DOCS))
 def test_precommit_examples_pin_the_release_tag(name: str) -> None:
     revs = re.findall(r"rev:\s*(\S+)", DOCS[name])
-    assert revs and set(revs) == {"v0.1.0"}, revs
+    assert revs and set(revs) == {"v0.2.0"}, revs
 
 
 def test_the_readme_says_where_the_hook_warnings_show() -> None:
@@ -56,7 +57,7 @@ def test_the_documented_git_install_works(tmp_path: Path) -> None:
             shutil.copy2(REPO / name, copy / name)
     env = {**os.environ, **GIT_ENV}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"],
-                 ["tag", "-a", "v0.1.0", "-m", "v0.1.0"]):
+                 ["tag", "-a", "v0.2.0", "-m", "v0.2.0"]):
         subprocess.run(["git", *args], cwd=copy, env=env, check=True, capture_output=True)
     line = next(t for t in installs(CI) if "git+" in t).strip('"')
     target = line.replace(URL, f"file://{copy}")
@@ -67,4 +68,4 @@ def test_the_documented_git_install_works(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     version = subprocess.run([str(tmp_path / "venv" / "bin" / "scriptkeeper"), "--version"],
                              capture_output=True, text=True, check=True).stdout
-    assert version.strip() == "scriptkeeper 0.1.0"
+    assert version.strip() == f"scriptkeeper {scriptkeeper.__version__}"
