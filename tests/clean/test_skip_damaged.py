@@ -3,13 +3,12 @@ with a manifest listing only it; a refusal names the option; progress on many fi
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+
+from tests.support.terminal import stderr_on_a_terminal
 
 from .support import (
     backups,
@@ -109,27 +108,8 @@ def test_skip_damaged_still_refuses_other_problems(tmp_path: Path) -> None:
 
 
 def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
-    main, other = pty.openpty()
-    try:
-        done = subprocess.run([sys.executable, "-m", "scriptkeeper", *args], cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=other, check=False,
-                              env=clean_env({"COLUMNS": "100", "TERM": "xterm"}))
-        os.close(other)
-        other = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(main)
-        if other != -1:
-            os.close(other)
-    return done.returncode, b"".join(chunks).decode(errors="replace")
+    return stderr_on_a_terminal([sys.executable, "-m", "scriptkeeper", *args], cwd,
+                                clean_env({"COLUMNS": "100", "TERM": "xterm"}))
 
 
 def test_progress_on_clean_and_restore_of_many_files(tmp_path: Path) -> None:

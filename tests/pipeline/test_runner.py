@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from scriptkeeper.pipeline import runner
 from scriptkeeper.pipeline.discover import discover
 from scriptkeeper.rules.config import load_config
 from tests.hook.repo import Repo
+from tests.support.terminal import stderr_on_a_terminal
 
 LAUNCHES = [
     "srun python train.py --lr {i}",
@@ -88,28 +88,10 @@ def test_the_workers_send_no_job_models_and_the_parent_keeps_those_it_worked_out
 
 
 def _stderr_on_a_terminal(command: list[str], cwd: Path) -> str:
-    main, other = pty.openpty()
-    try:
-        done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=other,
-                              env={**os.environ, "SCRIPTKEEPER_NO_CACHE": "1",
-                                   "COLUMNS": "100", "TERM": "xterm"}, check=False)
-        os.close(other)
-        other = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(main)
-        if other != -1:
-            os.close(other)
-    assert done.returncode in (0, 1)
-    return b"".join(chunks).decode(errors="replace")
+    code, err = stderr_on_a_terminal(command, cwd, {**os.environ, "SCRIPTKEEPER_NO_CACHE": "1",
+                                                    "COLUMNS": "100", "TERM": "xterm"})
+    assert code in (0, 1)
+    return err
 
 
 SCAN = [sys.executable, "-m", "scriptkeeper", "scan", "--format", "concise", "."]
