@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scriptkeeper.body import entrypoints, framework_pins, launchers, shell, srun, syntax
+from scriptkeeper.body import entrypoints, framework_pins, launchers, shell, srun, syntax, world
 from scriptkeeper.body.launchers import Entry, Invocation
 from scriptkeeper.body.shell import UNKNOWN, Command, Env, Var
 from scriptkeeper.model.build import JobModel, LaunchStep, new_frozen
@@ -383,8 +383,9 @@ class _Analysis:
         why = self.evidence(step, inv, env, cvd)
         step = self.lightning(step, inv)
         effect, fix = _effect(step, job, bool(why))  # set with the evidence: one _fill
-        return _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
+        step = _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
                      tasks_effect=effect, tasks_fix=fix)
+        return _fill(step, **world.world_fields(step))
 
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""

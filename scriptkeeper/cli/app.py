@@ -14,6 +14,7 @@ from scriptkeeper import __version__
 from scriptkeeper.cli import (
     baseline_cmd,
     clean_cmd,
+    explain_cmd,
     history_cmd,
     hook_cmd,
     init_cmd,
@@ -51,6 +52,7 @@ def _root(
 app.command("scan")(scan_cmd.scan)
 app.command("rules")(rules_cmd.list_rules)
 app.command("rule")(rules_cmd.explain_rule)
+app.command("explain")(explain_cmd.explain)
 app.command("clean")(clean_cmd.clean)
 app.command("restore")(restore_cmd.restore)
 app.command("history")(history_cmd.history)
