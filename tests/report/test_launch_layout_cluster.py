@@ -3,7 +3,7 @@
 Each layout is a real job script submitted to the suite's one-node cluster;
 its entry point (``train.py``) reads like a Lightning DDP trainer to
 scriptkeeper, but when run it only prints the environment of each process
-(``DUMP {...}``). For every launch step the picture draws, the tasks it draws
+(``dumps/<pid>.json``). For every launch step the picture draws, the tasks it draws
 on node 0 must be the SLURM_PROCIDs that really ran, each with the
 CUDA_VISIBLE_DEVICES drawn, and the world size drawn must be SLURM_NTASKS as
 the processes see it (what Lightning takes its world size from; the oracle
@@ -37,7 +37,9 @@ import os
 
 KEYS = ("SLURM_PROCID", "SLURM_LOCALID", "SLURM_NODEID", "SLURM_NTASKS", "SLURM_STEP_ID",
         "CUDA_VISIBLE_DEVICES", "RANK", "WORLD_SIZE", "LOCAL_RANK")
-print("DUMP " + json.dumps({key: os.environ.get(key) for key in KEYS}), flush=True)
+os.makedirs("dumps", exist_ok=True)  # one file per process: concurrent lines interleave
+with open(f"dumps/{os.getpid()}.json", "w") as out:
+    json.dump({key: os.environ.get(key) for key in KEYS}, out)
 
 if os.environ.get("TRAIN_FOR_REAL"):  # what scriptkeeper reads: a Lightning DDP trainer
     import lightning as L
@@ -89,12 +91,10 @@ def sbatch(folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
                           stdin=subprocess.DEVNULL, timeout=60)
 
 
-def collect_output(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-
-
-def dumps(output: str) -> list[dict[str, Any]]:
-    return [json.loads(line[5:]) for line in output.splitlines() if line.startswith("DUMP ")]
+def dumps(folder: Path) -> list[dict[str, Any]]:
+    """The environment each process of the job wrote (``dumps/<pid>.json``)."""
+    return [json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted((folder / "dumps").glob("*.json"))]
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def runs(slurm_cluster: None, tmp_path_factory: pytest.TempPathFactory
         wait([job for _, job in submitted.values()], deadline=240.0)
     finally:
         cancel(job for _, job in submitted.values())
-    yield {name: (script, dumps(collect_output(script.parent / "out.txt")))
+    yield {name: (script, dumps(script.parent))
            for name, (script, _) in submitted.items()}
 
 
@@ -209,7 +209,7 @@ def test_srun_torchrun_workers(slurm_cluster: None, tmp_path: Path) -> None:
         wait([job], deadline=180.0)
     finally:
         cancel([job])
-    workers = [p for p in dumps(collect_output(tmp_path / "out.txt")) if p["RANK"] is not None]
+    workers = [p for p in dumps(tmp_path) if p["RANK"] is not None]
     step = explain_script(script, None)["steps"][0]
     (task,) = step["node_detail"][0]["tasks"]
     drawn = {p["rank"]: p["gpu"] for p in task["processes"]}
