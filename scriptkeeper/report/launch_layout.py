@@ -182,7 +182,9 @@ def _evidence(step: LaunchStep) -> list[str]:
     if step.isolation_option:
         found.append(f"GPUs bound per task: {step.isolation_option}")
     if step.cvd_value:
-        found.append(f"CUDA_VISIBLE_DEVICES={step.cvd_value} (line {step.cvd_line})")
+        again = "; srun sets it again for each task" if step.srun else ""
+        found.append(f"the script's CUDA_VISIBLE_DEVICES={step.cvd_value} (line "
+                     f"{step.cvd_line}{again})")
     return found
 
 

@@ -36,8 +36,25 @@ def _ranks(processes: list[dict[str, Any]] | None) -> str:
         state = "" if proc["state"] == "runs" else f" {proc['state']}"
         parts.append(f"[{style}]{rank}→{where}{state}[/]")
     if len(parts) > 4:
-        return f"{len(parts)} processes: " + ", ".join(parts)
+        return f"{len(parts)} processes: " + (_run_of(processes) or ", ".join(parts))
     return ", ".join(parts)
+
+
+def _run_of(processes: list[dict[str, Any]]) -> str:
+    """'ranks 0-7 → GPUs 0-7, one each' when ranks and GPUs both count up by one ('' if not)."""
+    ranks = [p["rank"] for p in processes]
+    gpus = [p["gpu"] for p in processes]
+    states = {p["state"] for p in processes}
+    if len(states) != 1 or any(p["world"] for p in processes) or \
+            not all(isinstance(x, int) for x in (*ranks, *gpus)):
+        return ""
+    if ranks != list(range(ranks[0], ranks[0] + len(ranks))) or \
+            gpus != list(range(gpus[0], gpus[0] + len(gpus))):
+        return ""
+    (state,) = states
+    tail = "" if state == "runs" else f" {state}"
+    return (f"[{_STATE[state]}]ranks {ranks[0]}-{ranks[-1]}→GPUs {gpus[0]}-{gpus[-1]}, "
+            f"one each{tail}[/]")
 
 
 def _strip(node: dict[str, Any]) -> list[str]:
@@ -75,8 +92,12 @@ def _node_lines(node: dict[str, Any]) -> list[str]:
             lines.append(f"  [dim]… {node['tasks_hidden']} more tasks laid out alike …[/]")
         cvd = "CUDA_VISIBLE_DEVICES ?" if task["cuda_visible_devices"] is None else \
             f"CUDA_VISIBLE_DEVICES={task['cuda_visible_devices'] or '(none)'}"
-        lines.append(f"  task {task['task']:<3} sees {cvd}")
-        lines.append(f"    {_ranks(task['processes'])}")
+        procs = task["processes"]
+        if procs is not None and len(procs) == 1:  # one process: one line per task
+            lines.append(f"  task {task['task']:<3} {cvd}  {_ranks(procs)}")
+        else:
+            lines.append(f"  task {task['task']:<3} {cvd}")
+            lines.append(f"    {_ranks(procs)}")
     if node["gpus"]:
         lines.extend("  " + row for row in _strip(node))
         idle = node["idle_gpus"]

@@ -2,15 +2,16 @@
 
 Each layout is a real job script submitted to the suite's one-node cluster;
 its entry point (``train.py``) reads like a Lightning DDP trainer to
-scriptkeeper, but when run it only prints the environment of each process
-(``dumps/<pid>.json``). For every launch step the picture draws, the tasks it draws
-on node 0 must be the SLURM_PROCIDs that really ran, each with the
+scriptkeeper, but when run it only writes the environment of each process
+(``dumps/<pid>.json``). For every launch step the picture draws, the tasks it
+draws on node 0 must be the SLURM_PROCIDs that really ran, each with the
 CUDA_VISIBLE_DEVICES drawn, and the world size drawn must be SLURM_NTASKS as
 the processes see it (what Lightning takes its world size from; the oracle
 tier, tests/oracle/test_explain_world.py, checks that against Lightning
-itself). Each folder has the cluster profile `scriptkeeper profile import
---from-scontrol` writes (an --exclusive job gets every GPU of the node). The two-node layout cannot run on one node: sbatch must refuse it,
-and its first node must be drawn as the one-node job that ran.
+itself). Each folder has the cluster profile that `scriptkeeper profile
+import --from-scontrol` writes (an --exclusive job gets every GPU of the
+node). The two-node layout cannot run on one node: sbatch must refuse it, and
+its first node must be drawn as the one-node job that ran.
 """
 
 from __future__ import annotations
