@@ -40,10 +40,10 @@ def world_fields(step: LaunchStep) -> dict[str, Any]:
     if step.launcher in ("mpirun", "horovodrun") and step.mpi_np:
         return {**unknown, "world_size": step.mpi_np, "worlds": 1, "ranks_by": "mpi",
                 "gpus_per_proc": 1 if step.launcher == "horovodrun" else None}
-    if step.framework is None and step.launcher in ("python", "nvidia-smi", "other"):
-        # no distributed framework: each process runs on its own, on what it is shown
+    if step.launcher == "nvidia-smi" or (step.launcher == "other" and step.gpus_used == 0):
+        # a probe or a utility (hostname, echo, ...): each process runs on its own
         return {**unknown, "world_size": 0, "worlds": 0}
-    return unknown
+    return unknown  # a plain Python entry may still set up torch.distributed from env
 
 
 def _lightning(step: LaunchStep, unknown: dict[str, Any]) -> dict[str, Any]:

@@ -12,11 +12,14 @@ other nodes in one line. Fits 80 columns.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 _STATE = {"runs": "green", "waits": "yellow", "stops": "red"}
 _SEV = {"error": "red", "warning": "yellow", "info": "cyan"}
 GPU_CELLS = 16  # GPU cells per row of the strip (4 characters each)
+# control characters in a script's words (a NUL the shell could not expand) are shown as '?'
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _ranks(processes: list[dict[str, Any]] | None) -> str:
@@ -164,10 +167,13 @@ def _step_lines(step: dict[str, Any], escape: Any) -> list[str]:
 def render(data: dict[str, Any], color: bool = False, width: int = 80) -> str:
     """The picture of one script's explanation, ``width`` columns wide."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
+
+    def escape(text: str) -> str:
+        return markup_escape(_CONTROL.sub("?", text))
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,

@@ -99,9 +99,18 @@ def test_several_agents_per_node_are_left_to_the_rule(tmp_path: Path) -> None:
     assert step.tasks_effect and (step.world_size, step.ranks_by) == (None, "")
 
 
-def test_a_plain_program_forms_no_world(tmp_path: Path) -> None:
+def test_a_utility_forms_no_world(tmp_path: Path) -> None:
+    assert world(tmp_path, """
+        #!/bin/bash
+        #SBATCH --gres=gpu:1 --ntasks-per-node=2
+        srun hostname
+    """) == (0, 0, "", 0, "", None)
+
+
+def test_a_plain_python_entry_is_left_unknown(tmp_path: Path) -> None:
+    # it may still call init_process_group with its own rank and world size
     assert world(tmp_path, """
         #!/bin/bash
         #SBATCH --gres=gpu:1
         python train.py
-    """, "print('hello')\n") == (0, 0, "", 0, "", None)
+    """, "print('hello')\n") == (None, None, "", 0, "", None)

@@ -94,3 +94,9 @@ def test_waiting_and_stopping_processes_say_so(tmp_path: Path) -> None:
         srun python train.py
     """), width=80)
     assert "stops: RuntimeError" in " ".join(stops.split())
+
+
+def test_control_characters_in_a_script_are_not_printed(one_process: dict[str, Any]) -> None:
+    one_process["steps"][0]["launch"] = "python a\x00b.py"
+    text = render(one_process, width=80)
+    assert "\x00" not in text and "a?b.py" in text
