@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from scriptkeeper.pipeline.explain import explain_script
+from tests.conftest import in_ci
 from tests.oracle.runner import cancel, submit_env, wait
 from tests.report.conftest import scriptkeeper_command
 
@@ -200,7 +201,10 @@ def test_srun_torchrun_workers(slurm_cluster: None, tmp_path: Path) -> None:
     rank r on GPU r (their LOCAL_RANK among the task's CUDA_VISIBLE_DEVICES)."""
     torchrun = _torchrun()
     if torchrun is None:
-        pytest.skip("torchrun is not installed (bash .ci/oracle/install.sh VENV)")
+        message = "torchrun is not installed (bash .ci/oracle/install.sh VENV)"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     script = write_layout(tmp_path, "--ntasks-per-node=1 --gres=gpu:8 --cpus-per-task=8",
                           [f"srun {torchrun} --standalone --nproc_per_node=8 train.py"])
     done = sbatch(tmp_path)
