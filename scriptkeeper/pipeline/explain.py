@@ -26,4 +26,5 @@ def explain_script(path: Path, config_file: Path | None) -> dict[str, Any]:
     data = resolved.read_bytes()
     parsed, _, job, steps = analyze.established(root, relative, data, config)
     result = analyze.analyze_script(root, relative, data, config)
-    return explanation(relative, parsed, job, steps, result.findings)
+    step_rules = frozenset(name for name, rule in config.rules.items() if rule.scope == "step")
+    return explanation(relative, parsed, job, steps, result.findings, step_rules)

@@ -188,6 +188,35 @@ def _evidence(step: LaunchStep) -> list[str]:
     return found
 
 
+def _lines(step: LaunchStep) -> tuple[int, ...]:
+    """The lines a finding about this step may stand on: the step's own, then the
+    directive or option lines the rules point at for it."""
+    own = tuple(range(step.line, max(step.end_line, step.line) + 1))
+    return own + tuple(n for n in (step.tasks_line, step.isolation_line, step.cvd_line,
+                                   step.gpu_request_line) if n)
+
+
+def by_step(steps: list[LaunchStep], findings: list[Finding], step_rules: frozenset[str]
+            ) -> tuple[list[list[Finding]], list[Finding]]:
+    """The findings of step rules under the first step whose lines they stand on; the rest
+    (the script's, the request's) apart."""
+    mine: list[list[Finding]] = [[] for _ in steps]
+    rest: list[Finding] = []
+    for finding in findings:
+        owner = None
+        if finding.rule in step_rules:
+            owner = next((i for i, s in enumerate(steps)
+                          if finding.line in range(s.line, max(s.end_line, s.line) + 1)), None)
+            if owner is None:
+                owner = next((i for i, s in enumerate(steps) if finding.line in _lines(s)),
+                             None)
+        if owner is None:
+            rest.append(finding)
+        else:
+            mine[owner].append(finding)
+    return mine, rest
+
+
 def step_layout(step: LaunchStep, job: JobModel, number: int,
                 findings: list[Finding]) -> dict[str, Any]:
     """One launch step: what starts, where, with which ranks, and what the rules say of it."""
@@ -208,8 +237,6 @@ def step_layout(step: LaunchStep, job: JobModel, number: int,
                     others * step.procs_per_task,
                     "ranks": _rest_ranks(step, first, total)}
     idle_nodes = max(job.nodes - nodes, 0)
-    mine = [f for f in findings if step.line <= f.line <= max(step.end_line, step.line)
-            or (f.line == step.tasks_line and f.line != 0)]
     return {
         "step": number, "line": step.line, "end_line": step.end_line,
         "launch": step.launch_text, "srun": step.srun, "launcher": step.launcher,
@@ -226,7 +253,7 @@ def step_layout(step: LaunchStep, job: JobModel, number: int,
         "start_error": step.lightning_start_error,
         "effect": step.tasks_effect,
         "node_detail": laid, "other_nodes": rest, "nodes_without_step": idle_nodes,
-        "findings": [f.as_json() for f in mine],
+        "findings": [f.as_json() for f in findings],
     }
 
 
@@ -241,8 +268,11 @@ def _rest_ranks(step: LaunchStep, first: int, total: int) -> str | None:
 
 
 def explanation(path: str, parsed: ParsedScript, job: JobModel, steps: list[LaunchStep],
-                findings: list[Finding]) -> dict[str, Any]:
-    """Everything ``explain`` shows for one script."""
+                findings: list[Finding], step_rules: frozenset[str] = frozenset()
+                ) -> dict[str, Any]:
+    """Everything ``explain`` shows for one script; ``step_rules``: the rules judged per
+    launch step (their findings go under the step)."""
+    per_step, rest = by_step(steps, findings, step_rules)
     return {
         "schema_version": SCHEMA_VERSION,
         "script": path,
@@ -255,6 +285,8 @@ def explanation(path: str, parsed: ParsedScript, job: JobModel, steps: list[Laun
                        "gpu_type": job.gpu_type, "mem_per_node_mb": job.mem_per_node_mb,
                        "time_minutes": job.time_minutes, "partition": job.partition,
                        "exclusive": job.exclusive},
-        "steps": [step_layout(s, job, i, findings) for i, s in enumerate(steps, 1)],
+        "steps": [step_layout(s, job, i, mine)
+                  for i, (s, mine) in enumerate(zip(steps, per_step, strict=True), 1)],
+        "script_findings": [f.as_json() for f in rest],
         "findings": [f.as_json() for f in findings],
     }

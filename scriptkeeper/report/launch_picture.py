@@ -159,9 +159,13 @@ def _step_lines(step: dict[str, Any], escape: Any) -> list[str]:
         lines.append(f"  [yellow]{step['nodes_without_step']} other node(s) of the job run "
                      f"nothing here (no srun)[/]")
     for f in step["findings"]:
-        lines.append(f"  [{_SEV[f['severity']]}]{f['severity']}[/] [bold]{f['rule']}[/] "
-                     f"(line {f['line']}): {escape(f['message'])}")
+        lines.append("  " + _finding(f, escape))
     return lines
+
+
+def _finding(f: dict[str, Any], escape: Any) -> str:
+    return (f"[{_SEV[f['severity']]}]{f['severity']}[/] [bold]{f['rule']}[/] "
+            f"(line {f['line']}): {escape(f['message'])}")
 
 
 def render(data: dict[str, Any], color: bool = False, width: int = 80) -> str:
@@ -195,6 +199,9 @@ def render(data: dict[str, Any], color: bool = False, width: int = 80) -> str:
                       f"[strike]{escape(item['written'])}[/]",
                       escape(f"line {item['line']}: {item['why']}"))
     console.print(table)
+    for f in data["script_findings"]:
+        console.print(Padding(Text.from_markup(_finding(f, escape), overflow="fold"),
+                              (0, 0, 0, 2)))
     for step in data["steps"]:
         console.print()
         for line in _step_lines(step, escape):

@@ -40,6 +40,10 @@ def test_each_request_value_has_its_line_and_ignored_directives_are_listed(
     assert ignored == [(2, "#SBATCH --gres=gpu:4"), (6, "#SBATCH --time=10")]
     assert "last one wins" in data["request"]["ignored"][0]["why"]
     assert "after the first command" in data["request"]["ignored"][1]["why"]
+    # findings about the request stand apart; the step's own under the step
+    assert {f["rule"] for f in data["script_findings"]} >= {"duplicate-option",
+                                                             "directive-after-command"}
+    assert [f["rule"] for f in data["steps"][0]["findings"]] == ["lightning-single-process"]
 
 
 def test_one_lightning_process_on_eight_gpus_leaves_seven_idle(tmp_path: Path) -> None:
