@@ -56,3 +56,18 @@ def test_the_fix_example_is_what_fix_prints() -> None:
                           cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 1, done.stderr
     assert done.stdout == match.group(1)
+
+
+def test_explain_pictures_are_up_to_date() -> None:
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "readme_explain.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, ("run 'python tools/readme_explain.py': "
+                                  + done.stdout + done.stderr)
+
+
+def test_explain_block_shows_idle_gpus_then_eight_processes() -> None:
+    pictures = block("explain-example").split("$ scriptkeeper explain ")
+    correct, fixed = pictures[1], pictures[2]
+    assert "7 of 8 GPUs idle" in correct and "world size 1" in correct
+    assert "every GPU busy" in fixed and "world size 8" in fixed
+    assert "rank 7→GPU 7" in fixed and "error" not in fixed

@@ -208,9 +208,11 @@ def layout(job: JobModel, env: Env, srun_options: dict[str, str | None] | None,
             visible = cvd[0] if cvd is not None else part_gpus
         elif job.gpu_request:
             visible = job.gpus_per_node
+            if job.exclusive and part_gpus:  # the whole node's GPUs, asked or not (§2.3)
+                visible = max(visible, part_gpus)
             if cvd is not None:
                 count = cvd[0]
-                visible = count if count is not None and count <= job.gpus_per_node else None
+                visible = count if count is not None and count <= visible else None
         elif job.exclusive:
             visible = part_gpus
         else:

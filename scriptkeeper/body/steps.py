@@ -37,6 +37,7 @@ from scriptkeeper.body import (
     shell,
     srun,
     syntax,
+    world,
 )
 from scriptkeeper.body.launchers import Entry, Invocation
 from scriptkeeper.body.shell import UNKNOWN, Command, Env, Var
@@ -407,9 +408,10 @@ class _Analysis:
         why = self.evidence(step, inv, env, cvd)
         step = self.lightning(step, inv)
         effect, fix, layout = _effect(step, job, bool(why))  # set with the evidence: one _fill
-        return _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
+        step = _fill(step, gpu_evidence=why, uses_gpu=bool(why), gpus_used=_gpus_used(step, job),
                      tasks_effect=effect, tasks_fix=fix, fix_tasks_per_node=layout[0],
                      fix_drop_ntasks=layout[1], fix_gpus_per_node=layout[2])
+        return _fill(step, **world.world_fields(step))
 
     def tasks_source(self, inv: Invocation, command: Command) -> tuple[int, str]:
         """The line and option that set the task layout: srun's own, else the directive."""

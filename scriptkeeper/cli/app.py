@@ -14,6 +14,7 @@ from scriptkeeper import __version__
 from scriptkeeper.cli import (
     baseline_cmd,
     clean_cmd,
+    explain_cmd,
     fix_cmd,
     history_cmd,
     hook_cmd,
@@ -52,6 +53,7 @@ def _root(
 app.command("scan")(scan_cmd.scan)
 app.command("rules")(rules_cmd.list_rules)
 app.command("rule")(rules_cmd.explain_rule)
+app.command("explain")(explain_cmd.explain)
 app.command("clean")(clean_cmd.clean)
 app.command("fix")(fix_cmd.fix)
 app.command("restore")(restore_cmd.restore)

@@ -156,6 +156,18 @@ class LaunchStep:
     fix_tasks_per_node: int = 0
     fix_drop_ntasks: bool = False  # and --ntasks dropped (the per-node count replaces it)
     fix_gpus_per_node: int = 0  # or the GPUs per node it requests instead (0: none)
+    # --- the training world (scriptkeeper.body.world) --------------------------------------
+    # processes in each training world the step forms (torch.distributed's world size);
+    # 0: the processes form none (each runs on its own); None: cannot tell
+    world_size: int | None = None
+    worlds: int | None = None  # separate worlds the step starts (more than 1: separate trainings)
+    # who numbers the ranks: 'task' (SLURM_PROCID, one process per task), 'worker' (the
+    # launcher numbers its workers), 'alone' (each process is rank 0 of its own world),
+    # 'mpi' (mpirun's ranks), '' (cannot tell)
+    ranks_by: str = ""
+    missing_peers: int = 0  # ranks the world waits for that no process fills (it hangs)
+    wait_message: str = ""  # what a process prints while it waits for them
+    gpus_per_proc: int | None = None  # GPUs each process drives (None: cannot tell)
 
     @property
     def per_node_launcher(self) -> bool:

@@ -91,6 +91,10 @@ def test_gpu_binding_isolates_each_task() -> None:
 def test_the_batch_shell_sees_the_whole_node_allocation() -> None:
     assert lay("#SBATCH --ntasks-per-node=4 --gpus-per-task=1", None).gpus_visible == 4
     assert lay("#SBATCH --exclusive", None).gpus_visible == 8  # every GPU of the node
+    # also when it asks for fewer (JOB_GRES gpu:h200:8 on the cluster); its steps get 2
+    assert lay("#SBATCH --exclusive --gres=gpu:2", None).gpus_visible == 8
+    assert lay("#SBATCH --exclusive --gres=gpu:2", "-n 1").gpus_visible == 2
+    assert lay("#SBATCH --gres=gpu:2", None).gpus_visible == 2
     plain = lay("#SBATCH --ntasks=1", None)
     assert (plain.gpus_visible, plain.slurm_ntasks, plain.slurm_ntasks_per_node) == (0, 1, 0)
     none = lay("#SBATCH -c 4", None)
