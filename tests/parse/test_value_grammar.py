@@ -25,7 +25,19 @@ ACCEPTED = [
     ("gpus-per-node", "a100_80g:4"),
     ("time", "1-"),                   # one day
     ("time", "1-0"),
-    ("ntasks", "9223372036854775806"),
+    ("ntasks", "4294967297"),         # strtol, then a C int: stored as 1
+    ("ntasks-per-node", "2147483648"),  # stored negative: read as not given
+    ("nodes", "4294967297"),
+    ("nodes", "3-0"),                 # a maximum of 0 is no maximum
+    ("cpus-per-task", "4294967297"),
+    ("mem", "9223372036854775807"),   # LLONG_MAX itself: strtoll sets no error
+    ("mem", "18014398509481984G"),    # 2**64 MB wraps to 0: the whole node
+    ("mem", "100000000000K"),
+    ("time", "9" * 180),              # any number of digits
+    ("time", "0:" + "9" * 20),
+    ("gpus-per-node", "18446744073709551614"),
+    ("array", "0-4000000"),           # within the largest MaxArraySize a site may set
+    ("array", "1-2%" + "9" * 180),    # the limit is not checked
     ("array", "[0-3]"),               # brackets around the index list
     ("array", "[0-3]%2"),
     ("array", "[1,3,5]"),
@@ -53,6 +65,26 @@ REFUSED = [
      "Numeric argument (9223372036854775807) to big for --ntasks."),
     ("cpus-per-task", "9" * 5000,  # longer than int() reads: still sbatch's answer
      "Numeric argument (9223372036854775807) to big for --cpus-per-task."),
+    ("ntasks", "9223372036854775806", "invalid number of tasks (-n -2)"),
+    ("ntasks", "2147483648", "invalid number of tasks (-n -2147483648)"),
+    ("cpus-per-task", "2147483648", "invalid number of cpus per task (-c -2147483648)"),
+    ("cpus-per-task", "4294967296", "invalid number of cpus per task (-c 0)"),
+    ("nodes", "2147483648", '"2147483648" is not a valid node count'),
+    ("nodes", "9" * 180, f'"{"9" * 180}" is not a valid node count'),
+    ("nodes", "1-" + "9" * 180, "Maximum node count -1 is less than minimum node count 1"),
+    ("mem", "9223372036854775808", "Invalid --mem specification"),
+    ("mem", "9" * 5000, "Invalid --mem specification"),
+    ("mem", "9999999999999999999G", "Invalid --mem specification"),
+    ("mem-per-cpu", "9223372036854775808", "Invalid --mem-per-cpu specification"),
+    ("gpus-per-node", "18446744073709551615",
+     "Invalid Trackable RESource (TRES) specification"),
+    ("gpus-per-node", "9" * 180, "Invalid Trackable RESource (TRES) specification"),
+    ("gres", "gpu:" + "9" * 180, "Invalid Trackable RESource (TRES) specification"),
+    ("gpus-per-node", "h200:18446744073709551615",
+     "Invalid generic resource (gres) specification 'h200:18446744073709551615'"),
+    ("array", "4000001", "Invalid job array specification '4000001'"),
+    ("array", "0-" + "9" * 180, f"Invalid job array specification '0-{'9' * 180}'"),
+    ("array", "0-4:0", "Invalid job array specification '0-4:0'"),
     ("time", "1-:30", "Invalid time limit specification '1-:30'"),
     ("array", "[[0-3]]", "Invalid job array specification '[[0-3]]'"),
     ("array", "x[0-3]", "Invalid job array specification 'x[0-3]'"),
