@@ -8,7 +8,8 @@ edits, cut and copied spans, spliced seeds, numbers swapped for boundary values 
 and shell lines that would make a naive analysis grow with a number written in the script
 (brace and ``seq`` expansions, device lists, loops, ``$((2**N))``).
 
-Each input goes through :func:`scriptkeeper.pipeline.runner.judge_one`, in this process,
+Each input goes through what :func:`scriptkeeper.pipeline.runner.judge_one` runs (without
+its guard, which would turn an exception into an internal-error finding), in this process,
 with a time limit (``--timeout``) and an address-space limit (``--mem-limit``). Anything
 it raises is a crash, keyed by exception type and the innermost scriptkeeper frame; the
 first input of each is saved as a reproducer (``--out``) with its traceback. Reported:
@@ -50,7 +51,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from scriptkeeper.body import syntax  # noqa: E402
 from scriptkeeper.pipeline import fsview, runner  # noqa: E402
 from scriptkeeper.pipeline.discover import Candidate  # noqa: E402
-from scriptkeeper.rules.config import load_config  # noqa: E402
+from scriptkeeper.rules.config import Config, load_config  # noqa: E402
 
 PACKAGE = str(REPO / "scriptkeeper")
 
@@ -312,6 +313,15 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     root = workspace(args.out)
     config = load_config(None)
+    analyze, keys = runner._analysis()
+
+    def judge(root: Path, config: Config, candidate: Candidate) -> None:
+        # runner.judge_one without its guard: what it would turn into an internal-error
+        # finding must reach us with its traceback
+        result = analyze.analyze_script(root, candidate.path, candidate.data, config)
+        result.keys = keys(result, config.redundancy, config.slurm_version,
+                           config.plugin_options)
+
     names = ["scripts/job.slurm", "scripts/train_v2.sbatch", "run.sh", "scripts/t.job.j2"]
     crashes: dict[str, int] = {}
     heap_peak = 0
@@ -327,7 +337,7 @@ def main() -> int:
                 tracemalloc.start()
             signal.setitimer(signal.ITIMER_REAL, args.timeout)
             try:
-                runner.judge_one(root, config, Candidate(path, data))
+                judge(root, config, Candidate(path, data))
             except BaseException as error:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 if isinstance(error, KeyboardInterrupt):

@@ -295,6 +295,8 @@ class ResultCache:
             return None
 
     def store(self, result: ScriptResult, data: bytes, config: Config) -> None:
+        if any(f.rule == "internal-error" for f in result.findings):
+            return  # the analysis raised: no verdict to keep (pipeline/internal_error.py)
         try:
             entry = entry_for(result, data, config)
         except cacheentry.EntryError:

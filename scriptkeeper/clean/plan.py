@@ -7,7 +7,9 @@ redundant (``--only`` narrows it), except
   the same answer grouping uses for never redundant): never moved, whatever
   their verdict;
 - a redundant script whose keeper would itself be moved: it stays, so the
-  tree never loses the last copy of a job.
+  tree never loses the last copy of a job;
+- anything at all while one script's analysis raised (its ``internal-error``
+  finding): its verdict, and so what should move, is not known.
 
 Where: ``backup.dir`` of rules.yaml (default ``backup_{timestamp}``). A bare
 name goes inside the folder holding the moved scripts (their common folder,
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.paths import UnsafePath, check_relative
+from scriptkeeper.pipeline import internal_error
 from scriptkeeper.pipeline.discover import BACKUP_DIR
 from scriptkeeper.records import ScanReport, ScriptResult
 from scriptkeeper.rules.config import Config
@@ -133,6 +136,9 @@ def _template(config: Config) -> list[str]:
 
 def make_plan(report: ScanReport, only: str | None = None) -> Plan:
     """The moves for ``report``: see the module docstring for the rules."""
+    internal = internal_error.summary(report.scripts)
+    if internal is not None:  # a verdict not known: what should move is not known either
+        raise Refused(f"refusing to clean: {internal}")
     wanted = VERDICTS if only is None else (only,)
     pinned = Pins.of(report.config, report.root)
     by_path = {r.path: r for r in report.scripts}

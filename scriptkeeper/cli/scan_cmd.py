@@ -43,6 +43,7 @@ def scan(
 ) -> None:
     """Classify every job script as keep, redundant or broken, with reasons."""
     from scriptkeeper.cluster.sbatch_check import SbatchUnavailable
+    from scriptkeeper.pipeline import internal_error
     from scriptkeeper.pipeline.scan import run_scan
     from scriptkeeper.report import renderer
 
@@ -75,6 +76,9 @@ def scan(
     sys.stdout.write(renderer(chosen)(report, use_color(no_color)))
     if report.sbatch_check is not None:
         complain(report.sbatch_check.line())
+    internal = internal_error.summary(report.scripts)
+    if internal is not None:  # even with --exit-zero: the verdicts are not known
+        fail(internal)
     broken = report.summary["broken"] > 0
     raise typer.Exit(EXIT_BROKEN if broken and not exit_zero else EXIT_OK)
 

@@ -168,12 +168,22 @@ def value_facts(directives: Iterable[Directive]) -> list[Fact]:
         try:
             check(d.value)
         except ValueProblem as problem:
-            said = problem.for_option(d.option)
+            said = _shortened(problem.for_option(d.option))
             facts.append(Fact(
                 "invalid-value", d.line,
-                f"'{d.written}' has a value sbatch refuses: {said}",
+                f"'{_shortened(d.written)}' has a value sbatch refuses: {said}",
                 _value_fix(d.option), data={"option": d.option}))
     return facts
+
+
+_SHOWN_MAX = 120
+
+
+def _shortened(text: str) -> str:
+    """A message quoting a value thousands of characters long keeps its start and length."""
+    if len(text) <= _SHOWN_MAX:
+        return text
+    return f"{text[:_SHOWN_MAX - 40]}... ({len(text)} characters)"
 
 
 def _value_fix(option: str) -> str:

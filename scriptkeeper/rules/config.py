@@ -43,6 +43,15 @@ class ConfigError(Exception):
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
+        self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # raised in a worker process, it crosses to the parent pickled
+        return (type(self), (self.path, self.line, self.message))
+
+
+class RuleFailure(ConfigError):
+    """Evaluating a rule's condition failed (past a limit, or an error of its own)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,9 @@ class Rule:
     enabled: bool = True
     builtin: bool = True
     doc: RuleDoc = RuleDoc()
+    # where the condition is written (file, line), for an error while evaluating it
+    source_file: str = field(default="", compare=False)
+    source_line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -186,11 +198,17 @@ class _Reader:
 _RULE_KEYS = {"code", "severity", "summary", "message", "fix", "when", "fact", "scope", "line",
               "enabled", "doc"}
 _OVERRIDE_KEYS = {"severity", "enabled", "message", "fix"}
+# built-in rules a user's rules.yaml may not touch, and why
+_FIXED_RULES = {"internal-error": "the script's verdict is unknown until scriptkeeper is "
+                                  "fixed, and clean must not act on it"}
 
 
 def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
                base: Rule | None) -> Rule:
     if base is not None:
+        if name in _FIXED_RULES:
+            raise reader.fail(raw.line, f"built-in rule '{name}' cannot be changed: "
+                                        f"{_FIXED_RULES[name]}")
         reader.keys(raw, _OVERRIDE_KEYS, f"the settings of built-in rule '{name}'")
         severity = reader.string(raw, "severity", base.severity) or base.severity
         if severity not in SEVERITIES:
@@ -207,7 +225,8 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
             name=base.name, code=base.code, severity=severity, summary=base.summary,
             message=message, fix=fix, when=base.when, fact=base.fact, scope=base.scope,
             line=base.line, enabled=reader.boolean(raw, "enabled", base.enabled),
-            builtin=base.builtin, doc=base.doc,
+            builtin=base.builtin, doc=base.doc, source_file=base.source_file,
+            source_line=base.source_line,
         )
     reader.keys(raw, _RULE_KEYS, f"rule '{name}'")
     when = reader.string(raw, "when")
@@ -262,6 +281,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         summary=reader.string(raw, "summary", "") or message.split(":")[0],
         message=message, fix=fix, when=when, fact=fact, scope=scope, line=line,
         enabled=reader.boolean(raw, "enabled", True), builtin=builtin, doc=doc,
+        source_file=reader.path, source_line=raw.line_of("when") if when else raw.line,
     )
 
 

@@ -34,6 +34,7 @@ KINDS: dict[str, str] = {
     "shell-syntax-error": "scriptkeeper.body.syntax",
     "missing-entrypoint": "scriptkeeper.body.steps",
     "sbatch-refuses": "scriptkeeper.cluster.sbatch_check",
+    "internal-error": "scriptkeeper.pipeline.internal_error",
 }
 
 

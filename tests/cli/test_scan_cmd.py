@@ -79,3 +79,16 @@ def test_rules_and_rule(tmp_path: Path) -> None:
     out = run(tmp_path, "rule", "directive-after-command")
     assert out.returncode == 0 and "Fixed:" in out.stdout
     assert run(tmp_path, "rule", "no-such-rule").returncode == 2
+
+
+def test_a_rule_that_fails_to_evaluate_is_one_line_naming_rule_and_file(tmp_path: Path) -> None:
+    rules = (b"rules:\n  greedy:\n    when: \"len('a' * 99999999999) > 0\"\n"
+             b"    message: never\n")
+    folder(tmp_path, **{"x.slurm": GOOD, "y.slurm": GOOD + b"# other\n", "rules.yaml": rules})
+    out = run(tmp_path, "scan", ".")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert line.startswith("scriptkeeper: configuration error: ")
+    assert "rules.yaml:3: rule 'greedy' failed while judging " in line
+    assert "RuleLimit: a repetition of 1 x 99999999999 items (at most 10000)" in line
