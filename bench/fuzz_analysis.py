@@ -300,6 +300,9 @@ def main() -> int:
     parser.add_argument("--report-every", type=int, default=50000)
     parser.add_argument("--real-bash", action="store_true")
     parser.add_argument("--json", type=Path, help="write the summary here too")
+    parser.add_argument("--atheris", action="store_true",
+                        help="coverage-guided with atheris (pip install atheris), this file's "
+                             "mutations as its custom mutator")
     args = parser.parse_args()
 
     limit = args.mem_limit * 1024 * 1024
@@ -323,59 +326,110 @@ def main() -> int:
                            config.plugin_options)
 
     names = ["scripts/job.slurm", "scripts/train_v2.sbatch", "run.sh", "scripts/t.job.j2"]
-    crashes: dict[str, int] = {}
-    heap_peak = 0
-    heap_peak_size = 0
+    state = _Run(args, root, config, judge)
     start = time.perf_counter()
-    done = 0
+    if args.atheris:
+        _with_atheris(args, pool, mutator, names, state, rng)
     with fsview.one_scan():
         for done in range(1, args.inputs + 1):
-            data = mutator.mutate(rng.choice(pool))
-            path = rng.choice(names)
-            trace = args.trace_every and done % args.trace_every == 0
-            if trace:
-                tracemalloc.start()
-            signal.setitimer(signal.ITIMER_REAL, args.timeout)
-            try:
-                judge(root, config, Candidate(path, data))
-            except BaseException as error:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                if isinstance(error, KeyboardInterrupt):
-                    raise
-                key = (f"FuzzTimeout@{args.timeout}s" if isinstance(error, FuzzTimeout)
-                       else crash_key(error, error.__traceback__))
-                crashes[key] = crashes.get(key, 0) + 1
-                if crashes[key] == 1:
-                    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
-                    (args.out / f"{stem}.input").write_bytes(data)
-                    (args.out / f"{stem}.txt").write_text(
-                        f"path: {path}\nsha256: {hashlib.sha256(data).hexdigest()}\n\n"
-                        + "".join(traceback.format_exception(error)))
-                    print(f"[{done}] new crash {key} ({len(data)} bytes)", flush=True)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                if trace:
-                    peak = tracemalloc.get_traced_memory()[1]
-                    tracemalloc.stop()
-                    if peak > heap_peak:
-                        heap_peak, heap_peak_size = peak, len(data)
+            state.one(mutator.mutate(rng.choice(pool)), rng.choice(names))
             if args.report_every and done % args.report_every == 0:
                 rate = done / (time.perf_counter() - start)
-                print(f"[{done}] {rate:.0f} inputs/s, {sum(crashes.values())} crashing inputs,"
-                      f" {len(crashes)} distinct", flush=True)
-    elapsed = time.perf_counter() - start
+                print(f"[{done}] {rate:.0f} inputs/s, {sum(state.crashes.values())} crashing "
+                      f"inputs, {len(state.crashes)} distinct", flush=True)
+    return _summary(args, state, len(pool), time.perf_counter() - start)
+
+
+class _Run:
+    """One input at a time: judge it under the limits, keep what it costs and what it raised."""
+
+    def __init__(self, args: argparse.Namespace, root: Path, config: Config,
+                 judge: Callable[[Path, Config, Candidate], None]) -> None:
+        self.args, self.root, self.config, self.judge = args, root, config, judge
+        self.crashes: dict[str, int] = {}
+        self.done = 0
+        self.heap_peak = 0
+        self.heap_peak_size = 0
+
+    def one(self, data: bytes, path: str) -> None:
+        args = self.args
+        self.done += 1
+        trace = args.trace_every and self.done % args.trace_every == 0
+        if trace:
+            tracemalloc.start()
+        signal.setitimer(signal.ITIMER_REAL, args.timeout)
+        try:
+            self.judge(self.root, self.config, Candidate(path, data))
+        except BaseException as error:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            key = (f"FuzzTimeout@{args.timeout}s" if isinstance(error, FuzzTimeout)
+                   else crash_key(error, error.__traceback__))
+            self.crashes[key] = self.crashes.get(key, 0) + 1
+            if self.crashes[key] == 1:
+                stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
+                (args.out / f"{stem}.input").write_bytes(data)
+                (args.out / f"{stem}.txt").write_text(
+                    f"path: {path}\nsha256: {hashlib.sha256(data).hexdigest()}\n\n"
+                    + "".join(traceback.format_exception(error)))
+                print(f"[{self.done}] new crash {key} ({len(data)} bytes)", flush=True)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if trace:
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                if peak > self.heap_peak:
+                    self.heap_peak, self.heap_peak_size = peak, len(data)
+
+
+def _with_atheris(args: argparse.Namespace, pool: list[bytes], mutator: Mutator,
+                  names: list[str], state: _Run, rng: random.Random) -> None:
+    """Coverage-guided (libFuzzer through atheris), with this file's mutator; never returns."""
+    import atheris
+
+    seeds = args.out / "atheris-seeds"
+    seeds.mkdir(exist_ok=True)
+    for i, data in enumerate(pool):
+        (seeds / f"{i:05d}").write_bytes(data)
+
+    start = time.perf_counter()
+
+    def one_input(data: bytes) -> None:
+        state.one(data, names[len(data) % len(names)])
+        if state.done == args.inputs:  # libFuzzer's last run: it exits without Python's atexit
+            _summary(args, state, len(pool), time.perf_counter() - start)
+
+    def mutate(data: bytes, max_size: int, seed: int) -> bytes:
+        mutator.rng.seed(seed)
+        if seed % 4 == 0:
+            return atheris.Mutate(data, max_size)
+        return mutator.mutate(data or rng.choice(pool))[:max_size]
+
+    atheris.instrument_all()
+    atheris.Setup([sys.argv[0], f"-runs={args.inputs}", f"-seed={args.seed}",
+                   "-max_len=300000", "-rss_limit_mb=0", str(seeds)], one_input,
+                  custom_mutator=mutate)
+    with fsview.one_scan():
+        atheris.Fuzz()
+
+
+def _summary(args: argparse.Namespace, state: _Run, seeds: int, elapsed: float) -> int:
+    done = state.done
+    crashes = state.crashes
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     summary = {
-        "inputs": done, "seeds": len(pool), "seconds": round(elapsed, 1),
+        "inputs": done, "seeds": seeds, "seconds": round(elapsed, 1),
         "inputs_per_second": round(done / elapsed, 1),
         "crashing_inputs": sum(crashes.values()), "distinct_crashes": crashes,
         "peak_rss_mib": round(rss / 2**20, 1),
-        "peak_heap_one_input_kib": round(heap_peak / 1024, 1),
-        "peak_heap_input_bytes": heap_peak_size,
+        "peak_heap_one_input_kib": round(state.heap_peak / 1024, 1),
+        "peak_heap_input_bytes": state.heap_peak_size,
         "traced_inputs": done // args.trace_every if args.trace_every else 0,
         "bash_n": "real" if args.real_bash else "stand-in",
+        "mode": "atheris" if args.atheris else "mutation",
     }
-    print(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2), flush=True)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
     return 1 if crashes else 0

@@ -199,16 +199,16 @@ _RULE_KEYS = {"code", "severity", "summary", "message", "fix", "when", "fact", "
               "enabled", "doc"}
 _OVERRIDE_KEYS = {"severity", "enabled", "message", "fix"}
 # built-in rules a user's rules.yaml may not touch, and why
-_FIXED_RULES = {"internal-error": "the script's verdict is unknown until scriptkeeper is "
+FIXED_RULES = {"internal-error": "the script's verdict is unknown until scriptkeeper is "
                                   "fixed, and clean must not act on it"}
 
 
 def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
                base: Rule | None) -> Rule:
     if base is not None:
-        if name in _FIXED_RULES:
+        if name in FIXED_RULES:
             raise reader.fail(raw.line, f"built-in rule '{name}' cannot be changed: "
-                                        f"{_FIXED_RULES[name]}")
+                                        f"{FIXED_RULES[name]}")
         reader.keys(raw, _OVERRIDE_KEYS, f"the settings of built-in rule '{name}'")
         severity = reader.string(raw, "severity", base.severity) or base.severity
         if severity not in SEVERITIES:
