@@ -41,6 +41,11 @@ UNKNOWN = "\x00"
 # EXPANSION_BUDGET characters in total, every further one that would is unknown.
 VALUE_MAX = 1 << 16
 EXPANSION_BUDGET = 1 << 20
+# Statements nested deeper than this (blocks, branches, function calls, bash -c) are not
+# walked: their commands may launch unseen and the variables they assign are unknown.
+# Python's stack, not any script anyone writes, is what this guards.
+NESTING_MAX = 100
+_ASSIGNED = re.compile(r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)\+?=")
 
 # Per-task SLURM variables: the batch shell has them (= 0) but each srun task has its own.
 RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
@@ -279,6 +284,7 @@ class _Walker:
         self.checkouts: frozenset[str] = frozenset()
         self.opaque: list[int] = []
         self.budget = EXPANSION_BUDGET  # characters expansion may still add (VALUE_MAX)
+        self.nesting = 0  # statements being walked inside one another (NESTING_MAX)
 
     def bounded(self, value: str, source_length: int) -> str:
         """``value``, or UNKNOWN once it is too long or the walk's budget is spent."""
@@ -565,6 +571,25 @@ class _Walker:
 
     def statement(self, node: tree_sitter.Node, st: _State, background: bool = False,
                   kind: str | None = None) -> None:
+        if self.nesting >= NESTING_MAX:
+            self.unwalked(node, st)
+            return
+        self.nesting += 1
+        try:
+            self._statement(node, st, background, kind)
+        finally:
+            self.nesting -= 1
+
+    def unwalked(self, node: tree_sitter.Node, st: _State) -> None:
+        """A statement nested past NESTING_MAX: what it runs and sets becomes unknown."""
+        line = self.line(node)
+        self.opaque.append(line)
+        for name in set(_ASSIGNED.findall(self.text(node))):
+            st.env[name] = Var(None, line=line)
+        st.files_unknown = True
+
+    def _statement(self, node: tree_sitter.Node, st: _State, background: bool,
+                   kind: str | None) -> None:
         if kind is None:
             kind = node.type
         if kind == "command":

@@ -316,3 +316,23 @@ def test_digits_that_are_not_ascii_are_not_numbers() -> None:
     assert shell.as_int("\u0663") is None  # Arabic-Indic three: no launcher reads it
     assert shell.as_int("9" * 5000) is None
     assert shell.as_int("0042") == 42
+
+
+def test_statements_nested_past_the_bound_are_unknown_not_a_recursion_error() -> None:
+    # 2000 nested ifs once raised RecursionError out of the walk
+    depth = 2000
+    text = ("N=4\n" + "if true; then\n" * depth + "N=9\nsrun -n $N python deep.py\n"
+            + "fi\n" * depth + "srun -n $N python after.py\n")
+    result = shell.walk(text, shell.initial_env({}))
+    assert result.opaque  # the commands past the bound may launch unseen
+    after = result.commands[-1]
+    assert after.argv[:2] == ["srun", "-n"] and after.argv[3:] == ["python", "after.py"]
+    assert after.argv[2] == UNKNOWN  # N may have been set to 9 in there
+
+
+def test_nesting_below_the_bound_is_walked() -> None:
+    depth = 20
+    text = "if true; then\n" * depth + "srun -n 4 python deep.py\n" + "fi\n" * depth
+    result = shell.walk(text, shell.initial_env({}))
+    assert not result.opaque
+    assert [c.argv for c in result.commands] == [["srun", "-n", "4", "python", "deep.py"]]

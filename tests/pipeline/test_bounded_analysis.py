@@ -83,6 +83,10 @@ FOUND = {
                                          "srun python train.py\n",
     "shell_arithmetic_overflow": HEAD + f"N=$(( {'9' * 400} / 7 ))\nsrun -n $N python t.py\n",
     "superscript_digit": HEAD + "srun -n \u00b2 python train.py\n",
+    # RecursionError: blocks nested 2000 deep (found by hand, after the fuzzer)
+    "nested_ifs": HEAD + "if true; then\n" * 2000 + "srun x\n" + "fi\n" * 2000,
+    "nested_functions": HEAD + "".join(f"f{i}() {{ f{i + 1}; }}\n" for i in range(3000))
+    + "f0\n",
 }
 
 
