@@ -5,8 +5,9 @@ differential cases, the oracle jobs) and, when present, the job scripts of the r
 corpus (``/work/corpus``). Each input is a seed changed by a few random mutations: byte
 edits, cut and copied spans, spliced seeds, numbers swapped for boundary values (2**31,
 2**63, 2**64, thousands of digits), ``#SBATCH`` lines of every sbatch option with odd values,
-and shell lines that would make a naive analysis grow with a number written in the script
-(brace and ``seq`` expansions, device lists, loops, ``$((2**N))``).
+shell lines that would make a naive analysis grow with a number written in the script
+(brace and ``seq`` expansions, device lists, loops, ``$((2**N))``), and blocks nested
+thousands deep.
 
 Each input goes through what :func:`scriptkeeper.pipeline.runner.judge_one` runs (without
 its guard, which would turn an exception into an internal-error finding), in this process,
@@ -160,7 +161,7 @@ class Mutator:
         self.ops: list[Callable[[bytes], bytes]] = [
             self.flip, self.delete, self.duplicate, self.insert_token, self.swap_number,
             self.swap_number, self.directive, self.directive, self.shell_line, self.splice,
-            self.lines]
+            self.lines, self.nest]
 
     def number(self) -> str:
         rng = self.rng
@@ -263,6 +264,18 @@ class Mutator:
         else:
             lines.insert(i, lines[j])
         return b"\n".join(lines)
+
+    def nest(self, data: bytes) -> bytes:
+        """Wrap a span of lines in blocks nested up to thousands deep."""
+        lines = data.split(b"\n")
+        i = self.rng.randrange(len(lines))
+        j = min(len(lines), i + self.rng.randrange(1, 8))
+        depth = self.rng.choice([1, 3, 50, 200, 2000])
+        opener, closer = self.rng.choice([(b"if true; then", b"fi"), (b"(", b")"),
+                                          (b"{", b"}"), (b"while true; do", b"done"),
+                                          (b"f() {", b"}; f"), (b"$(", b")")])
+        return b"\n".join(lines[:i] + [opener] * depth + lines[i:j] + [closer] * depth
+                           + lines[j:])
 
     def mutate(self, data: bytes) -> bytes:
         for _ in range(self.rng.choice([1, 1, 2, 3, 5])):
