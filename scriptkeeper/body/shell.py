@@ -574,22 +574,9 @@ class _Walker:
         if self.nesting >= NESTING_MAX:
             self.unwalked(node, st)
             return
+        # no try/finally (a cost on every statement): nothing catches an exception out of
+        # a statement and walks on, so the count only matters while the walk goes on
         self.nesting += 1
-        try:
-            self._statement(node, st, background, kind)
-        finally:
-            self.nesting -= 1
-
-    def unwalked(self, node: tree_sitter.Node, st: _State) -> None:
-        """A statement nested past NESTING_MAX: what it runs and sets becomes unknown."""
-        line = self.line(node)
-        self.opaque.append(line)
-        for name in set(_ASSIGNED.findall(self.text(node))):
-            st.env[name] = Var(None, line=line)
-        st.files_unknown = True
-
-    def _statement(self, node: tree_sitter.Node, st: _State, background: bool,
-                   kind: str | None) -> None:
         if kind is None:
             kind = node.type
         if kind == "command":
@@ -643,6 +630,15 @@ class _Walker:
                     self.statement(child, st, background)
         elif kind == "ERROR":
             self.block([c for c in node.children if c.is_named], st)
+        self.nesting -= 1
+
+    def unwalked(self, node: tree_sitter.Node, st: _State) -> None:
+        """A statement nested past NESTING_MAX: what it runs and sets becomes unknown."""
+        line = self.line(node)
+        self.opaque.append(line)
+        for name in set(_ASSIGNED.findall(self.text(node))):
+            st.env[name] = Var(None, line=line)
+        st.files_unknown = True
 
     def redirects(self, node: tree_sitter.Node, st: _State) -> None:
         for child in node.children:
