@@ -172,6 +172,7 @@ def _fix(paths: list[Path], config_file: Path | None, out: TextIO) -> int:
 
 def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | None,
            use_baseline: bool, use_cache: bool, out: TextIO) -> int:
+    from scriptkeeper.pipeline import internal_error
     from scriptkeeper.pipeline.discover import discover
     from scriptkeeper.pipeline.scan import judge_discovery, prepare
 
@@ -193,6 +194,9 @@ def _check(paths: list[Path], content: dict[str, bytes], config_file: Path | Non
     report = judge_discovery(_merge(checked, rest), config, redundancy=mode != "off",
                              use_baseline=use_baseline, use_cache=use_cache)
     failed = _print(report.scripts[:len(checked.scripts)], mode, out)
+    internal = internal_error.summary(report.scripts[:len(checked.scripts)])
+    if internal is not None:  # the verdict is unknown: neither pass nor a plain failure
+        return hook_error(internal)
     if failed:
         print(f"scriptkeeper: {failed} job script(s) would break; fix them, or accept today's "
               f"findings with 'scriptkeeper baseline'", file=out)

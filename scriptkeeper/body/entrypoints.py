@@ -30,6 +30,7 @@ from pathlib import Path
 
 from scriptkeeper.body.launchers import Entry
 from scriptkeeper.body.shell import UNKNOWN
+from scriptkeeper.parse.c_numbers import LONG_MAX, clamped
 from scriptkeeper.pipeline import fsview
 
 FRAMEWORK_ORDER = ("lightning", "pytorch_lightning", "fabric", "accelerate", "deepspeed",
@@ -122,10 +123,11 @@ def _devices(node: ast.expr) -> int | None:
             text = value.strip()
             if text in ("auto", "-1"):
                 return _ALL
-            if text.isdigit():
-                return int(text)
+            if text.isascii() and text.isdigit():
+                number = clamped(text, LONG_MAX)
+                return number if number < LONG_MAX else None
             items = [v for v in text.split(",") if v.strip()]
-            if items and all(v.strip().isdigit() for v in items):
+            if items and all(v.strip().isascii() and v.strip().isdigit() for v in items):
                 return len(items)
         return None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and \

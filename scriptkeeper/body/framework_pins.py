@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from scriptkeeper.parse.c_numbers import LONG_MAX, clamped
 from scriptkeeper.pipeline import fsview
 
 if sys.version_info >= (3, 11):
@@ -70,13 +71,13 @@ def normalise_name(name: str) -> str:
 def _numbers(text: str) -> tuple[int, ...] | None:
     parts: list[int] = []
     for piece in text.strip().split("."):
-        match = re.match(r"\d+", piece)
+        match = re.match(r"[0-9]+", piece)
         if match is None:
             if piece == "*":
                 parts.append(_TOP)
                 break
             return tuple(parts) if parts else None
-        parts.append(int(match.group()))
+        parts.append(clamped(match.group(), LONG_MAX))  # any number of digits
         if match.end() != len(piece):
             break
     return tuple(parts) if parts else None

@@ -30,11 +30,25 @@ from dataclasses import dataclass, field, replace
 import tree_sitter
 import tree_sitter_bash
 
+from scriptkeeper.parse.c_numbers import LONG_MAX, clamped
+
 UNKNOWN = "\x00"
 # `~trainer.params.strategy`: a dotted name is no login name bash could expand (it stays as
 # written, and Hydra reads it as a deletion)
 _HYDRA_DELETION = re.compile(r"~[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+$")
 """Marks the part of a value the script does not determine."""
+
+# Bounds on what expansion builds, so that the walk's memory does not grow with what a
+# script computes (X=$X$X doubles on each line): one value longer than VALUE_MAX
+# characters is unknown, and once the values built exceed their own source text by
+# EXPANSION_BUDGET characters in total, every further one that would is unknown.
+VALUE_MAX = 1 << 16
+EXPANSION_BUDGET = 1 << 20
+# Statements nested deeper than this (blocks, branches, function calls, bash -c) are not
+# walked: their commands may launch unseen and the variables they assign are unknown.
+# Python's stack, not any script anyone writes, is what this guards.
+NESTING_MAX = 100
+_ASSIGNED = re.compile(r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)\+?=")
 
 # Per-task SLURM variables: the batch shell has them (= 0) but each srun task has its own.
 RANK_VARIABLES = frozenset({"SLURM_PROCID", "SLURM_NODEID", "SLURM_LOCALID"})
@@ -108,12 +122,18 @@ def known(value: str | None) -> bool:
 
 
 def as_int(value: str | None) -> int | None:
+    """A whole number written in ASCII digits, or None; past 2**63 - 1, unknown.
+
+    No launcher takes a count that large, and reading it whole would cost work that
+    grows with the number written.
+    """
     if value is None or UNKNOWN in value:
         return None
     text = value.strip()
-    if not text.isdigit():
+    if not text.isascii() or not text.isdigit():
         return None
-    return int(text)
+    number = clamped(text, LONG_MAX)
+    return None if number >= LONG_MAX else number
 
 
 # --- expansion ---------------------------------------------------------------------------
@@ -154,12 +174,27 @@ def _unescape_word(text: str) -> str:
     return "".join(out)
 
 
+def _int64(value: int) -> int:
+    """Bash arithmetic is in signed 64 bits and wraps: so does ours, which keeps it small."""
+    low = value & 0xFFFFFFFFFFFFFFFF
+    return low - 2**64 if low > LONG_MAX else low
+
+
+def _div(a: int, b: int) -> int:
+    quotient = abs(a) // abs(b)  # C division truncates toward zero
+    return quotient if (a < 0) == (b < 0) else -quotient
+
+
+def _mod(a: int, b: int) -> int:
+    return a - _div(a, b) * b
+
+
 _ARITH_OPS: dict[type, Callable[[int, int], int]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
-    ast.FloorDiv: lambda a, b: int(a / b),
-    ast.Mod: lambda a, b: a % b,
+    ast.FloorDiv: _div,
+    ast.Mod: _mod,
 }
 
 
@@ -167,11 +202,11 @@ def _arith(tree: ast.AST) -> int:
     if isinstance(tree, ast.Expression):
         return _arith(tree.body)
     if isinstance(tree, ast.Constant) and isinstance(tree.value, int):
-        return tree.value
+        return _int64(tree.value)
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-        return -_arith(tree.operand)
+        return _int64(-_arith(tree.operand))
     if isinstance(tree, ast.BinOp) and type(tree.op) in _ARITH_OPS:
-        return _ARITH_OPS[type(tree.op)](_arith(tree.left), _arith(tree.right))
+        return _int64(_ARITH_OPS[type(tree.op)](_arith(tree.left), _arith(tree.right)))
     raise ValueError("unsupported arithmetic")
 
 
@@ -251,6 +286,18 @@ class _Walker:
         self.depth = 0
         self.checkouts: frozenset[str] = frozenset()
         self.opaque: list[int] = []
+        self.budget = EXPANSION_BUDGET  # characters expansion may still add (VALUE_MAX)
+        self.nesting = 0  # statements being walked inside one another (NESTING_MAX)
+
+    def bounded(self, value: str, source_length: int) -> str:
+        """``value``, or UNKNOWN once it is too long or the walk's budget is spent."""
+        extra = len(value) - source_length
+        if extra <= 0:
+            return value
+        if len(value) > VALUE_MAX or extra > self.budget:
+            return UNKNOWN
+        self.budget -= extra
+        return value
 
     # --- text helpers --------------------------------------------------------------
     @property
@@ -301,8 +348,8 @@ class _Walker:
             return str(len(self.positional))
         if name in ("@", "*"):
             return " ".join(self.positional)
-        if name.isdigit():
-            index = int(name)
+        if name.isascii() and name.isdigit():
+            index = clamped(name, len(self.positional) + 1)
             if index == 0:
                 return UNKNOWN
             return self.positional[index - 1] if index <= len(self.positional) else ""
@@ -358,6 +405,7 @@ class _Walker:
         end = node.end_byte - strip
         out: list[str] = []
         pos = start
+        length = 0
         for child in node.children:
             child_start, child_end = child.start_byte, child.end_byte
             if child_start < start or child_end > end:
@@ -368,12 +416,19 @@ class _Walker:
             if child_start > pos:
                 gap = self.decode(pos, child_start)
                 out.append(_unescape_dq(gap) if quoted else _unescape_word(gap))
-            out.append(self.value(child, st, exp, quoted=quoted, kind=kind))
+            piece = self.value(child, st, exp, quoted=quoted, kind=kind)
+            if piece == UNKNOWN and out and out[-1].endswith(UNKNOWN):
+                pos = child_end  # unknown then unknown is one unknown: $X$X stays small
+                continue
+            length += len(piece)
+            if length > VALUE_MAX:
+                return UNKNOWN  # before the join: no value past the bound is ever built
+            out.append(piece)
             pos = child_end
         if pos < end:
             gap = self.decode(pos, end)
             out.append(_unescape_dq(gap) if quoted else _unescape_word(gap))
-        return "".join(out)
+        return self.bounded("".join(out), end - start)
 
     def expansion(self, node: tree_sitter.Node, st: _State, exp: _Expansion) -> str:
         raw = self.text(node)
@@ -402,15 +457,17 @@ class _Walker:
             elif seen_op and child.type != "}":
                 operand_nodes.append(child)
         if seen_op:
-            operand = "".join(self.value(c, st, exp, quoted=True) for c in operand_nodes)
+            pieces = [self.value(c, st, exp, quoted=True) for c in operand_nodes]
+            operand = UNKNOWN if sum(map(len, pieces)) > VALUE_MAX else self.bounded(
+                "".join(pieces), len(raw))
         else:
             operand = inner[match.end():]
             if "$" in operand or "`" in operand:
                 operand = UNKNOWN
         is_known_unset = var is not None and not var.is_set
         is_null = known(current) and current == ""
-        if name.isdigit() and self.positional is not None:
-            is_known_unset = int(name) > len(self.positional)
+        if name.isascii() and name.isdigit() and self.positional is not None:
+            is_known_unset = clamped(name, len(self.positional) + 1) > len(self.positional)
         if var is None and not name.isdigit():
             return lead + UNKNOWN  # set or not depends on the environment
         if name.isdigit() and self.positional is None:
@@ -442,7 +499,7 @@ class _Walker:
         try:
             body = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9])\}?", name_value, body)
             body = re.sub(r"\b([A-Za-z_][A-Za-z0-9_]*)\b", name_value, body)
-            tree = ast.parse(body.replace("/", "//"), mode="eval")
+            tree = ast.parse(body.strip().replace("/", "//"), mode="eval")
             return str(_arith(tree))
         except (ValueError, SyntaxError, ZeroDivisionError, RecursionError):
             return UNKNOWN
@@ -517,6 +574,12 @@ class _Walker:
 
     def statement(self, node: tree_sitter.Node, st: _State, background: bool = False,
                   kind: str | None = None) -> None:
+        if self.nesting >= NESTING_MAX:
+            self.unwalked(node, st)
+            return
+        # no try/finally (a cost on every statement): nothing catches an exception out of
+        # a statement and walks on, so the count only matters while the walk goes on
+        self.nesting += 1
         if kind is None:
             kind = node.type
         if kind == "command":
@@ -570,6 +633,15 @@ class _Walker:
                     self.statement(child, st, background)
         elif kind == "ERROR":
             self.block([c for c in node.children if c.is_named], st)
+        self.nesting -= 1
+
+    def unwalked(self, node: tree_sitter.Node, st: _State) -> None:
+        """A statement nested past NESTING_MAX: what it runs and sets becomes unknown."""
+        line = self.line(node)
+        self.opaque.append(line)
+        for name in set(_ASSIGNED.findall(self.text(node))):
+            st.env[name] = Var(None, line=line)
+        st.files_unknown = True
 
     def redirects(self, node: tree_sitter.Node, st: _State) -> None:
         for child in node.children:
@@ -718,7 +790,8 @@ class _Walker:
         old = env.get(name) or st.env.get(name)
         if appending:
             base = self.lookup(name, st, exp) if old is not None else UNKNOWN
-            value = base + value
+            value = self.bounded(base + value, len(value)) if len(base) + len(value) <= \
+                VALUE_MAX else UNKNOWN
         exported = export or bool(old and old.exported and old.is_set)
         single = value_kind in ("command_substitution", "arithmetic_expansion")
         env[name] = Var(value, exported=exported,

@@ -26,12 +26,12 @@ The SLURM facts relied on here: docs/launch-contracts.md §2.3, §2.5 and §2.6.
 from __future__ import annotations
 
 import functools
-import math
 from typing import NamedTuple
 
 from scriptkeeper.body.shell import UNKNOWN, Env, as_int
 from scriptkeeper.model.build import JobModel
 from scriptkeeper.model.cluster_profile import ClusterProfile
+from scriptkeeper.parse.c_numbers import LONG_MAX, clamped
 from scriptkeeper.parse.value_grammar import ValueProblem, parse_gpus, parse_gres, parse_nodes
 
 
@@ -98,9 +98,9 @@ def cvd_count(value: str) -> int | None:
         return 0
     if any(v.startswith("-") for v in items):
         return 0
-    numbers = [int(v) for v in items if v.isdigit()]
-    if len(numbers) == len(items):
-        return max(len(items), max(numbers) + 1)
+    if all(v.isascii() and v.isdigit() for v in items):
+        # read in bounded work: an index of thousands of digits is just more than any node
+        return max(len(items), max(clamped(v, LONG_MAX) for v in items) + 1)
     return len(items)  # UUIDs or MIG names
 
 
@@ -143,7 +143,7 @@ def _step_gpus(options: dict[str, str | None], job: JobModel, nodes: int | None
         if total is not None:
             if not _known(total) or nodes is None:
                 return True, None, False, "--gpus"
-            return True, math.ceil(parse_gpus(total).count / max(nodes, 1)), False, \
+            return True, -(-parse_gpus(total).count // max(nodes, 1)), False, \
                 f"--gpus={total}"
     except ValueProblem:
         return True, None, False, ""
@@ -173,7 +173,8 @@ def _tasks(options: dict[str, str | None] | None, env: Env, job: JobModel, unkno
             nodes = parse_nodes(value)[0] if _known(value) and value else None
         except ValueProblem:
             nodes = None
-    if n is None or t is None or nodes is None:
+    # srun -N 0 inside an allocation: not worked out here (and no division by it)
+    if n is None or t is None or not nodes:
         return None, None, None, None
     explicit_t = "ntasks-per-node" in options
     if n > 0:
@@ -181,8 +182,8 @@ def _tasks(options: dict[str, str | None] | None, env: Env, job: JobModel, unkno
             nodes = n
         if t > 0 and t * nodes < n:
             t_seen = t_env if explicit_t else t  # srun ignores its own --ntasks-per-node
-            return n, math.ceil(n / nodes), nodes, t_seen
-        per_node = math.ceil(n / nodes)
+            return n, -(-n // nodes), nodes, t_seen
+        per_node = -(-n // nodes)
         if t > 0:
             per_node = min(per_node, t)
         return n, per_node, nodes, t

@@ -21,7 +21,6 @@ import ast
 import dataclasses
 import difflib
 import functools
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -606,7 +605,7 @@ class _Analysis:
             total = shell.as_int(options.get("num_processes")) if "num_processes" in options \
                 else configured.get("num_processes")
             nnodes = machines
-            procs = math.ceil(total / machines) if total and machines else None
+            procs = -(-total // machines) if total and machines else None
             option = f"--num_processes={options.get('num_processes')}" \
                 if "num_processes" in options else \
                 f"num_processes: {total} in {options.get('config_file')}"
@@ -641,7 +640,7 @@ class _Analysis:
             if per_node is not None:
                 procs = per_node
             elif mpi_np is not None and not hosts:
-                procs = math.ceil(mpi_np / max(self.job.nodes, 1)) if launcher == "mpirun" \
+                procs = -(-mpi_np // max(self.job.nodes, 1)) if launcher == "mpirun" \
                     else mpi_np
             else:
                 procs = None

@@ -138,8 +138,14 @@ def reanalysis(root: Path, path: str, data: bytes, config: Config) -> Callable[[
     """What gives a cached result its job model and steps if the stored ones are damaged."""
     def again() -> Detail:
         from scriptkeeper.pipeline.analyze import analyze_script
+        from scriptkeeper.rules.config import ConfigError
 
-        result = analyze_script(root, path, data, config)
+        try:
+            result = analyze_script(root, path, data, config)
+        except ConfigError:
+            raise
+        except Exception:  # outside the runner's guard: a model not known, not a crash
+            return None, []
         return result.job, result.steps
 
     return again
@@ -295,6 +301,8 @@ class ResultCache:
             return None
 
     def store(self, result: ScriptResult, data: bytes, config: Config) -> None:
+        if any(f.rule == "internal-error" for f in result.findings):
+            return  # the analysis raised: no verdict to keep (pipeline/internal_error.py)
         try:
             entry = entry_for(result, data, config)
         except cacheentry.EntryError:

@@ -14,6 +14,8 @@ redundant (``--only`` narrows it), except
 A symlink that reaches a moved script (:mod:`.dangling`) moves with it, said
 in its reason, so the tree never holds a dangling link; when the link is
 pinned, the script stays instead.
+- anything at all while one script's analysis raised (its ``internal-error``
+  finding): its verdict, and so what should move, is not known.
 
 Where: ``backup.dir`` of rules.yaml (default ``backup_{timestamp}``). A bare
 name goes inside the folder holding the moved scripts (their common folder,
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from scriptkeeper.clean.errors import Refused
 from scriptkeeper.clean.paths import UnsafePath, check_relative
+from scriptkeeper.pipeline import internal_error
 from scriptkeeper.pipeline.discover import BACKUP_DIR
 from scriptkeeper.records import ScanReport, ScriptResult
 from scriptkeeper.rules.baseline import BASELINE_NAME, baselined
@@ -140,6 +143,9 @@ def _template(config: Config) -> list[str]:
 
 def make_plan(report: ScanReport, only: str | None = None) -> Plan:
     """The moves for ``report``: see the module docstring for the rules."""
+    internal = internal_error.summary(report.scripts)
+    if internal is not None:  # a verdict not known: what should move is not known either
+        raise Refused(f"refusing to clean: {internal}")
     wanted = VERDICTS if only is None else (only,)
     pinned = Pins.of(report.config, report.root)
     by_path = {r.path: r for r in report.scripts}

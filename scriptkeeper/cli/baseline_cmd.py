@@ -21,6 +21,7 @@ def baseline(
     Baselined findings no longer fail 'scan' or the pre-commit hook until the
     line they point at changes; 'scan --no-baseline' still shows them.
     """
+    from scriptkeeper.pipeline import internal_error
     from scriptkeeper.pipeline.discover import find_root
     from scriptkeeper.pipeline.scan import run_scan
     from scriptkeeper.rules.baseline import write
@@ -32,6 +33,9 @@ def baseline(
     root, _ = find_root([path or Path.cwd()])
     report = guarded(lambda: run_scan([root], config, redundancy=False, use_baseline=False,
                                       use_cache=not no_cache))
+    internal = internal_error.summary(report.scripts)
+    if internal is not None:  # what the failed scripts' findings are is not known
+        fail(f"{internal}; no baseline written")
     written = write(report.root, report.scripts)
     count = sum(len(s.findings) for s in report.scripts)
     scripts = sum(1 for s in report.scripts if s.findings)

@@ -59,6 +59,7 @@ def scan(
 ) -> None:
     """Classify every job script as keep, redundant or broken, with reasons."""
     from scriptkeeper.cluster.sbatch_check import SbatchUnavailable
+    from scriptkeeper.pipeline import internal_error
     from scriptkeeper.pipeline.scan import run_scan
     from scriptkeeper.report import renderer
 
@@ -100,6 +101,9 @@ def scan(
     if verbose:
         _say_configuration(report, config, list(paths or []))
     _say_skipped(report, verbose)
+    internal = internal_error.summary(report.scripts)
+    if internal is not None:  # even with --exit-zero: the verdicts are not known
+        fail(internal)
     if skips.every_named_skipped(report):
         raise typer.Exit(EXIT_USAGE)
     broken = report.failing > 0

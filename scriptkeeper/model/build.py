@@ -11,8 +11,6 @@ The SLURM facts relied on here: docs/launch-contracts.md §1.10 and §2.2.
 
 from __future__ import annotations
 
-import math
-
 from scriptkeeper.model.cluster_profile import ClusterProfile, PartitionProfile
 from scriptkeeper.model.jobmodel import JobModel as JobModel
 from scriptkeeper.model.jobmodel import LaunchStep as LaunchStep
@@ -23,6 +21,7 @@ from scriptkeeper.parse.header import ParsedScript
 from scriptkeeper.parse.validate import last_values
 from scriptkeeper.parse.value_grammar import (
     ValueProblem,
+    count_value,
     parse_gpus,
     parse_gres,
     parse_memory,
@@ -32,13 +31,7 @@ from scriptkeeper.parse.value_grammar import (
 
 
 def _int(d: Directive | None) -> int | None:
-    if d is None or d.value is None:
-        return None
-    try:
-        value = int(d.value.strip())
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return None if d is None else count_value(d.value)
 
 
 def _gpus(final: dict[str, Directive], nodes: int, tasks_per_node: int
@@ -61,7 +54,7 @@ def _gpus(final: dict[str, Directive], nodes: int, tasks_per_node: int
         d = final.get("gpus")
         if d is not None and d.value is not None and parse_gpus(d.value).count > 0:
             g = parse_gpus(d.value)
-            per_node = max(per_node, math.ceil(g.count / max(nodes, 1)))
+            per_node = max(per_node, -(-g.count // max(nodes, 1)))
             gtype, request, line = g.type or gtype, True, d.line
         d = final.get("gpus-per-task")
         if d is not None and d.value is not None and parse_gpus(d.value).count > 0:
@@ -94,7 +87,7 @@ def _gpus_one_node_needs(final: dict[str, Directive], nodes_max: int,
             need = max(need, parse_gpus(d.value).count)
         d = final.get("gpus")
         if d is not None and d.value is not None and "nodes" in final:
-            need = max(need, math.ceil(parse_gpus(d.value).count / max(nodes_max, 1)))
+            need = max(need, -(-parse_gpus(d.value).count // max(nodes_max, 1)))
         d = final.get("gpus-per-task")
         if d is not None and d.value is not None:
             need = max(need, parse_gpus(d.value).count * tasks_on_one_node)
@@ -129,7 +122,7 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None,
 
     if n is not None:
         ntasks: int | None = n
-        tasks_per_node = math.ceil(n / nodes)
+        tasks_per_node = -(-n // nodes)
         if t is not None:
             tasks_per_node = min(tasks_per_node, t)
     elif t is not None:
@@ -186,7 +179,7 @@ def build(parsed: ParsedScript, path_name: str, profile: ClusterProfile | None,
     if n is not None and "nodes" not in final:
         one_node_tasks = 1
     elif n is not None:
-        one_node_tasks = math.ceil(n / max(nodes_max, 1))
+        one_node_tasks = -(-n // max(nodes_max, 1))
         if t is not None:
             one_node_tasks = min(one_node_tasks, t)
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from scriptkeeper.parse.c_numbers import LONG_MAX, clamped
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.records import Fact
 from scriptkeeper.rules import fact_kinds
@@ -22,6 +23,10 @@ from scriptkeeper.rules import fact_kinds
 # the fact kinds made here; the import checks them against fact_kinds.KINDS, which
 # rules.yaml loading reads without importing this module
 FACTS = fact_kinds.declare(__name__, "foreign-directive")
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _pbs_resources(text: str) -> list[tuple[str, str]]:
@@ -34,13 +39,13 @@ def _pbs_resources(text: str) -> list[tuple[str, str]]:
         elif key == "nodes" and value:
             # seen on 22.05: nodes=1:ppn=4 gives NumTasks=4 and no tasks-per-node
             parts = value.split(":")
-            nodes = int(parts[0]) if parts[0].isdigit() else 1
-            if parts[0].isdigit():
+            nodes = clamped(parts[0], LONG_MAX) if _digits(parts[0]) else 1
+            if _digits(parts[0]):
                 options.append(("nodes", parts[0]))
             for part in parts[1:]:
                 name, _, number = part.partition("=")
-                if name == "ppn" and number.isdigit():
-                    options.append(("ntasks", str(nodes * int(number))))
+                if name == "ppn" and _digits(number):
+                    options.append(("ntasks", str(nodes * clamped(number, LONG_MAX))))
         elif key in ("mem", "pmem") and value:
             unit = re.sub(r"^\d+", "", value).lower().rstrip("b")
             number = re.sub(r"\D.*$", "", value)

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from scriptkeeper.parse.c_numbers import clamped
 from scriptkeeper.parse.directive import Directive
 from scriptkeeper.parse.value_grammar import (
-    NumberTooBig,
     ValueProblem,
     parse_gpus,
     parse_gres,
@@ -54,13 +54,39 @@ def _open_mode(text: str) -> None:
 # one optional '[' before the index list and ']' after an index (bit_unfmt skips a leading
 # '[' and stops a number at ']'): 22.05 takes [0-3], [0-3]%2, [0-3],5 and 0-3], refuses
 # [[0-3]] and x[0-3]
-_INDEX = r"\d+(-\d+(:\d+)?)?\]?"
-_ARRAY = re.compile(rf"^\[?{_INDEX}(,{_INDEX})*(%\d+)?$")
+_INDEX = r"[0-9]+(-[0-9]+(:[0-9]+)?)?\]?"
+_ARRAY = re.compile(rf"^\[?{_INDEX}(,{_INDEX})*(%[0-9]+)?$")
+
+
+_ARRAY_NUMBERS = re.compile(r"([0-9]+)(?:-([0-9]+)(?::([0-9]+))?)?")
+# slurm.conf(5): MaxArraySize "may not exceed 4000001", so no cluster takes a higher index
+ARRAY_INDEX_MAX = 4000000
 
 
 def _array(text: str) -> None:
-    if not _ARRAY.match(text.strip()):
+    value = text.strip()
+    if not _ARRAY.match(value):
         raise ValueProblem(f"Invalid job array specification '{text}'")
+    # the controller refuses an index past any MaxArraySize, and a step of 0 (22.05)
+    for match in _ARRAY_NUMBERS.finditer(value.split("%", 1)[0]):
+        first, last, step = match.groups()
+        if (clamped(first, ARRAY_INDEX_MAX + 1) > ARRAY_INDEX_MAX
+                or (last is not None and clamped(last, ARRAY_INDEX_MAX + 1) > ARRAY_INDEX_MAX)
+                or (step is not None and clamped(step, 1) == 0)):
+            raise ValueProblem(f"Invalid job array specification '{text}'")
+
+
+def _ntasks(text: str) -> None:
+    # sbatch keeps the count in a C int: 2**31 is stored negative and refused after reading
+    stored = parse_positive_int(text)
+    if stored < 0:
+        raise ValueProblem(f"invalid number of tasks (-n {stored})")
+
+
+def _cpus_per_task(text: str) -> None:
+    stored = parse_positive_int(text)
+    if stored <= 0:
+        raise ValueProblem(f"invalid number of cpus per task (-c {stored})")
 
 
 def _exclusive(text: str) -> None:
@@ -90,8 +116,8 @@ VALUE_CHECKS: dict[str, Callable[[str], Any]] = {
     "mem-per-gpu": parse_memory,
     "tmp": parse_memory,
     "nodes": parse_nodes,
-    "ntasks": parse_positive_int,
-    "cpus-per-task": parse_positive_int,
+    "ntasks": _ntasks,
+    "cpus-per-task": _cpus_per_task,
     "ntasks-per-node": parse_positive_int,
     "ntasks-per-gpu": parse_positive_int,
     "ntasks-per-socket": parse_positive_int,
@@ -142,12 +168,22 @@ def value_facts(directives: Iterable[Directive]) -> list[Fact]:
         try:
             check(d.value)
         except ValueProblem as problem:
-            said = problem.for_option(d.option) if isinstance(problem, NumberTooBig) else problem
+            said = _shortened(problem.for_option(d.option))
             facts.append(Fact(
                 "invalid-value", d.line,
-                f"'{d.written}' has a value sbatch refuses: {said}",
+                f"'{_shortened(d.written)}' has a value sbatch refuses: {said}",
                 _value_fix(d.option), data={"option": d.option}))
     return facts
+
+
+_SHOWN_MAX = 120
+
+
+def _shortened(text: str) -> str:
+    """A message quoting a value thousands of characters long keeps its start and length."""
+    if len(text) <= _SHOWN_MAX:
+        return text
+    return f"{text[:_SHOWN_MAX - 40]}... ({len(text)} characters)"
 
 
 def _value_fix(option: str) -> str:

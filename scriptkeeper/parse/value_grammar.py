@@ -13,9 +13,22 @@ import functools
 import re
 from dataclasses import dataclass
 
+from scriptkeeper.parse.c_numbers import (
+    LONG_MAX,
+    ULLONG_MAX,
+    as_c_int,
+    as_uint64,
+    clamped,
+    strtol,
+)
+
 
 class ValueProblem(ValueError):
     """The value is not one sbatch or the controller accepts."""
+
+    def for_option(self, option: str) -> str:
+        """What sbatch says, for the option it was given to."""
+        return str(self)
 
 
 class NumberTooBig(ValueProblem):
@@ -25,18 +38,24 @@ class NumberTooBig(ValueProblem):
         return f"Numeric argument ({LONG_MAX}) to big for --{option}."
 
 
+class BadMemory(ValueProblem):
+    """A memory size ``str_to_mbytes`` does not read (sbatch names the option)."""
+
+    def for_option(self, option: str) -> str:
+        return f"Invalid --{option} specification"
+
+
 INFINITE = -1
-LONG_MAX = 2**63 - 1  # strtol's ceiling: sbatch refuses a count that reaches it
-COUNT_MAX = 2**64 - 1  # strtoull's ceiling: a gres count that reaches it is refused
+COUNT_MAX = ULLONG_MAX  # strtoull's ceiling: a gres count that reaches it is refused
 
 _TIME_FORMS = (
-    re.compile(r"^(?P<m>\d+)$"),
-    re.compile(r"^(?P<m>\d+):(?P<s>\d+)$"),
-    re.compile(r"^(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)$"),
-    re.compile(r"^(?P<d>\d+)-$"),  # days alone: sbatch 22.05 accepts '1-'
-    re.compile(r"^(?P<d>\d+)-(?P<h>\d+)$"),
-    re.compile(r"^(?P<d>\d+)-(?P<h>\d+):(?P<m>\d+)$"),
-    re.compile(r"^(?P<d>\d+)-(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)$"),
+    re.compile(r"^(?P<m>[0-9]+)$"),
+    re.compile(r"^(?P<m>[0-9]+):(?P<s>[0-9]+)$"),
+    re.compile(r"^(?P<h>[0-9]+):(?P<m>[0-9]+):(?P<s>[0-9]+)$"),
+    re.compile(r"^(?P<d>[0-9]+)-$"),  # days alone: sbatch 22.05 accepts '1-'
+    re.compile(r"^(?P<d>[0-9]+)-(?P<h>[0-9]+)$"),
+    re.compile(r"^(?P<d>[0-9]+)-(?P<h>[0-9]+):(?P<m>[0-9]+)$"),
+    re.compile(r"^(?P<d>[0-9]+)-(?P<h>[0-9]+):(?P<m>[0-9]+):(?P<s>[0-9]+)$"),
 )
 
 
@@ -49,7 +68,8 @@ def parse_time(text: str) -> int:
     for form in _TIME_FORMS:
         match = form.match(value)
         if match:
-            parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+            # 22.05 takes any number of digits here: each field as strtol reads it
+            parts = {k: strtol(v) for k, v in match.groupdict().items() if v is not None}
             seconds = (
                 parts.get("d", 0) * 86400
                 + parts.get("h", 0) * 3600
@@ -60,54 +80,99 @@ def parse_time(text: str) -> int:
     raise ValueProblem(f"Invalid time limit specification '{text}'")
 
 
-_MEM = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGTkmgt]?)[Bb]?$")
-_MEM_FACTORS = {"": 1.0, "K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0 * 1024}
+_MEM = re.compile(r"^(?P<n>[0-9]+)(?P<unit>[KMGTkmgt]?)[Bb]?$")
+_MEM_FACTORS = {"": 1, "M": 1, "G": 1024, "T": 1024 * 1024}
 
 
 @functools.lru_cache(maxsize=4096)
 def parse_memory(text: str) -> int:
-    """Megabytes of a SLURM memory size (``0`` means the whole node)."""
+    """Megabytes of a SLURM memory size (``0`` means the whole node), as sbatch holds them.
+
+    ``str_to_mbytes`` reads the number with strtoll: one past LLONG_MAX is refused; a
+    suffix multiplies in 64 bits, and a product that overflows wraps (22.05 accepts
+    ``--mem=18014398509481984G``, which wraps to 0: the whole node).
+    """
     match = _MEM.match(text.strip())
     if not match:
         raise ValueProblem(f"Invalid memory specification '{text}'")
-    factor = _MEM_FACTORS[match.group("unit").upper()]
-    return int(int(match.group("n")) * factor + 0.999999) if factor < 1 else int(
-        int(match.group("n")) * factor
-    )
+    number = clamped(match.group("n"), LONG_MAX + 1)
+    if number > LONG_MAX:
+        raise BadMemory(f"Invalid memory specification '{text}'")
+    unit = match.group("unit").upper()
+    if unit == "K":
+        return (number + 1023) // 1024
+    return as_uint64(number * _MEM_FACTORS[unit]) & LONG_MAX  # the top bit is a flag
 
 
 @functools.lru_cache(maxsize=4096)
 def parse_positive_int(text: str) -> int:
-    value = parse_nonnegative_int(text)
-    if value <= 0:
+    """A count as sbatch stores it: ``parse_int`` (strtol, then a C ``int``).
+
+    The value read must be positive; the ``int`` it is stored in may not be (2**32 + 1
+    is stored as 1, 2**31 as -2**31): each option judges that on its own.
+    """
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+", value) or not value.lstrip("0"):
         raise ValueProblem(f"Invalid numeric value '{text}'")
-    return value
+    return _stored_int(value)
 
 
 @functools.lru_cache(maxsize=4096)
 def parse_nonnegative_int(text: str) -> int:
     value = text.strip()
-    if not re.fullmatch(r"\d+", value):
+    if not re.fullmatch(r"[0-9]+", value):
         raise ValueProblem(f"Invalid numeric value '{text}'")
+    return _stored_int(value)
+
+
+def _stored_int(digits: str) -> int:
     # the digits, not int(): a number thousands of digits long is no exception either
-    if len(value.lstrip("0")) > len(str(LONG_MAX)) or int(value) >= LONG_MAX:
-        raise NumberTooBig(f"Invalid numeric value '{text}'")
-    return int(value)
+    read = strtol(digits)
+    if read >= LONG_MAX:
+        raise NumberTooBig(f"Invalid numeric value '{digits}'")
+    return as_c_int(read)
 
 
-_NODES = re.compile(r"^(?P<min>\d+)(?:-(?P<max>\d+))?$")
+def count_value(text: str | None) -> int | None:
+    """The count an option holds once sbatch read it, or None: absent, unread, not positive.
+
+    What the model takes from a count option; a count stored as 0 or less (a value of
+    2**31 or more, wrapped) is read as not given.
+    """
+    if text is None:
+        return None
+    try:
+        value = parse_nonnegative_int(text)
+    except ValueProblem:
+        return None
+    return value if value > 0 else None
+
+
+_NODES = re.compile(r"^(?P<min>[0-9]+)(?:-(?P<max>[0-9]+))?$")
 
 
 @functools.lru_cache(maxsize=4096)
 def parse_nodes(text: str) -> tuple[int, int]:
-    """``N`` or ``MIN-MAX`` node counts."""
+    """``N`` or ``MIN-MAX`` node counts, as ``verify_node_count`` reads them.
+
+    Each count is strtol's, stored in a C ``int``. A single count stored negative is
+    refused; a range's negative minimum becomes 1; a maximum of 0 is no maximum (read
+    here as the minimum). 22.05 accepts ``--nodes=0``.
+    """
     match = _NODES.match(text.strip())
     if not match:
         raise ValueProblem(f"Invalid node count specification '{text}'")
-    low = int(match.group("min"))
-    high = int(match.group("max")) if match.group("max") else low
-    if high < low:  # 22.05 accepts --nodes=0
-        raise ValueProblem(f"Invalid node count specification '{text}'")
+    low = as_c_int(strtol(match.group("min")))
+    if match.group("max") is None:
+        if low < 0:
+            raise ValueProblem(f'"{text.strip()}" is not a valid node count')
+        return low, low
+    low = max(low, 1) if low < 0 else low
+    high = as_c_int(strtol(match.group("max")))
+    if high == 0:
+        return low, low
+    if high < low:
+        raise ValueProblem(f"Maximum node count {high} is less than minimum node count {low}")
     return low, high
 
 
@@ -122,19 +187,23 @@ class GpuCount:
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 # a GPU type is the site's own word: sbatch takes any (1080ti, 3g.40gb, a100_80g)
 _TYPE = r"[^:,\s]+"
-_COUNT = re.compile(r"(\d+)([KMGTkmgt]?)")
+_COUNT = re.compile(r"([0-9]+)([KMGTkmgt]?)")
 _SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
-def _count(text: str, whole: str) -> int:
+# a count that reaches strtoull's ceiling: sbatch refuses a typed request itself, the
+# controller an untyped one (both seen on 22.05)
+_TRES = "Invalid Trackable RESource (TRES) specification"
+
+
+def _count(text: str, whole: str, typed: bool) -> int:
     match = _COUNT.fullmatch(text)
     assert match is not None
     digits, suffix = match.groups()
-    if len(digits.lstrip("0")) > len(str(COUNT_MAX)):
-        raise ValueProblem(f"Invalid generic resource (gres) specification '{whole}'")
-    count = int(digits) * _SUFFIX[suffix.upper()]
+    count = clamped(digits, COUNT_MAX) * _SUFFIX[suffix.upper()]
     if count >= COUNT_MAX:
-        raise ValueProblem(f"Invalid generic resource (gres) specification '{whole}'")
+        raise ValueProblem(f"Invalid generic resource (gres) specification '{whole}'"
+                           if typed else _TRES)
     return count
 
 
@@ -162,7 +231,7 @@ def _gres(text: str) -> tuple[tuple[str, GpuCount], ...]:
         count = 1
         rest = parts[1:]
         if rest and _COUNT.fullmatch(rest[-1]):
-            count = _count(rest.pop(), text)
+            count = _count(rest.pop(), text, len(rest) > 0)
         if len(rest) > 1 or (rest and not re.fullmatch(_TYPE, rest[0])):
             raise ValueProblem(f"Invalid generic resource (gres) specification '{text}'")
         if rest:
@@ -178,10 +247,10 @@ def _gres(text: str) -> tuple[tuple[str, GpuCount], ...]:
 def parse_gpus(text: str) -> GpuCount:
     """``[type:]count`` of ``--gpus``, ``--gpus-per-node``, ``--gpus-per-task``."""
     parts = text.strip().split(":")
-    if len(parts) == 1 and re.fullmatch(r"\d+", parts[0]):
-        count, gtype = _count(parts[0], text), None
-    elif len(parts) == 2 and re.fullmatch(_TYPE, parts[0]) and re.fullmatch(r"\d+", parts[1]):
-        count, gtype = _count(parts[1], text), parts[0]
+    if len(parts) == 1 and re.fullmatch(r"[0-9]+", parts[0]):
+        count, gtype = _count(parts[0], text, False), None
+    elif len(parts) == 2 and re.fullmatch(_TYPE, parts[0]) and re.fullmatch(r"[0-9]+", parts[1]):
+        count, gtype = _count(parts[1], text, True), parts[0]
     elif len(parts) == 1 and re.fullmatch(_NAME, parts[0]):
         count, gtype = 1, parts[0]
     else:

@@ -18,10 +18,10 @@ from types import ModuleType
 
 from scriptkeeper.cache import entry
 from scriptkeeper.cache import store as result_cache
-from scriptkeeper.pipeline import fsview
+from scriptkeeper.pipeline import fsview, internal_error
 from scriptkeeper.pipeline.discover import Candidate, Discovery
 from scriptkeeper.records import ScriptResult
-from scriptkeeper.rules.config import Config
+from scriptkeeper.rules.config import Config, ConfigError
 
 # Scripts before worker processes pay for their start (docs/performance.md#worker-processes).
 POOL_MIN = 200
@@ -43,10 +43,21 @@ def _cpus() -> int:
 
 
 def judge_one(root: Path, config: Config, candidate: Candidate) -> ScriptResult:
-    """The per-file stage for one script: analysis, then its redundancy grouping keys."""
+    """The per-file stage for one script: analysis, then its redundancy grouping keys.
+
+    Whatever the analysis raises becomes this script's internal-error result (the scan
+    goes on); a rule that fails to evaluate is the configuration's error and stops it.
+    """
     analyze, keys = _ANALYSIS or _analysis()
-    result: ScriptResult = analyze.analyze_script(root, candidate.path, candidate.data, config)
-    result.keys = keys(result, config.redundancy, config.slurm_version, config.plugin_options)
+    try:
+        result: ScriptResult = analyze.analyze_script(root, candidate.path, candidate.data,
+                                                      config)
+        result.keys = keys(result, config.redundancy, config.slurm_version,
+                           config.plugin_options)
+    except ConfigError:
+        raise
+    except Exception as error:  # one script's bug must not end the scan of the others
+        return internal_error.result_for(candidate.path, candidate.data, error)
     return result
 
 
@@ -80,6 +91,8 @@ def _judge(root: Path, config: Config, scripts: list[Candidate], record: bool
 
 
 def _as_entry(result: ScriptResult, data: bytes, config: Config, detail: bool) -> Judged:
+    if internal_error.is_internal(result):
+        return result  # never an entry: the cache must not keep it as a verdict
     try:
         return result_cache.entry_for(result, data, config, detail)
     except entry.EntryError:
@@ -197,7 +210,7 @@ def analysed(found: Discovery, config: Config, use_cache: bool = True,
                 candidate = scripts[index]
                 if isinstance(judged, ScriptResult):
                     judged.data = candidate.data
-                    if store is not None:
+                    if store is not None and not internal_error.is_internal(judged):
                         store.store(judged, candidate.data, config)
                     results[index] = judged
                 else:  # an entry from a worker: read it back as a warm scan would

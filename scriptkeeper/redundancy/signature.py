@@ -85,7 +85,7 @@ _NORMALISERS: dict[str, Callable[[str], str]] = {
     "gres": _gres,
     "mail-type": _mail_type,
 }
-_DIGITS = re.compile(r"\s*\d+\s*")
+_DIGITS = re.compile(r"\s*[0-9]+\s*")
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -100,7 +100,7 @@ def normalise_value(option: str, value: str | None) -> str:
         except ValueProblem:
             return value
     if _DIGITS.fullmatch(value):
-        return str(int(value))
+        return value.strip().lstrip("0") or "0"  # not int(): any number of digits
     return value.strip()
 
 

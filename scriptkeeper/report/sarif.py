@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from scriptkeeper import __version__
 from scriptkeeper.report.issues import REDUNDANT, Issue, issues
-from scriptkeeper.rules.config import Rule
+from scriptkeeper.rules.config import FIXED_RULES, Rule
 
 if TYPE_CHECKING:
     from scriptkeeper.records import ScanReport
@@ -35,7 +35,8 @@ def _plain_help(rule: Rule) -> str:
         parts.append("Fixed example:\n" + rule.doc.fixed.rstrip("\n"))
     if rule.doc.suppress.strip():
         parts.append("When to suppress: " + rule.doc.suppress.strip())
-    parts.append(f"Suppress one line with '# scriptkeeper: disable={rule.name}'.")
+    if rule.name not in FIXED_RULES:
+        parts.append(f"Suppress one line with '# scriptkeeper: disable={rule.name}'.")
     return "\n\n".join(p for p in parts if p)
 
 

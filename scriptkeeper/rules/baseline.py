@@ -55,11 +55,16 @@ class Baseline:
         return sum(self.counts.values())
 
 
+# a finding that says the analysis raised is no judgment to accept: never baselined
+_NEVER = "internal-error"
+
+
 def build(results: Iterable[ScriptResult]) -> Baseline:
     counts: Counter[Key] = Counter()
     for result in results:
         for finding in result.findings:
-            counts[_key(result, finding)] += 1
+            if finding.rule != _NEVER:
+                counts[_key(result, finding)] += 1
     return Baseline(dict(counts))
 
 
@@ -68,7 +73,8 @@ def render(results: Sequence[ScriptResult]) -> str:
     first: dict[Key, Finding] = {}
     for result in results:
         for finding in result.findings:
-            first.setdefault(_key(result, finding), finding)
+            if finding.rule != _NEVER:
+                first.setdefault(_key(result, finding), finding)
     counts = build(results).counts
     entries = [{"path": k[0], "rule": k[1], "line_hash": k[2], "count": counts[k],
                 "line": first[k].line, "message": first[k].message}
@@ -134,7 +140,7 @@ def apply(results: Iterable[ScriptResult], baseline: Baseline) -> int:
         kept = []
         for finding in result.findings:
             key = _key(result, finding)
-            if left.get(key, 0) > 0:
+            if left.get(key, 0) > 0 and finding.rule != _NEVER:
                 left[key] -= 1
                 hidden += 1
             else:

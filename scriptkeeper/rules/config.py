@@ -48,6 +48,15 @@ class ConfigError(Exception):
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
+        self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # raised in a worker process, it crosses to the parent pickled
+        return (type(self), (self.path, self.line, self.message))
+
+
+class RuleFailure(ConfigError):
+    """Evaluating a rule's condition failed (past a limit, or an error of its own)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class Rule:
     # what `scriptkeeper fix` may do: safe, unsafe, none (no edit is right without a
     # person), or "" (no automatic fix); safe and unsafe need an edit (rules/edit_table.py)
     autofix: str = ""
+    # where the condition is written (file, line), for an error while evaluating it
+    source_file: str = field(default="", compare=False)
+    source_line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -234,11 +246,17 @@ def _autofix(reader: _Reader, raw: LineDict, name: str, default: str) -> str:
                           f"rule '{name}' has no edit of scriptkeeper's: its autofix can only "
                           f"be 'none'")
     return value
+# built-in rules a user's rules.yaml may not touch, and why
+FIXED_RULES = {"internal-error": "the script's verdict is unknown until scriptkeeper is "
+                                  "fixed, and clean must not act on it"}
 
 
 def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
                base: Rule | None) -> Rule:
     if base is not None:
+        if name in FIXED_RULES:
+            raise reader.fail(raw.line, f"built-in rule '{name}' cannot be changed: "
+                                        f"{FIXED_RULES[name]}")
         reader.keys(raw, _OVERRIDE_KEYS, f"the settings of built-in rule '{name}'")
         severity = reader.string(raw, "severity", base.severity) or base.severity
         if severity not in SEVERITIES:
@@ -255,7 +273,8 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
             name=base.name, code=base.code, severity=severity, summary=base.summary,
             message=message, fix=fix, when=base.when, fact=base.fact, scope=base.scope,
             line=base.line, enabled=reader.boolean(raw, "enabled", base.enabled),
-            builtin=base.builtin, doc=base.doc,
+            builtin=base.builtin, doc=base.doc, source_file=base.source_file,
+            source_line=base.source_line,
             inferred_severity=_inferred(reader, raw, base.inferred_severity),
             autofix=_autofix(reader, raw, name, base.autofix),
         )
@@ -314,6 +333,7 @@ def _read_rule(reader: _Reader, name: str, raw: LineDict, builtin: bool,
         enabled=reader.boolean(raw, "enabled", True), builtin=builtin, doc=doc,
         inferred_severity=_inferred(reader, raw, None),
         autofix=_autofix(reader, raw, name, ""),
+        source_file=reader.path, source_line=raw.line_of("when") if when else raw.line,
     )
 
 

@@ -3,6 +3,10 @@
 A rule with ``fact:`` reports each fact of that kind; a rule with ``when:``
 is evaluated once per script (``scope: job``) or once per launch step
 (``scope: step``). Messages and fixes are rendered from templates.
+
+A condition that fails to evaluate for a reason other than an unknown value (a
+limit of :mod:`~scriptkeeper.rules.expressions`, an overflow) stops the scan with
+a :class:`~scriptkeeper.rules.config.RuleFailure` naming the rule and its file.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scriptkeeper.model.build import JobModel, LaunchStep, ScriptInfo
 from scriptkeeper.records import Autofix, Fact, Finding
 from scriptkeeper.rules import edit_table, expressions
-from scriptkeeper.rules.config import Config, Rule
+from scriptkeeper.rules.config import Config, Rule, RuleFailure
 
 if TYPE_CHECKING:
     from scriptkeeper.fix.source import ScriptSource
@@ -157,7 +161,11 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
             bool(obj is not None and getattr(obj, attr))
             for obj, attr in ((base[name], attr) for name, attr in plan.script_fields))
         for index, rule, when in plan.job_entries(script_truth):
-            if expressions.evaluate(when, "job", base):
+            try:
+                hit = expressions.evaluate(when, "job", base)
+            except Exception as error:
+                raise _failure(rule, script, error) from error
+            if hit:
                 found.append((index, _finding(rule, _line(rule, base, 1), base, source)))
         for step in steps:
             # the rules whose guard fails cannot hold for this step: not evaluated
@@ -171,12 +179,22 @@ def judge(config: Config, facts: Sequence[Fact], job: JobModel | None,
                     hit = condition(names)
                 except expressions.EVALUATION_ERRORS:
                     hit = False
+                except Exception as error:
+                    raise _failure(rule, script, error) from error
                 if hit:
                     found.append((index, _finding(rule, _line(rule, names, step.line), names,
                                                   source)))
     found.sort(key=lambda p: (p[1].line, _SEVERITY_ORDER.get(p[1].severity, 3), p[1].rule,
                               p[0]))
     return _dedupe([finding for _, finding in found])
+
+
+def _failure(rule: Rule, script: ScriptInfo, error: Exception) -> RuleFailure:
+    said = " ".join(str(error).split())[:160]
+    return RuleFailure(
+        rule.source_file or "rules.yaml", rule.source_line,
+        f"rule '{rule.name}' failed while judging {script.path}: {type(error).__name__}"
+        + (f": {said}" if said else "") + "; change its condition")
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -30,6 +30,36 @@ class ExpressionError(Exception):
     pass
 
 
+class RuleLimit(Exception):
+    """A condition would build a value past what a rule may (see SIZE_MAX, INT_BITS_MAX)."""
+
+
+# What one evaluation may build: a string, tuple or list of SIZE_MAX items, a number of
+# INT_BITS_MAX bits. Conditions have no loops, comprehensions or powers (not in the
+# whitelist), so repetition and products are the only way to grow past the rule's own text.
+SIZE_MAX = 10_000
+INT_BITS_MAX = 4096
+
+
+def _mul(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int):
+        if a.bit_length() + b.bit_length() > INT_BITS_MAX:
+            raise RuleLimit(f"a product past {INT_BITS_MAX} bits")
+    elif isinstance(b, int) and isinstance(a, (str, bytes, tuple, list)):
+        if len(a) * b > SIZE_MAX:
+            raise RuleLimit(f"a repetition of {len(a)} x {b} items (at most {SIZE_MAX})")
+    elif isinstance(a, int) and isinstance(b, (str, bytes, tuple, list)):
+        return _mul(b, a)
+    return operator.mul(a, b)
+
+
+def _add(a: Any, b: Any) -> Any:
+    if (isinstance(a, (str, bytes, tuple, list)) and isinstance(b, (str, bytes, tuple, list))
+            and len(a) + len(b) > SIZE_MAX):
+        raise RuleLimit(f"a concatenation of {len(a) + len(b)} items (at most {SIZE_MAX})")
+    return operator.add(a, b)
+
+
 _FUNCTIONS: dict[str, Any] = {
     "len": len, "min": min, "max": max, "any": any, "all": all, "int": int, "str": str,
     "abs": abs, "bool": bool,
@@ -48,7 +78,7 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Add: _add, ast.Sub: operator.sub, ast.Mult: _mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {
@@ -220,13 +250,36 @@ class _Compiler:
         return compare
 
 
+# A condition's size: the longest built-in one is 145 characters and 7 levels deep. Past
+# these, Python's own parser runs out of stack or memory before it says no.
+TEXT_MAX = 4000
+DEPTH_MAX = 60
+
+
+def _depth(node: ast.AST) -> int:
+    deepest, todo = 0, [(node, 1)]
+    while todo:
+        current, level = todo.pop()
+        if level > DEPTH_MAX:
+            return level
+        deepest = max(deepest, level)
+        todo.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
 @functools.lru_cache(maxsize=1024)
 def compile_condition(text: str, scope: str) -> Evaluator:
     """Check ``text`` and turn it into a function of the names; raises ExpressionError."""
+    if len(text) > TEXT_MAX:
+        raise ExpressionError(f"a condition of {len(text)} characters (at most {TEXT_MAX})")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"syntax error: {error.msg}") from error
+    except (MemoryError, RecursionError) as error:
+        raise ExpressionError(f"nested too deeply (at most {DEPTH_MAX} levels)") from error
+    if _depth(tree) > DEPTH_MAX:
+        raise ExpressionError(f"nested too deeply (at most {DEPTH_MAX} levels)")
     return _Compiler(scope).build(tree.body)
 
 

@@ -41,6 +41,7 @@ KINDS: dict[str, str] = {
     "sbatch-refuses": "scriptkeeper.cluster.sbatch_check",
     "unknown-suppression": "scriptkeeper.rules.suppress",
     "unused-suppression": "scriptkeeper.rules.suppress",
+    "internal-error": "scriptkeeper.pipeline.internal_error",
 }
 
 

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from scriptkeeper.rules.config import Rule
+from scriptkeeper.rules.config import FIXED_RULES, Rule
 
 HEADER = ("<!-- Generated from rules.yaml by `python -m scriptkeeper.rules.pages`; "
           "edit rules.yaml, not this file. -->\n")
@@ -46,6 +46,8 @@ _ONLY_PLACEHOLDER = re.compile(r"\s*\{fact\.[a-z_]+\}\s*")
 
 def family(code: str) -> str | None:
     """The family a rule code belongs to (``SK3xx``: launchers), if it is a known one."""
+    if code == "SK000":
+        return "scriptkeeper itself"
     return _FAMILIES.get(code[:3])
 
 
@@ -85,7 +87,8 @@ def rule_page(rule: Rule, header: bool = True) -> str:
     kind = family(rule.code)
     facts = [f"**Severity:** {rule.severity}"]
     if kind:
-        facts.append(f"**Family:** {rule.code[:3]}xx, {kind}")
+        facts.append(f"**Family:** {rule.code if rule.code == 'SK000' else rule.code[:3] + 'xx'}"
+                     f", {kind}")
     out.append(" · ".join(facts) + "\n\n")
     if rule.summary:
         out.append(f"Finds: {_text(rule.summary)}\n\n")
@@ -112,6 +115,9 @@ def rule_page(rule: Rule, header: bool = True) -> str:
     out.append("\n## When to suppress it\n\n")
     out.append((_text(rule.doc.suppress) + "\n") if rule.doc.suppress.strip()
                else _missing("suppress"))
+    if rule.name in FIXED_RULES:
+        out.append(f"\nNo pragma or rules.yaml setting turns it off: {FIXED_RULES[rule.name]}.\n")
+        return "".join(out)
     out.append(
         f"\nOne line: put `# scriptkeeper: disable={rule.name}` on the line or the line "
         f"before it. One script: `# scriptkeeper: disable-file={rule.name}`. The whole "

@@ -271,3 +271,68 @@ def test_syntax_errors_are_flagged_with_a_line() -> None:
     assert walked.has_error
     assert walked.commands[0].argv == ["python", "a.py"]
     assert not shell.walk("python a.py\n", {}).has_error
+
+
+def test_a_value_that_doubles_on_each_line_becomes_unknown_at_the_bound() -> None:
+    # found by bench/fuzz_analysis.py: thirty doublings asked for gigabytes
+    import tracemalloc
+
+    text = "X=ab\n" + "X=$X$X\n" * 40 + "srun -n 2 echo $X\nsrun echo short\n"
+    tracemalloc.start()
+    commands = walk(text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert commands[0].argv[:4] == ["srun", "-n", "2", "echo"]
+    assert commands[0].argv[4] == UNKNOWN
+    assert commands[1].argv == ["srun", "echo", "short"]
+    assert peak < 8 * shell.VALUE_MAX * 4  # a few copies of the largest value, not 2**40
+
+
+def test_the_doubling_below_the_bound_is_still_followed() -> None:
+    text = "X=ab\n" + "X=$X$X\n" * 3 + "srun echo $X\n"
+    assert argvs(text) == [["srun", "echo", "ab" * 8]]
+
+
+def test_many_variables_share_one_budget() -> None:
+    # each value under VALUE_MAX, but together past the walk's budget: the later ones unknown
+    size = shell.VALUE_MAX // 2
+    lines = ["Y=" + "y" * 1024] + ["Y=$Y$Y"] * 5  # 32 KiB, built in the script
+    count = 2 * shell.EXPANSION_BUDGET // size + 2
+    lines += [f"V{i}=$Y$Y" for i in range(count)] + [f"srun $V{count - 1}", "srun $V0"]
+    echoed = argvs("\n".join(lines) + "\n")
+    assert echoed[-2] == ["srun", UNKNOWN]
+    assert echoed[-1] == ["srun", "y" * size * 2]
+
+
+def test_shell_arithmetic_wraps_in_64_bits_like_bash() -> None:
+    assert argvs("srun $(( 9223372036854775807 + 1 )) $(( 7 / -2 )) $(( -7 % 2 ))\n") == [
+        ["srun", "-9223372036854775808", "-3", "-1"]]
+    big = "9" * 400  # a float division of this once raised OverflowError
+    assert argvs(f"srun $(( {big} / 3 ))\n")[0][0] == "srun"
+
+
+def test_digits_that_are_not_ascii_are_not_numbers() -> None:
+    assert shell.as_int("\u00b2") is None  # '²'.isdigit() is True, int('²') raises
+    assert shell.as_int("\u0663") is None  # Arabic-Indic three: no launcher reads it
+    assert shell.as_int("9" * 5000) is None
+    assert shell.as_int("0042") == 42
+
+
+def test_statements_nested_past_the_bound_are_unknown_not_a_recursion_error() -> None:
+    # 2000 nested ifs once raised RecursionError out of the walk
+    depth = 2000
+    text = ("N=4\n" + "if true; then\n" * depth + "N=9\nsrun -n $N python deep.py\n"
+            + "fi\n" * depth + "srun -n $N python after.py\n")
+    result = shell.walk(text, shell.initial_env({}))
+    assert result.opaque  # the commands past the bound may launch unseen
+    after = result.commands[-1]
+    assert after.argv[:2] == ["srun", "-n"] and after.argv[3:] == ["python", "after.py"]
+    assert after.argv[2] == UNKNOWN  # N may have been set to 9 in there
+
+
+def test_nesting_below_the_bound_is_walked() -> None:
+    depth = 20
+    text = "if true; then\n" * depth + "srun -n 4 python deep.py\n" + "fi\n" * depth
+    result = shell.walk(text, shell.initial_env({}))
+    assert not result.opaque
+    assert [c.argv for c in result.commands] == [["srun", "-n", "4", "python", "deep.py"]]

@@ -363,3 +363,17 @@ def test_discovery_lists_the_same_file_set_the_cache_keys_on(tmp_path: Path) -> 
     assert "gone.slurm" not in found.files[1] and "new.slurm" in found.files[1]
     assert "ignored.slurm" not in found.files[1]
     assert discover([repo.path / "b.slurm"]).files is None  # not the whole repository
+
+
+def test_a_reanalysis_that_raises_gives_no_model_instead_of_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a cached result's model worked out again outside the runner's guard (grouping)
+    from scriptkeeper.cache.store import reanalysis
+    from scriptkeeper.pipeline import analyze
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("made to fail")
+
+    monkeypatch.setattr(analyze, "analyze_script", boom)
+    again = reanalysis(tmp_path, "a.slurm", b"#!/bin/bash\nsrun x\n", load_config(None))
+    assert again() == (None, [])

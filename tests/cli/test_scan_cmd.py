@@ -106,3 +106,16 @@ def test_output_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> 
     folder(tmp_path, **{"x.slurm": GOOD})
     out = run(tmp_path, "scan", ".", "-f", "json", "--output-file", "no/such/folder/r.json")
     assert out.returncode == 2 and "cannot write no/such/folder/r.json" in out.stderr
+
+
+def test_a_rule_that_fails_to_evaluate_is_one_line_naming_rule_and_file(tmp_path: Path) -> None:
+    rules = (b"rules:\n  greedy:\n    when: \"len('a' * 99999999999) > 0\"\n"
+             b"    message: never\n")
+    folder(tmp_path, **{"x.slurm": GOOD, "y.slurm": GOOD + b"# other\n", "rules.yaml": rules})
+    out = run(tmp_path, "scan", ".")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert line.startswith("scriptkeeper: configuration error: ")
+    assert "rules.yaml:3: rule 'greedy' failed while judging " in line
+    assert "RuleLimit: a repetition of 1 x 99999999999 items (at most 10000)" in line

@@ -167,3 +167,38 @@ CASES.update({
     "bsub_queue_unknown": SH + b"#BSUB -q nope\necho\n",
     "pbs_too_many_tasks": SH + b"#PBS -l nodes=1:ppn=200\necho\n",
 })
+
+# Numbers at and past the C types sbatch reads them into (issue 20): strtol's LONG_MAX,
+# a count stored in a C int (the low 32 bits), strtoll for memory, strtoull for GPU counts,
+# MaxArraySize's ceiling of 4000001.
+HUGE = "9" * 180
+CASES.update({
+    "ntasks_huge": s(f"--ntasks={HUGE}"),
+    "ntasks_long_max": s("--ntasks=9223372036854775807"),
+    "ntasks_stored_negative": s("--ntasks=2147483648"),
+    "ntasks_wraps_to_one": s("--ntasks=4294967297"),
+    "cpus_stored_zero": s("--cpus-per-task=4294967296"),
+    "cpus_huge": s(f"--cpus-per-task={HUGE}"),
+    "tasks_per_node_stored_negative": s("--ntasks-per-node=2147483648"),
+    "tasks_per_node_huge": s(f"--ntasks-per-node={HUGE}"),
+    "nodes_stored_negative": s("--nodes=2147483648"),
+    "nodes_wraps_to_one": s("--nodes=4294967297"),
+    "nodes_max_huge": s(f"--nodes=1-{HUGE}"),
+    "mem_huge": s(f"--mem={HUGE}"),
+    "mem_past_llong_max": s("--mem=9223372036854775808"),
+    "mem_llong_max": s("--mem=9223372036854775807"),
+    "mem_wraps_to_whole_node": s("--mem=18014398509481984G"),
+    "mem_per_cpu_past_llong_max": s("--mem-per-cpu=9223372036854775808"),
+    "gpus_per_node_huge": s(f"--gpus-per-node={HUGE}"),
+    "gpus_per_node_ullong_max": s("--gpus-per-node=18446744073709551615"),
+    "gpus_per_node_below_ceiling": s("--gpus-per-node=18446744073709551614"),
+    "gres_count_huge": s(f"--gres=gpu:{HUGE}"),
+    "gres_typed_count_ullong_max": s("--gres=gpu:h200:18446744073709551615"),
+    "gpus_per_task_huge": s("--ntasks=1", f"--gpus-per-task={HUGE}"),
+    "array_index_past_any_max": s("--array=4000001"),
+    "array_index_huge": s(f"--array=0-{HUGE}"),
+    "array_step_zero": s("--array=0-4:0"),
+    "array_limit_huge": s(f"--array=1-2%{HUGE}"),
+    "time_huge": s(f"--time={HUGE}"),
+    "time_seconds_huge": s(f"--time=0:{HUGE}"),
+})

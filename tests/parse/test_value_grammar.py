@@ -25,7 +25,19 @@ ACCEPTED = [
     ("gpus-per-node", "a100_80g:4"),
     ("time", "1-"),                   # one day
     ("time", "1-0"),
-    ("ntasks", "9223372036854775806"),
+    ("ntasks", "4294967297"),         # strtol, then a C int: stored as 1
+    ("ntasks-per-node", "2147483648"),  # stored negative: read as not given
+    ("nodes", "4294967297"),
+    ("nodes", "3-0"),                 # a maximum of 0 is no maximum
+    ("cpus-per-task", "4294967297"),
+    ("mem", "9223372036854775807"),   # LLONG_MAX itself: strtoll sets no error
+    ("mem", "18014398509481984G"),    # 2**64 MB wraps to 0: the whole node
+    ("mem", "100000000000K"),
+    ("time", "9" * 180),              # any number of digits
+    ("time", "0:" + "9" * 20),
+    ("gpus-per-node", "18446744073709551614"),
+    ("array", "0-4000000"),           # within the largest MaxArraySize a site may set
+    ("array", "1-2%" + "9" * 180),    # the limit is not checked
     ("array", "[0-3]"),               # brackets around the index list
     ("array", "[0-3]%2"),
     ("array", "[1,3,5]"),
@@ -51,8 +63,28 @@ REFUSED = [
      "Numeric argument (9223372036854775807) to big for --ntasks-per-node."),
     ("ntasks", "9223372036854775807",
      "Numeric argument (9223372036854775807) to big for --ntasks."),
-    ("cpus-per-task", "9" * 5000,  # longer than int() reads: still sbatch's answer
+    ("cpus-per-task", "9" * 90,
      "Numeric argument (9223372036854775807) to big for --cpus-per-task."),
+    ("ntasks", "9223372036854775806", "invalid number of tasks (-n -2)"),
+    ("ntasks", "2147483648", "invalid number of tasks (-n -2147483648)"),
+    ("cpus-per-task", "2147483648", "invalid number of cpus per task (-c -2147483648)"),
+    ("cpus-per-task", "4294967296", "invalid number of cpus per task (-c 0)"),
+    ("nodes", "2147483648", '"2147483648" is not a valid node count'),
+    ("nodes", "9" * 60, f'"{"9" * 60}" is not a valid node count'),
+    ("nodes", "1-" + "9" * 60, "Maximum node count -1 is less than minimum node count 1"),
+    ("mem", "9223372036854775808", "Invalid --mem specification"),
+    ("mem", "9" * 90, "Invalid --mem specification"),
+    ("mem", "9999999999999999999G", "Invalid --mem specification"),
+    ("mem-per-cpu", "9223372036854775808", "Invalid --mem-per-cpu specification"),
+    ("gpus-per-node", "18446744073709551615",
+     "Invalid Trackable RESource (TRES) specification"),
+    ("gpus-per-node", "9" * 90, "Invalid Trackable RESource (TRES) specification"),
+    ("gres", "gpu:" + "9" * 90, "Invalid Trackable RESource (TRES) specification"),
+    ("gpus-per-node", "h200:18446744073709551615",
+     "Invalid generic resource (gres) specification 'h200:18446744073709551615'"),
+    ("array", "4000001", "Invalid job array specification '4000001'"),
+    ("array", "0-" + "9" * 60, f"Invalid job array specification '0-{'9' * 60}'"),
+    ("array", "0-4:0", "Invalid job array specification '0-4:0'"),
     ("time", "1-:30", "Invalid time limit specification '1-:30'"),
     ("array", "[[0-3]]", "Invalid job array specification '[[0-3]]'"),
     ("array", "x[0-3]", "Invalid job array specification 'x[0-3]'"),
@@ -74,6 +106,16 @@ def test_accepted_values_make_no_fact(option: str, value: str) -> None:
 def test_refused_values_say_what_sbatch_says(option: str, value: str, said: str) -> None:
     assert _facts(option, value) == [
         f"'--{option}={value}' has a value sbatch refuses: {said}"]
+
+
+def test_a_value_thousands_of_digits_long_is_refused_and_shown_short() -> None:
+    # longer than int() reads: still sbatch's answer, in a message of bounded length
+    [detail] = _facts("cpus-per-task", "9" * 5000)
+    assert detail == ("'--cpus-per-task=" + "9" * 64 + "... (5016 characters)' has a value "
+                      "sbatch refuses: Numeric argument (9223372036854775807) to big for "
+                      "--cpus-per-task.")
+    [detail] = _facts("mem", "9" * 5000)
+    assert detail.endswith("has a value sbatch refuses: Invalid --mem specification")
 
 
 def test_site_gpu_types_are_read_as_types() -> None:

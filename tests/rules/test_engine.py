@@ -88,3 +88,57 @@ def test_request_exceeds_node_needs_a_profile(tmp_path: Path) -> None:
     assert findings(unknown, config) == [("unknown-partition", 2, "error")]
     assert findings(b"#!/bin/bash\n#SBATCH -p gpu --gres=gpu:9\nhostname\n", config) == [
         ("request-exceeds-node", 2, "error")]
+
+
+def _greedy(tmp_path: Path, when: str, scope: str = "job") -> Config:
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"rules:\n  greedy:\n    scope: {scope}\n    when: \"{when}\"\n"
+                    f"    message: never\n")
+    return load_config(path)
+
+
+def test_a_rule_past_a_limit_is_a_rule_failure_naming_rule_file_and_script(
+        tmp_path: Path) -> None:
+    import pytest
+
+    from scriptkeeper.rules.config import RuleFailure
+
+    script = b"#!/bin/bash\n#SBATCH -N1\nsrun python train.py\n"
+    for when, scope in (("len('a' * 99999999999) > 0", "job"),
+                        ("step.line > 0 and len([0] * 99999) > 0", "step"),
+                        # an OverflowError of its own (an int too large for a float)
+                        ("job.nodes > 0 and 9" + "9" * 400 + " / 7 > 0", "job")):
+        with pytest.raises(RuleFailure) as raised:
+            analyze_script(ROOT, "scripts/job.slurm", script, _greedy(tmp_path, when, scope))
+        error = raised.value
+        assert (error.path, error.line) == (str(tmp_path / "rules.yaml"), 4)
+        assert "rule 'greedy' failed while judging scripts/job.slurm" in str(error)
+        assert "\n" not in str(error)
+
+
+def test_none_against_a_number_is_still_the_rule_not_applying(tmp_path: Path) -> None:
+    # the design's reading of an unknown: not a failure
+    config = _greedy(tmp_path, "job.partition > 3")
+    assert findings(b"#!/bin/bash\n#SBATCH -N1\necho\n", config) == []
+
+
+def test_a_rule_failure_crosses_from_the_worker_processes(tmp_path: Path) -> None:
+    import pickle
+
+    import pytest
+
+    from scriptkeeper.pipeline import runner
+    from scriptkeeper.pipeline.discover import discover
+    from scriptkeeper.rules.config import RuleFailure
+
+    error = RuleFailure("rules.yaml", 4, "rule 'x' failed")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is RuleFailure and str(again) == str(error) and again.line == 4
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    for i in range(runner.CHUNK * 2 + 5):
+        (jobs / f"j{i}.slurm").write_text(f"#!/bin/bash\n#SBATCH -N1\nsrun python t.py {i}\n")
+    found = discover([jobs])
+    with pytest.raises(RuleFailure, match="rule 'greedy' failed while judging"):
+        runner.analyze_all(found, _greedy(tmp_path, "len('a' * 99999999999) > 0"),
+                           use_cache=False, workers=2)

@@ -116,3 +116,39 @@ def test_a_condition_whose_guard_fails_is_false(text: str) -> None:
         holds = all(not clause.isdisjoint(truthy) for clause in guard(text, "step"))
         if not holds:
             assert not evaluate(text, "step", {"step": step}), (text, chosen)
+
+
+@pytest.mark.parametrize("text", [
+    "len('a' * 99999999999) > 0",
+    "len(99999999999 * 'a') > 0",
+    "len((1, 2) * 6000) > 0",
+    "len('x' * 5000 + 'y' * 5001) > 0",
+    "job.ntasks * " + " * ".join(["9" * 60] * 25) + " > 0",  # 5,000 bits
+])
+def test_conditions_cannot_build_huge_values(text: str) -> None:
+    from scriptkeeper.rules.expressions import RuleLimit
+
+    with pytest.raises(RuleLimit):
+        evaluate(text, "job", NAMES)
+
+
+@pytest.mark.parametrize("text", [
+    "len('ab' * 5000) == 10000",  # at the limit: allowed
+    "len((job.ntasks,) * 3) == 3",
+    "'x' * -4 == ''",
+])
+def test_repetition_within_the_limit_still_works(text: str) -> None:
+    assert evaluate(text, "job", NAMES) is True
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("not " * 100000 + "True", "characters (at most 4000)"),
+    ("1+" * 500 + "1 > 0", "nested too deeply"),
+    ("9" * 4400 + " > 0", "characters (at most 4000)"),
+    ("[x for x in job.exceeds]", "is not allowed"),  # no loops, no comprehensions
+    ("2 ** 99999999", "is not allowed"),  # no power
+])
+def test_conditions_python_cannot_parse_safely_are_refused_when_loaded(text: str,
+                                                                        said: str) -> None:
+    with pytest.raises(ExpressionError, match=said.replace("(", r"\(").replace(")", r"\)")):
+        compile_condition(text, "job")

@@ -95,7 +95,8 @@ def test_what_the_corpora_produce_is_registered(folder: Path) -> None:
 def test_the_rule_examples_produce_every_registered_kind(
         tmp_path: Path) -> None:
     # each fact rule's example makes its fact: the registry holds no kind nobody makes
-    # (sbatch-refuses needs a cluster's sbatch: tests/cluster make that one)
+    # (sbatch-refuses needs a cluster's sbatch: tests/cluster make that one; internal-error
+    # a bug: tests/pipeline/test_internal_error.py makes one by monkeypatching)
     config = load_config(None)
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "train.py").write_text("print('training')\n")  # beside train_old
@@ -115,4 +116,4 @@ def test_the_rule_examples_produce_every_registered_kind(
     pragmas = {"unknown-suppression", "unused-suppression"}
     kinds |= {f.rule for name, data in examples
               for f in analyze_script(tmp_path, name, data, config).findings} & pragmas
-    assert kinds == set(fact_kinds.KINDS) - {"sbatch-refuses"}
+    assert kinds == set(fact_kinds.KINDS) - {"sbatch-refuses", "internal-error"}
