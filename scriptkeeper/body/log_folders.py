@@ -30,9 +30,10 @@ from scriptkeeper.rules import fact_kinds
 FACTS = fact_kinds.declare(__name__, "output-dir-missing")
 
 # what runs before sbatch or tells a person what to do first; every file read is one the
-# result cache must watch, so Python files only when their name says they submit
-_READ_SUFFIXES = (".sh", ".bash", ".zsh", ".slurm", ".sbatch", ".job", ".md", ".rst", ".txt",
-                  ".mk")
+# result cache must watch, so Python files only when their name says they submit. Not
+# .slurm/.sbatch/.job: job scripts, whose own mkdir runs too late, and reading every one of
+# them made each scan (each worker) read the whole repository once more
+_READ_SUFFIXES = (".sh", ".bash", ".zsh", ".md", ".rst", ".txt", ".mk")
 _READ_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile"})
 _SUBMITTER = re.compile(r"(submit|launch|sbatch|slurm|run|queue|sweep)[^/]*\.py$", re.IGNORECASE)
 _SKIP_DIRS = frozenset({".git", "node_modules", ".scriptkeeper_cache", "__pycache__", ".venv",
