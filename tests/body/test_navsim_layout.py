@@ -175,3 +175,11 @@ def test_without_code_an_unknown_strategy_on_one_visible_gpu_is_not_judged(
     result = judge(tmp_path, script, {}, name="scripts/eight.slurm", pins=PINS)
     # strategy unset may be Lightning's auto: one device, no launcher, no devices check
     assert "ntasks-launcher-mismatch" not in {f.rule for f in result.findings}
+
+
+def test_an_entry_point_left_as_a_template_placeholder(tmp_path: Path) -> None:
+    script = ("#!/bin/bash\n#SBATCH --ntasks-per-node=8\n#SBATCH --gres=gpu:8\n" + OUTSIDE +
+              "srun python -u /path/to/your/training_script.py --config-name=your_config\n")
+    result = judge(tmp_path, script, CODE, name="scripts/h200.slurm", pins=PINS)
+    (found,) = [f for f in result.findings if f.rule == "placeholder-path"]
+    assert found.severity == "error" and "/path/to/your/training_script.py" in found.message
