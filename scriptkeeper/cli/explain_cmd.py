@@ -23,6 +23,9 @@ def explain(
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR)."),
     width: int = typer.Option(None, "--width", min=40,
                               help="Columns of the picture (default: the terminal's)."),
+    fixed: bool = typer.Option(False, "--fixed",
+                               help="Also draw the script as 'scriptkeeper fix "
+                                    "--unsafe-fixes' would leave it (nothing is written)."),
 ) -> None:
     """Draw the allocation and each launch step of one job script: tasks, GPUs, ranks."""
     from scriptkeeper.pipeline.explain import explain_script
@@ -34,11 +37,22 @@ def explain(
     if not path.is_file():
         fail(f"no such file: {path}")
     data = guarded(lambda: explain_script(path, config))
+    after = guarded(lambda: explain_script(path, config, fixed=True)) if fixed else None
     if fmt == "json":
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        shown = data if after is None else {"script": data, "fixed": after}
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
         raise typer.Exit(EXIT_OK)
     from scriptkeeper.report import launch_picture
 
     columns = width or shutil.get_terminal_size((80, 24)).columns
-    sys.stdout.write(launch_picture.render(data, use_color(no_color), columns))
+    color = use_color(no_color)
+    sys.stdout.write(launch_picture.render(data, color, columns))
+    if after is not None:
+        applied = after["fixes"]["applied"]
+        what = ", ".join(f"{f['rule']} (line {f['line']})" for f in applied) or "nothing to fix"
+        sys.stdout.write(f"\nafter `scriptkeeper fix --unsafe-fixes`: {what}\n")
+        for refusal in after["fixes"]["refused"]:
+            sys.stdout.write(f"  not fixed: {refusal['rule']} (line {refusal['line']}): "
+                             f"{refusal['reason']}\n")
+        sys.stdout.write(launch_picture.render(after, color, columns))
     raise typer.Exit(EXIT_OK)

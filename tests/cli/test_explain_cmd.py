@@ -57,3 +57,19 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no such file" in missing.stderr
     wrong = run(root, "jobs/job.slurm", "--format", "yaml")
     assert wrong.returncode == 2 and "unknown format" in wrong.stderr
+
+
+def test_fixed_draws_the_script_fix_would_leave_and_writes_nothing(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    before = (root / "jobs/job.slurm").read_bytes()
+    done = run(root / "jobs", "job.slurm", "--fixed", "--no-color", "--width", "100")
+    assert done.returncode == 0, done.stderr
+    first, _, second = done.stdout.partition("after `scriptkeeper fix --unsafe-fixes`: ")
+    assert "world size 1" in first and "7 of 8 GPUs idle" in first
+    assert second.startswith("lightning-single-process (line 3)")
+    assert "world size 8" in second and "every GPU busy" in second
+    assert (root / "jobs/job.slurm").read_bytes() == before
+    data = json.loads(run(root / "jobs", "job.slurm", "--fixed", "-f", "json").stdout)
+    assert set(data) == {"script", "fixed"}
+    assert data["fixed"]["fixes"]["applied"] == [{"rule": "lightning-single-process",
+                                                   "line": 3}]
