@@ -17,10 +17,15 @@ line are left alone.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from scriptkeeper.fix.source import EditMaker, Origin, ScriptSource, replace_line
 from scriptkeeper.parse import embedded
-from scriptkeeper.records import Fact
+from scriptkeeper.records import Edit, Fact
 from scriptkeeper.rules import fact_kinds
+
+if TYPE_CHECKING:
+    from scriptkeeper.model.build import JobModel
 
 FACTS = fact_kinds.declare(__name__, "batch-script-dir", "batch-script-dir-fragile")
 
@@ -170,3 +175,60 @@ def _fact(kind: str, line: int, form: str, what: str, depends: tuple[int, str] |
     if kind == "batch-script-dir":
         return Fact("batch-script-dir", line, detail, fix, data=data)
     return Fact("batch-script-dir-fragile", line, detail, fix, data=data)
+
+
+def _first_word(text: str) -> int | None:
+    """The length of the shell word at the start of ``text`` (quotes and ``$(...)``
+    balanced), or None when it does not end on this line."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if quote == "'":
+            quote = "" if c == "'" else quote
+        elif text.startswith("$(", i):
+            depth += 1
+            i += 1
+        elif c == ")" and depth:
+            depth -= 1
+        elif c in "\"'" and not depth and (not quote or c == quote):
+            quote = "" if quote else c
+        elif c == '"' and depth and quote != "'":
+            pass  # quotes inside $(...) balance on their own
+        elif c in " \t;&|" and not depth and not quote:
+            return i
+        i += 1
+    return None if depth or quote else i
+
+
+_CD_LINE = re.compile(r"^(\s*(?:builtin\s+)?(?:cd|pushd)\s+)")
+_ASSIGN_LINE = re.compile(r"^(\s*(?:export\s+|local\s+|readonly\s+)?[A-Za-z_][A-Za-z0-9_]*=)")
+
+
+def submit_dir(source: ScriptSource, origin: Origin, job: JobModel | None
+               ) -> tuple[Edit, ...] | None:
+    """The script's own folder replaced by ``"$SLURM_SUBMIT_DIR"`` where the whole word is
+    it: ``cd "$(dirname "$0")"`` and ``DIR=$(cd "$(dirname "$0")" && pwd)``; any other form
+    is left to a person."""
+    if not isinstance(origin, Fact):
+        return None
+    line = source.line(origin.line)
+    body = line.rstrip("\r\n")
+    end = line[len(body):]
+    head = _CD_LINE.match(body) or _ASSIGN_LINE.match(body)
+    if head is None:
+        return None
+    rest = body[head.end():]
+    size = _first_word(rest)
+    if size is None or not size:
+        return None
+    word, tail = rest[:size], rest[size:]
+    if not _SELF_DIR.search(word) or _uses("0").search(tail) or "BASH_SOURCE" in tail:
+        return None
+    return (replace_line(origin.line, head.group(1) + '"$SLURM_SUBMIT_DIR"' + tail + end),)
+
+
+#: rule name -> its edit (rules/edit_table.py names this module for them)
+EDITS: dict[str, EditMaker] = {"batch-script-dir": submit_dir}

@@ -31,6 +31,7 @@ MODULES: dict[str, str] = {
     "ntasks-without-per-node": "scriptkeeper.body.launch_edits",
     "ntasks-launcher-mismatch": "scriptkeeper.body.launch_edits",
     "nproc-exceeds-gpus": "scriptkeeper.body.launch_edits",
+    "batch-script-dir": "scriptkeeper.body.script_dir",
 }
 
 _LOADED: dict[str, EditMaker] = {}
