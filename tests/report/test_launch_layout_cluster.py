@@ -76,9 +76,9 @@ def cluster_profile(folder: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def write_layout(folder: Path, options: str, lines: list[str]) -> Path:
+def write_layout(folder: Path, options: str, lines: list[str], entry: str = ENTRY) -> Path:
     cluster_profile(folder)
-    (folder / "train.py").write_text(ENTRY, encoding="utf-8")
+    (folder / "train.py").write_text(entry, encoding="utf-8")
     (folder / "requirements.txt").write_text(PINS, encoding="utf-8")
     script = folder / "job.slurm"
     directives = "".join(f"#SBATCH {option}\n" for option in options.split())
@@ -172,7 +172,10 @@ def test_two_nodes_first_node_drawn_as_one_node_run(
     """2 nodes x 4 tasks: the cluster has one node, so sbatch refuses the job; what can be
     compared is node 0 (tasks 0-3, each seeing GPUs 0-3) with the one-node job that ran.
     SLURM_NTASKS (8 against 4) and the ranks of node 1 cannot be observed here."""
-    script = write_layout(tmp_path / "two", *TWO_NODES)
+    # Trainer(num_nodes=2): with Lightning's default of 1 the job would stop at start-up
+    # (num-nodes-mismatch) and form no world to draw
+    script = write_layout(tmp_path / "two", *TWO_NODES,
+                          entry=ENTRY.replace('strategy="ddp"', 'strategy="ddp", num_nodes=2'))
     refused = sbatch(script.parent, "--test-only")
     assert refused.returncode != 0, "the one-node cluster accepted a two-node job"
     two = explain_script(script, None)["steps"][0]
