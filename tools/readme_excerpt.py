@@ -12,36 +12,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import stat
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "navsim-workspace"
+from example_copy import REPO, example_copy, scriptkeeper
+
 OUTPUT = REPO / "docs" / "example-output.txt"
 COMMAND = ["scan", "--format", "table", "--no-color"]
 
-
-def _scriptkeeper() -> list[str]:
-    script = Path(sys.executable).parent / "scriptkeeper"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "scriptkeeper"]
 
 
 def excerpt() -> str:
     """The text of docs/example-output.txt, freshly computed."""
     with tempfile.TemporaryDirectory(prefix="scriptkeeper-example-") as tmp:
-        work = Path(tmp) / "navsim-workspace"
-        shutil.copytree(EXAMPLE, work)
-        for folder, _, names in os.walk(work):
-            for path in [folder, *(os.path.join(folder, n) for n in names)]:
-                os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR)
-        subprocess.run(["git", "init", "-q", str(work)], check=True)
+        work = example_copy(tmp)
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
         env["COLUMNS"] = "120"  # the table follows the terminal's width: the README's is fixed
-        out = subprocess.run([*_scriptkeeper(), *COMMAND], cwd=work, capture_output=True,
+        out = subprocess.run([*scriptkeeper(), *COMMAND], cwd=work, capture_output=True,
                              text=True, check=False, env=env)
         if out.returncode not in (0, 1):
             raise SystemExit(f"scriptkeeper scan failed ({out.returncode}):\n{out.stderr}")

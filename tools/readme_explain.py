@@ -18,25 +18,19 @@ import argparse
 import json
 import os
 import re
-import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "navsim-workspace"
+from example_copy import REPO, example_copy, scriptkeeper
+
 OUTPUT = REPO / "docs" / "explain-example.txt"
 README = REPO / "README.md"
 SCRIPT = "scripts/train_8gpu_ddp_CORRECT.slurm"
 FIXED = "scripts/train_8gpu_ddp_FIXED.slurm"
 BLOCK = re.compile(r"(<!-- explain-example -->\n)(.*?)(<!-- /explain-example -->)", re.S)
 
-
-def _scriptkeeper() -> list[str]:
-    script = Path(sys.executable).parent / "scriptkeeper"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "scriptkeeper"]
 
 
 def fixed(text: str) -> str:
@@ -49,7 +43,7 @@ def fixed(text: str) -> str:
 
 def _run(work: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    out = subprocess.run([*_scriptkeeper(), "explain", *args], cwd=work, capture_output=True,
+    out = subprocess.run([*scriptkeeper(), "explain", *args], cwd=work, capture_output=True,
                          text=True, check=False, env=env)
     if out.returncode != 0:
         raise SystemExit(f"scriptkeeper explain failed ({out.returncode}):\n{out.stderr}")
@@ -59,12 +53,7 @@ def _run(work: Path, *args: str) -> str:
 def pictures() -> str:
     """The text of docs/explain-example.txt, freshly computed."""
     with tempfile.TemporaryDirectory(prefix="scriptkeeper-explain-") as tmp:
-        work = Path(tmp) / "navsim-workspace"
-        shutil.copytree(EXAMPLE, work)
-        for folder, _, names in os.walk(work):
-            for path in [folder, *(os.path.join(folder, n) for n in names)]:
-                os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR)
-        subprocess.run(["git", "init", "-q", str(work)], check=True)
+        work = example_copy(tmp)
         (work / FIXED).write_text(fixed((work / SCRIPT).read_text(encoding="utf-8")),
                                   encoding="utf-8")
         errors = [f for f in json.loads(_run(work, FIXED, "--format", "json"))["findings"]
