@@ -703,16 +703,14 @@ class _Analysis:
         hydra = step.extra.get("hydra")
         if isinstance(hydra, tuple) and _multirun(inv.args):
             # `-m hydra/launcher=submitit_slurm ...`: the Trainer runs in the jobs it submits
-            extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli", "hydra")}
-            return _fill(step, lightning=False, extra=extra)
+            return _fill(step, lightning=False, extra=_analysis_notes(step.extra))
         if isinstance(trainer, entrypoints.TrainerArgs) and trainer.config_key and \
                 isinstance(hydra, tuple):
             trainer, nodes_source = _configured(trainer, hydra, inv.args,
                                                 (str(self.root), *self.bases))
         if isinstance(trainer, entrypoints.TrainerArgs) and _spawning(trainer.strategy):
             # starts its own processes whatever SLURM says, as a literal one does (§3.2)
-            extra = {k: v for k, v in step.extra.items() if k not in ("trainer", "cli", "hydra")}
-            return _fill(step, lightning=False, extra=extra)
+            return _fill(step, lightning=False, extra=_analysis_notes(step.extra))
         if isinstance(trainer, entrypoints.TrainerArgs) and trainer.num_nodes is not None and \
                 not nodes_source:
             nodes_source = str(step.extra.get("num_nodes_source") or (
@@ -732,8 +730,7 @@ class _Analysis:
                 trainer.strategy in ("auto", None)
         elif step.extra.get("cli"):
             devices, accelerator = _cli_devices(inv.args, step.gpus_visible)
-        extra = {k: v for k, v in step.extra.items()
-                 if k not in ("trainer", "cli", "hydra", "num_nodes_source")}
+        extra = _analysis_notes(step.extra)
         extra["devices_auto"] = extra_auto
         version = step.version
         ntasks = step.slurm_ntasks
@@ -821,6 +818,15 @@ def _configured(trainer: entrypoints.TrainerArgs, hydra: tuple[object, ...], arg
         else None,
         strategy=strategy.lower() if isinstance(strategy, str) else None,
     ), source
+
+
+# what the entry point's reading hands to lightning() and no later stage needs
+_ENTRY_HANDOVER = ("trainer", "cli", "hydra", "num_nodes_source")
+
+
+def _analysis_notes(extra: dict[str, object]) -> dict[str, object]:
+    """A step's ``extra`` without what only lightning() reads."""
+    return {k: v for k, v in extra.items() if k not in _ENTRY_HANDOVER}
 
 
 def _multirun(args: list[str]) -> bool:
